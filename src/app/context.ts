@@ -1,0 +1,47 @@
+import { Redis } from 'ioredis';
+import type { Connection } from 'mongoose';
+import type { Config } from '../config/index.js';
+import { connectMongo, createModels, type Models, syncIndexes } from '../db/index.js';
+import type { Logger } from '../logging/logger.js';
+
+/**
+ * What every part of hakdata is handed: configuration, logger and the two stores. Built once per
+ * process and passed down, so no module reads `process.env` or opens its own connections.
+ */
+export interface AppContext {
+  config: Config;
+  logger: Logger;
+  redis: Redis;
+  mongo: Connection;
+  models: Models;
+  /** `prefix:part:part`: every Redis key hakdata writes goes through here. */
+  key(...parts: (string | number)[]): string;
+}
+
+export function createRedis(config: Config, options: { lazy?: boolean } = {}): Redis {
+  return new Redis(config.redisUrl, {
+    // BullMQ requires null here: it blocks on Redis and retries on its own.
+    maxRetriesPerRequest: null,
+    lazyConnect: options.lazy ?? false,
+  });
+}
+
+export async function createAppContext(config: Config, logger: Logger): Promise<AppContext> {
+  const redis = createRedis(config);
+  redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
+  const mongo = await connectMongo(config.mongodbUri);
+  const models = createModels(mongo);
+  await syncIndexes(models);
+  return {
+    config,
+    logger,
+    redis,
+    mongo,
+    models,
+    key: (...parts) => [config.redisPrefix, ...parts].join(':'),
+  };
+}
+
+export async function closeAppContext(ctx: AppContext): Promise<void> {
+  await Promise.allSettled([ctx.redis.quit(), ctx.mongo.close()]);
+}

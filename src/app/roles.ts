@@ -1,0 +1,18 @@
+import { createAdminComponent } from '../admin/server.js';
+import type { ComponentFactory } from './component.js';
+
+export type Role = 'gateway' | 'worker' | 'admin';
+
+/**
+ * Which components each role runs. `ROLE=all` runs every list. A new worker or channel is one
+ * line here. Factories return undefined when their feature is not configured.
+ */
+export const componentsByRole: Record<Role, ComponentFactory[]> = {
+  gateway: [],
+  worker: [],
+  admin: [createAdminComponent],
+};
+
+export function rolesFor(role: 'all' | Role): Role[] {
+  return role === 'all' ? ['worker', 'gateway', 'admin'] : [role];
+}

@@ -1,0 +1,38 @@
+import { startApp, stopOnSignals } from '../app/start.js';
+import { createLogger } from '../logging/logger.js';
+import { seedDemo } from '../seed/seed.js';
+import { configOrExit } from './env.js';
+import { startServices } from './services.js';
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+
+/** `npm run demo`: services, seed, and the whole bot with the local web chat, in one process. */
+export async function runDemo(): Promise<void> {
+  const services = await startServices();
+  const config = configOrExit({
+    ...process.env,
+    REDIS_URL: services.redisUrl,
+    MONGODB_URI: `${services.mongoBaseUri}/hakdata`,
+    WEBCHAT_ENABLED: process.env.WEBCHAT_ENABLED ?? 'true',
+  });
+  const logger = createLogger({ level: config.logLevel, pretty: process.stdout.isTTY });
+  let app: Awaited<ReturnType<typeof startApp>>;
+  try {
+    app = await startApp(config, logger);
+  } catch (err) {
+    await services.stop();
+    throw err;
+  }
+  const report = await seedDemo(app.ctx.models);
+  out(`Demo customers: ${report.customers.created + report.customers.existing}.`);
+  const base = `http://${config.admin.host === '0.0.0.0' ? '127.0.0.1' : config.admin.host}:${config.admin.port}`;
+  out('');
+  out(`hakdata demo is running.`);
+  out(`  Web chat:   ${base}/chat`);
+  out(`  Console:    ${base}/console`);
+  out(`  Health:     ${base}/healthz`);
+  out('Press Ctrl-C to stop.');
+  stopOnSignals(app, logger, () => {
+    services.stop().finally(() => process.exit(0));
+  });
+}

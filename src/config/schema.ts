@@ -1,0 +1,222 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable hakdata reads, in one place. Each entry carries an example so a
+ * bad value can be reported as "NAME: what was wrong (example: …)". Defaults are for
+ * development; production refuses the development-only ones (see load.ts).
+ */
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const csv = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean),
+);
+
+export const DEV_OTP_SECRET = 'dev-otp-secret-change-me-0000000000';
+export const DEV_ADMIN_SECRET = 'dev-admin-secret-change-me-000000000';
+
+export interface EnvField {
+  schema: z.ZodType;
+  example: string;
+  description: string;
+}
+
+const field = <T extends z.ZodType>(schema: T, example: string, description: string) => ({
+  schema,
+  example,
+  description,
+});
+
+/** The schema, field by field, so the README and `.env.example` can be checked against it. */
+export const envFields = {
+  NODE_ENV: field(
+    z.enum(['development', 'test', 'production']).default('development'),
+    'production',
+    'development | test | production. Production refuses development-only settings.',
+  ),
+  ROLE: field(
+    z.enum(['all', 'gateway', 'worker', 'admin']).default('all'),
+    'worker',
+    'Which parts this process runs: all, gateway (channels), worker (queues), admin (web console).',
+  ),
+  LOG_LEVEL: field(
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    'debug',
+    'pino log level.',
+  ),
+  MONGODB_URI: field(
+    z
+      .string()
+      .regex(/^mongodb(\+srv)?:\/\/\S+$/, 'must be a mongodb:// or mongodb+srv:// URL')
+      .default('mongodb://127.0.0.1:27017/hakdata'),
+    'mongodb://127.0.0.1:27017/hakdata',
+    'MongoDB connection string (MongoDB 7 or FerretDB 1.24), database name included.',
+  ),
+  REDIS_URL: field(
+    z
+      .string()
+      .regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL')
+      .default('redis://127.0.0.1:6379'),
+    'redis://127.0.0.1:6379/0',
+    'Redis for queues, sessions, OTP hashes and rate limits.',
+  ),
+  REDIS_PREFIX: field(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_:.-]{1,64}$/, 'letters, digits and _ : . - only')
+      .default('hakdata'),
+    'hakdata',
+    'Prefix of every Redis key and queue, so several installations can share one Redis.',
+  ),
+  TELEGRAM_BOT_TOKEN: field(
+    z
+      .string()
+      .regex(/^\d+:[A-Za-z0-9_-]{20,}$/, 'must look like 123456789:AA… (from @BotFather)')
+      .optional(),
+    '123456789:AAExampleTokenFromBotFather_abcdef',
+    'Telegram bot token from @BotFather; the Telegram channel is off without it.',
+  ),
+  TELEGRAM_API_ROOT: field(
+    z.url({ message: 'must be an http(s) URL' }).default('https://api.telegram.org'),
+    'https://api.telegram.org',
+    'Bot API server (tests point it at a local fake).',
+  ),
+  TELEGRAM_WEBHOOK_URL: field(
+    z.url({ message: 'must be an https URL' }).optional(),
+    'https://bot.example.id/telegram/webhook',
+    'Public URL for webhook mode; long polling when unset.',
+  ),
+  TELEGRAM_WEBHOOK_SECRET: field(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{16,256}$/, '16-256 characters of A-Z a-z 0-9 _ -')
+      .optional(),
+    'a-long-random-secret-token',
+    'Secret token Telegram sends in X-Telegram-Bot-Api-Secret-Token (webhook mode).',
+  ),
+  TELEGRAM_BOT_USERNAME: field(
+    z.string().optional(),
+    'SanitaJayaBot',
+    'Bot username, used for the "talk to me privately" link in groups.',
+  ),
+  TELEGRAM_STAFF_CHAT_ID: field(
+    z
+      .string()
+      .regex(/^-?\d+$/, 'must be a numeric chat id')
+      .optional(),
+    '-1001234567890',
+    'Telegram chat where staff receive flagged requests and reminders.',
+  ),
+  TELEGRAM_STAFF_USER_IDS: field(
+    csv.pipe(z.array(z.string().regex(/^\d+$/, 'each id must be numeric'))).default([]),
+    '111111,222222',
+    'Comma-separated Telegram user ids allowed to approve or reject.',
+  ),
+  WHATSAPP_ENABLED: field(bool.default(false), 'true', 'Run the WhatsApp Web channel (needs Chromium).'),
+  WHATSAPP_SESSION_DIR: field(
+    z.string().default('.hakdata/whatsapp-session'),
+    '/data/whatsapp-session',
+    'Where whatsapp-web.js LocalAuth keeps the linked session.',
+  ),
+  WHATSAPP_MESSAGES_PER_SECOND: field(
+    z.coerce.number().positive().max(20).default(1),
+    '1',
+    'Outbound WhatsApp rate, to keep the business number from being banned.',
+  ),
+  CHROMIUM_PATH: field(z.string().default('/usr/bin/chromium'), '/usr/bin/chromium', 'Chromium executable.'),
+  OTP_PROVIDER: field(
+    z.enum(['console', 'webhook', 'whatsapp']).default('console'),
+    'webhook',
+    'How one-time codes are delivered: webhook (SMS gateway), whatsapp, console (development only).',
+  ),
+  OTP_WEBHOOK_URL: field(
+    z.url({ message: 'must be an http(s) URL' }).optional(),
+    'https://sms.example.id/send',
+    'With OTP_PROVIDER=webhook: receives POST {"to":"+62…","text":"…"}.',
+  ),
+  OTP_SECRET: field(
+    z.string().min(32, 'must be at least 32 characters').default(DEV_OTP_SECRET),
+    'a-random-string-of-at-least-32-characters',
+    'Key for hashing one-time codes and suppressed phone numbers.',
+  ),
+  ADMIN_HOST: field(z.string().default('127.0.0.1'), '0.0.0.0', 'Address the admin server listens on.'),
+  ADMIN_PORT: field(port.default(3000), '3000', 'Port of the admin server (console, API, health, web chat).'),
+  ADMIN_SECRET: field(
+    z.string().min(32, 'must be at least 32 characters').default(DEV_ADMIN_SECRET),
+    'another-random-string-of-32-characters',
+    'Key for console session cookies and CSRF tokens.',
+  ),
+  PUBLIC_URL: field(
+    z.url({ message: 'must be an http(s) URL' }).optional(),
+    'https://privasi.sanitajaya.id',
+    'Public address of the admin server, used in links.',
+  ),
+  WEBCHAT_ENABLED: field(
+    bool.optional(),
+    'true',
+    'Serve the local web chat (development channel). Defaults to on outside production.',
+  ),
+  DEFAULT_LOCALE: field(z.enum(['id', 'en']).default('id'), 'id', 'Language of new chats.'),
+  SESSION_TTL_SECONDS: field(positiveInt.default(900), '900', 'A conversation idle this long expires.'),
+  VERIFIED_LINK_TTL_SECONDS: field(
+    positiveInt.default(86400),
+    '86400',
+    'How long a verified chat stays linked to its customer.',
+  ),
+  SLA_ACCESS_HOURS: field(positiveInt.default(72), '72', 'Deadline of access requests (UU PDP: 3×24 h).'),
+  SLA_UPDATE_HOURS: field(positiveInt.default(72), '72', 'Deadline of update requests (UU PDP: 3×24 h).'),
+  SLA_ERASE_HOURS: field(positiveInt.default(72), '72', 'Deadline of erase requests.'),
+  SLA_UNSUBSCRIBE_HOURS: field(positiveInt.default(24), '24', 'Deadline of unsubscribe requests.'),
+  MAX_REQUESTS_PER_DAY: field(
+    positiveInt.default(5),
+    '5',
+    'More requests than this from one customer in a day are flagged for staff.',
+  ),
+  OPT_OUT_WORDS: field(
+    csv.default(['stop', 'berhenti', 'unreg', 'unsubscribe', 'stop promo']),
+    'stop,berhenti,unreg,unsubscribe,stop promo',
+    'Replies that turn marketing off from anywhere.',
+  ),
+  OPT_IN_WORDS: field(
+    csv.default(['langganan', 'subscribe']),
+    'langganan,subscribe',
+    'Replies that turn marketing back on.',
+  ),
+  BUSINESS_NAME: field(
+    z.string().min(1).default('Sanita Jaya'),
+    'Sanita Jaya',
+    'Business name shown to customers.',
+  ),
+  BUSINESS_PHONE: field(
+    z.string().default('+62 812-8761-1943'),
+    '+62 812-8761-1943',
+    'Contact phone (policy §7).',
+  ),
+  BUSINESS_EMAIL: field(
+    z.string().default('sedotwc-jakarta@gmail.id'),
+    'sedotwc-jakarta@gmail.id',
+    'Contact email (policy §7).',
+  ),
+  BUSINESS_WEBSITE: field(
+    z.string().default('sedotwc-jakarta.id'),
+    'sedotwc-jakarta.id',
+    'Website (policy §7).',
+  ),
+} satisfies Record<string, EnvField>;
+
+export type EnvName = keyof typeof envFields;
+
+type Shape = { [K in EnvName]: (typeof envFields)[K]['schema'] };
+
+export const envSchema = z.object(
+  Object.fromEntries(Object.entries(envFields).map(([k, f]) => [k, f.schema])) as Shape,
+);
+
+export type Env = z.output<typeof envSchema>;

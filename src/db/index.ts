@@ -1,0 +1,19 @@
+export { connectMongo } from './connection.js';
+export type { AuditEvent } from './models/audit-event.js';
+export type { ConsentEvent, Customer } from './models/customer.js';
+export {
+  type PrivacyRequest,
+  REQUEST_STATUSES,
+  REQUEST_TYPES,
+  type RequestStatus,
+  type RequestType,
+} from './models/privacy-request.js';
+export {
+  ORDER_STATUSES,
+  type OrderStatus,
+  PAYMENT_STATUSES,
+  type PaymentStatus,
+  type ServiceOrder,
+} from './models/service-order.js';
+export type { Suppression } from './models/suppression.js';
+export { createModels, type Models, syncIndexes } from './models.js';

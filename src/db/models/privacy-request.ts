@@ -1,0 +1,101 @@
+import { Schema, type Types } from 'mongoose';
+
+export const REQUEST_TYPES = ['access', 'update', 'erase', 'unsubscribe', 'subscribe'] as const;
+export const REQUEST_STATUSES = [
+  'pending_approval',
+  'queued',
+  'processing',
+  'completed',
+  'rejected',
+  'failed',
+  'cancelled',
+] as const;
+export type RequestType = (typeof REQUEST_TYPES)[number];
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+
+export interface HistoryEntry {
+  at: Date;
+  from: RequestStatus | null;
+  to: RequestStatus;
+  actor: string;
+  note?: string;
+}
+export interface RequestFlag {
+  code: string;
+  reason: string;
+}
+export interface Decision {
+  outcome?: 'approved' | 'rejected';
+  by?: string;
+  at?: Date;
+  reason?: string;
+}
+export interface PrivacyRequest {
+  _id: Types.ObjectId;
+  ref: string;
+  type: RequestType;
+  customerId?: Types.ObjectId | null;
+  channel: string;
+  chatId: string;
+  locale: string;
+  status: RequestStatus;
+  changes?: Record<string, unknown> | null;
+  flags: RequestFlag[];
+  decision?: Decision | null;
+  dueAt: Date;
+  reminders: string[];
+  history: HistoryEntry[];
+  result?: Record<string, unknown> | null;
+  attempts: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const historyEntrySchema = new Schema<HistoryEntry>(
+  {
+    at: { type: Date, required: true },
+    from: { type: String, default: null },
+    to: { type: String, enum: REQUEST_STATUSES, required: true },
+    actor: { type: String, required: true }, // "customer", "staff:<id>", "system:<worker>"
+    note: { type: String },
+  },
+  { _id: false },
+);
+
+const flagSchema = new Schema<RequestFlag>(
+  {
+    code: { type: String, required: true }, // e.g. OPEN_ORDER, UNPAID_ORDER, PHONE_CHANGE, TOO_MANY_REQUESTS
+    reason: { type: String, required: true },
+  },
+  { _id: false },
+);
+
+export const privacyRequestSchema = new Schema<PrivacyRequest>(
+  {
+    ref: { type: String, required: true, unique: true },
+    type: { type: String, enum: REQUEST_TYPES, required: true },
+    customerId: { type: Schema.Types.ObjectId, index: true },
+    channel: { type: String, required: true },
+    chatId: { type: String, required: true },
+    locale: { type: String, default: 'id' },
+    status: { type: String, enum: REQUEST_STATUSES, required: true },
+    /** For update: the validated fields to change. Never logged. */
+    changes: { type: Schema.Types.Mixed },
+    flags: { type: [flagSchema], default: [] },
+    decision: {
+      outcome: { type: String, enum: ['approved', 'rejected'] },
+      by: { type: String },
+      at: { type: Date },
+      reason: { type: String },
+    },
+    dueAt: { type: Date, required: true },
+    /** SLA reminders already sent, by name ("24h", "48h", "overdue"), so each goes out once. */
+    reminders: { type: [String], default: [] },
+    history: { type: [historyEntrySchema], default: [] },
+    result: { type: Schema.Types.Mixed },
+    attempts: { type: Number, default: 0 },
+  },
+  { timestamps: true, collection: 'privacyrequests' },
+);
+privacyRequestSchema.index({ status: 1, dueAt: 1 });
+privacyRequestSchema.index({ customerId: 1, createdAt: -1 });

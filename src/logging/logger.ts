@@ -1,0 +1,91 @@
+import { createHash } from 'node:crypto';
+import pino, { type DestinationStream, type Logger } from 'pino';
+
+export type { Logger } from 'pino';
+
+/**
+ * Keys whose values are personal data or secrets. They are censored at any of the first four
+ * levels of a logged object, so `log.info({ customer })` is as safe as `log.info({ phone })`.
+ * Message text is censored too: customers type their email or address into the chat.
+ */
+export const REDACTED_KEYS = [
+  'phone',
+  'newPhone',
+  'phoneNumber',
+  'msisdn',
+  'to',
+  'from',
+  'email',
+  'name',
+  'firstName',
+  'lastName',
+  'fullName',
+  'username',
+  'address',
+  'code',
+  'otp',
+  'token',
+  'password',
+  'passwordHash',
+  'secret',
+  'text',
+  'body',
+  'caption',
+  'chatId',
+  'userId',
+  'contact',
+  'authorization',
+  'cookie',
+  'paymentMethod',
+  'changes',
+] as const;
+
+function redactPaths(depth: number): string[] {
+  const paths: string[] = [];
+  for (const key of REDACTED_KEYS) {
+    let prefix = '';
+    for (let level = 0; level < depth; level++) {
+      paths.push(`${prefix}${key}`);
+      prefix += '*.';
+    }
+  }
+  // Headers of logged HTTP requests.
+  paths.push(
+    'req.headers.authorization',
+    'req.headers.cookie',
+    'req.headers["x-telegram-bot-api-secret-token"]',
+  );
+  return paths;
+}
+
+export interface LoggerOptions {
+  level?: string;
+  /** Where lines go; stdout by default. Tests pass a stream to read what was written. */
+  destination?: DestinationStream;
+  pretty?: boolean;
+}
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const base: pino.LoggerOptions = {
+    level: options.level ?? 'info',
+    base: { app: 'hakdata' },
+    redact: { paths: redactPaths(4), censor: '[redacted]' },
+    serializers: { err: pino.stdSerializers.err },
+  };
+  if (options.destination) return pino(base, options.destination);
+  if (options.pretty) {
+    return pino({
+      ...base,
+      transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss' } },
+    });
+  }
+  return pino(base);
+}
+
+/**
+ * A stable, non-reversible tag for a personal value, so logs can correlate "the same chat"
+ * without holding the value. Not a security boundary: use the keyed hashes in identity/ for that.
+ */
+export function logTag(value: string): string {
+  return createHash('sha256').update(`hakdata-log:${value}`).digest('hex').slice(0, 10);
+}

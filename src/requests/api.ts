@@ -1,0 +1,51 @@
+import type { RequestStatus, RequestType } from '../db/index.js';
+
+/**
+ * The privacy-request API the conversation flows, the staff tools and the tests call.
+ * Implemented in src/requests/ (lifecycle, flags, SLA, queue producers).
+ */
+
+export interface CreateRequestInput {
+  type: RequestType;
+  /** Verified customer; for unsubscribe by a proven sender, may be absent (chat suppression). */
+  customerId?: string;
+  channel: string;
+  chatId: string;
+  locale: 'id' | 'en';
+  /** update: the fields to change, already validated by the flow (name, address, email, paymentMethod, phone). */
+  changes?: Record<string, string>;
+  /** unsubscribe/subscribe: proof of consent (words the customer used, message id, promo replied to). */
+  proof?: { words?: string; messageId?: string; promoId?: string };
+  /** Who asked: 'customer' normally. */
+  actor?: string;
+}
+
+export interface CreatedRequest {
+  ref: string;
+  status: RequestStatus;
+  /** True when the request waits for staff (flags say why). */
+  flagged: boolean;
+  flags: { code: string; reason: string }[];
+  dueAt: Date;
+}
+
+export interface RequestSummary {
+  ref: string;
+  type: RequestType;
+  status: RequestStatus;
+  createdAt: Date;
+  dueAt: Date;
+  /** Staff's reason, when rejected. */
+  reason?: string;
+}
+
+/** Errors are values with a code and a sentence, never a bare string. */
+export class RequestError extends Error {
+  constructor(
+    readonly code: 'NOT_FOUND' | 'ILLEGAL_TRANSITION' | 'INVALID_INPUT' | 'CONFLICT' | 'NOT_VERIFIED',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RequestError';
+  }
+}

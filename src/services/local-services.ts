@@ -1,0 +1,175 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Redis } from 'ioredis';
+import { MongoClient } from 'mongodb';
+import { findOrBuildFerretdb } from './ferretdb.js';
+import { findOnPath, freePort, type Started, startProcess, waitFor } from './processes.js';
+
+export interface LocalServicesOptions {
+  /** Explicit URLs win; otherwise the default local ports are tried, then servers are started. */
+  redisUrl?: string;
+  mongodbUri?: string;
+  /** Project state directory (`.hakdata/`). */
+  stateDir?: string;
+  /** Start a private, throw-away MongoDB-wire server even if one answers (tests). */
+  privateMongo?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface LocalServices {
+  redisUrl: string;
+  /** Without a database name; append `/<db>`. */
+  mongoBaseUri: string;
+  /** What we started, to print and to stop. */
+  started: string[];
+  stop(): Promise<void>;
+}
+
+const DEFAULT_REDIS = 'redis://127.0.0.1:6379';
+const DEFAULT_MONGO = 'mongodb://127.0.0.1:27017';
+
+async function redisAnswers(url: string): Promise<boolean> {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 1000,
+    retryStrategy: () => null,
+  });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return (await client.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
+async function mongoAnswers(uri: string): Promise<boolean> {
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 1000, connectTimeoutMS: 1000 });
+  try {
+    await client.connect();
+    await client.db('admin').command({ ping: 1 });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.close().catch(() => {});
+  }
+}
+
+/** `mongodb://host:port/db?x` → `mongodb://host:port` (database and options dropped). */
+export function mongoBase(uri: string): string {
+  const match = /^(mongodb(?:\+srv)?:\/\/[^/?]+)/.exec(uri);
+  return match?.[1] ?? uri;
+}
+
+/**
+ * Makes Redis and a MongoDB-wire server available: uses what answers, starts what is missing
+ * (redis-server; mongod, else FerretDB on SQLite), and stops only what it started.
+ */
+export async function ensureLocalServices(options: LocalServicesOptions = {}): Promise<LocalServices> {
+  const log = options.log ?? (() => {});
+  const stateDir = resolve(options.stateDir ?? '.hakdata');
+  const children: Started[] = [];
+  const started: string[] = [];
+  const cleanups: (() => void)[] = [];
+  const stop = async () => {
+    for (const child of children.reverse()) await child.stop();
+    for (const cleanup of cleanups) cleanup();
+  };
+
+  try {
+    // Redis
+    let redisUrl = options.redisUrl ?? DEFAULT_REDIS;
+    if (!(await redisAnswers(redisUrl))) {
+      if (options.redisUrl) throw new Error(`Redis at REDIS_URL does not answer: ${redact(redisUrl)}`);
+      const server = findOnPath('redis-server');
+      if (!server)
+        throw new Error('No Redis answers on 127.0.0.1:6379 and redis-server is not on PATH; set REDIS_URL.');
+      const port = await freePort();
+      children.push(
+        startProcess('redis-server', server, [
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+        ]),
+      );
+      redisUrl = `redis://127.0.0.1:${port}`;
+      await waitFor(() => redisAnswers(redisUrl), 10_000, 'redis-server');
+      started.push(`redis-server on ${redisUrl}`);
+    }
+
+    // MongoDB-wire server
+    let mongoBaseUri = options.mongodbUri ? mongoBase(options.mongodbUri) : DEFAULT_MONGO;
+    const useExisting =
+      options.mongodbUri !== undefined || (!options.privateMongo && (await mongoAnswers(DEFAULT_MONGO)));
+    if (useExisting) {
+      if (!(await mongoAnswers(mongoBaseUri))) throw new Error('MongoDB at MONGODB_URI does not answer.');
+    } else {
+      const port = await freePort();
+      mongoBaseUri = `mongodb://127.0.0.1:${port}`;
+      const mongod = findOnPath('mongod');
+      const dataDir = options.privateMongo
+        ? join(stateDir, `tmp-db-${process.pid}-${port}`)
+        : join(stateDir, mongod ? 'mongod' : 'ferretdb');
+      if (options.privateMongo) cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+      mkdirSync(dataDir, { recursive: true });
+      if (mongod) {
+        children.push(
+          startProcess('mongod', mongod, [
+            '--port',
+            String(port),
+            '--bind_ip',
+            '127.0.0.1',
+            '--dbpath',
+            dataDir,
+          ]),
+        );
+        started.push(`mongod on ${mongoBaseUri}`);
+      } else {
+        const ferretdb = await findOrBuildFerretdb(log);
+        children.push(
+          startProcess(
+            'ferretdb',
+            ferretdb,
+            [
+              '--handler=sqlite',
+              `--sqlite-url=file:${dataDir}/`,
+              `--listen-addr=127.0.0.1:${port}`,
+              '--debug-addr=-',
+              '--telemetry=disable',
+              `--state-dir=${dataDir}`,
+              '--log-level=error',
+            ],
+            dataDir,
+          ),
+        );
+        started.push(`FerretDB (SQLite in ${dataDir}) on ${mongoBaseUri}`);
+      }
+      await waitFor(() => mongoAnswers(mongoBaseUri), 20_000, 'MongoDB-wire server');
+    }
+    return { redisUrl, mongoBaseUri, started, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Writes the URLs for other commands (`.hakdata/services.env`). */
+export function writeServicesEnv(stateDir: string, services: LocalServices, database = 'hakdata'): string {
+  mkdirSync(stateDir, { recursive: true });
+  const file = join(stateDir, 'services.env');
+  writeFileSync(file, `REDIS_URL=${services.redisUrl}\nMONGODB_URI=${services.mongoBaseUri}/${database}\n`);
+  return file;
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
+}
