@@ -49,3 +49,15 @@ export class RequestError extends Error {
     this.name = 'RequestError';
   }
 }
+
+/** The calls other modules make; `createRequestService(ctx)` in src/requests/ implements it. */
+export interface RequestService {
+  /** Writes the request to MongoDB, then queues it (or leaves it for staff when flagged). */
+  create(input: CreateRequestInput): Promise<CreatedRequest>;
+  /** Latest requests of one customer, newest first. */
+  listForCustomer(customerId: string, limit?: number): Promise<RequestSummary[]>;
+  /** One request by ref, only if it belongs to that customer (no peeking at others' refs). */
+  findForCustomer(customerId: string, ref: string): Promise<RequestSummary | undefined>;
+  /** Customer cancels a request that has not started yet. */
+  cancel(customerId: string, ref: string): Promise<RequestSummary>;
+}

@@ -1,0 +1,19 @@
+import type { OutboundMessage } from './types.js';
+
+/** Why a message is sent, kept with it for the dead-letter view and promo bookkeeping. */
+export interface OutboundMeta {
+  requestRef?: string;
+  promoId?: string;
+  /** Same key, same message: a retried producer does not send twice. */
+  dedupeKey?: string;
+  /** 'reply' (to an inbound message), 'notification', 'promo', 'staff'. */
+  purpose?: 'reply' | 'notification' | 'promo' | 'staff' | 'otp';
+}
+
+/**
+ * Every message to a customer or staff goes through here: queued, sent in order per chat,
+ * retried on channel errors, dead-lettered when it cannot go. Implemented in src/workers/.
+ */
+export interface Outbox {
+  send(channel: string, chatId: string, messages: OutboundMessage[], meta?: OutboundMeta): Promise<void>;
+}

@@ -1,0 +1,22 @@
+import type { AppContext } from '../app/context.js';
+import type { ChannelAdapter } from './types.js';
+
+/**
+ * How a channel plugs in. Adding a channel (e.g. the WhatsApp Cloud API) is one folder under
+ * src/channels/ exporting a ChannelDefinition, plus one line in `channelDefinitions` below.
+ */
+export interface ChannelDefinition {
+  readonly name: string;
+  /** Configured in this environment (token present, feature switched on…)? */
+  enabled(ctx: AppContext): boolean;
+  /** The adapter: receives (gateway) and sends. */
+  createAdapter(ctx: AppContext): ChannelAdapter;
+  /**
+   * Where its outbound messages may be sent from: `any` process (a stateless HTTP API such as
+   * Telegram's), or only the `gateway` that holds the session (WhatsApp Web).
+   */
+  sendFrom: 'any' | 'gateway';
+}
+
+/** Registered channels. One line per channel. */
+export const channelDefinitions: ChannelDefinition[] = [];
