@@ -53,6 +53,22 @@ program
     process.exitCode = await runFlowsCheck(dir);
   });
 
+const configCommand = program.command('config').description('settings');
+configCommand
+  .command('example')
+  .description('print .env.example: every setting with its description and default')
+  .action(async () => {
+    const { envExample } = await import('./config/describe.js');
+    process.stdout.write(envExample());
+  });
+configCommand
+  .command('table')
+  .description('print the settings table for the README')
+  .action(async () => {
+    const { settingsTable } = await import('./config/describe.js');
+    process.stdout.write(`${settingsTable()}\n`);
+  });
+
 program.parseAsync().catch((err: unknown) => {
   process.stderr.write(`hakdata: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);

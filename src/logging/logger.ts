@@ -4,7 +4,7 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 export type { Logger } from 'pino';
 
 /**
- * Keys whose values are personal data or secrets. They are censored at any of the first four
+ * Keys whose values are personal data or secrets. They are censored at any of the first six
  * levels of a logged object, so `log.info({ customer })` is as safe as `log.info({ phone })`.
  * Message text is censored too: customers type their email or address into the chat.
  */
@@ -69,7 +69,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const base: pino.LoggerOptions = {
     level: options.level ?? 'info',
     base: { app: 'hakdata' },
-    redact: { paths: redactPaths(4), censor: '[redacted]' },
+    redact: { paths: redactPaths(6), censor: '[redacted]' },
     serializers: { err: pino.stdSerializers.err },
   };
   if (options.destination) return pino(base, options.destination);

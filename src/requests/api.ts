@@ -42,7 +42,13 @@ export interface RequestSummary {
 /** Errors are values with a code and a sentence, never a bare string. */
 export class RequestError extends Error {
   constructor(
-    readonly code: 'NOT_FOUND' | 'ILLEGAL_TRANSITION' | 'INVALID_INPUT' | 'CONFLICT' | 'NOT_VERIFIED',
+    readonly code:
+      | 'NOT_FOUND'
+      | 'ILLEGAL_TRANSITION'
+      | 'INVALID_INPUT'
+      | 'CONFLICT'
+      | 'NOT_VERIFIED'
+      | 'ALREADY_DECIDED',
     message: string,
   ) {
     super(message);
@@ -60,4 +66,24 @@ export interface RequestService {
   findForCustomer(customerId: string, ref: string): Promise<RequestSummary | undefined>;
   /** Customer cancels a request that has not started yet. */
   cancel(customerId: string, ref: string): Promise<RequestSummary>;
+  /**
+   * Staff decide a request waiting in `pending_approval`: approved → queued, rejected → rejected
+   * (reason required, sent to the customer). A second decision throws ALREADY_DECIDED and changes nothing.
+   */
+  decide(input: StaffDecision): Promise<RequestSummary>;
+}
+
+export interface StaffDecision {
+  ref: string;
+  outcome: 'approved' | 'rejected';
+  /** `staff:<console username>` or `telegram:<user id>`. */
+  staff: string;
+  reason?: string;
+}
+
+/** Told when a request needs a human; the Telegram staff chat implements it (src/staff/). */
+export interface StaffNotifier {
+  requestFlagged(ref: string): Promise<void>;
+  slaReminder(ref: string, which: '24h' | '48h' | 'overdue'): Promise<void>;
+  deadLetter(summary: { id: string; channel: string; reason: string }): Promise<void>;
 }

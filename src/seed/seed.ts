@@ -1,11 +1,82 @@
+import type { Types } from 'mongoose';
 import type { Models } from '../db/index.js';
+import { demoCustomers, demoOrders } from './demo-data.js';
 
 export interface SeedReport {
   customers: { created: number; existing: number };
   orders: { created: number; existing: number };
 }
 
-/** Placeholder: the demo tenant is written by the foundation work. */
-export async function seedDemo(_models: Models): Promise<SeedReport> {
-  return { customers: { created: 0, existing: 0 }, orders: { created: 0, existing: 0 } };
+const DAY = 24 * 60 * 60 * 1000;
+
+/**
+ * Loads the demo tenant. Idempotent: upserts by customerNo / orderNo with $setOnInsert, so a
+ * second run creates nothing and never undoes what the demo did (an erased customer stays erased).
+ */
+export async function seedDemo(models: Models, now = new Date()): Promise<SeedReport> {
+  const customerOps = demoCustomers.map((c) => ({
+    updateOne: {
+      filter: { customerNo: c.customerNo },
+      update: {
+        $setOnInsert: {
+          customerNo: c.customerNo,
+          name: c.name,
+          phone: c.phone,
+          email: c.email,
+          address: c.address,
+          area: c.area,
+          paymentMethod: c.paymentMethod,
+          marketingConsent: { granted: c.marketing, updatedAt: now, source: 'seed' },
+          consentHistory: [{ granted: c.marketing, at: now, source: 'seed', channel: 'form' }],
+          createdAt: now,
+          updatedAt: now,
+        },
+      },
+      upsert: true,
+    },
+  }));
+  const customersResult = await models.Customer.bulkWrite(customerOps, { ordered: false, timestamps: false });
+
+  const ids = new Map<string, Types.ObjectId>();
+  for (const c of await models.Customer.find(
+    { customerNo: { $in: demoCustomers.map((d) => d.customerNo) } },
+    { customerNo: 1 },
+  ).lean()) {
+    ids.set(c.customerNo, c._id);
+  }
+  const byNo = new Map(demoCustomers.map((c) => [c.customerNo, c]));
+  const orderOps = demoOrders.map((o) => {
+    const when = new Date(now.getTime() + o.dayOffset * DAY);
+    return {
+      updateOne: {
+        filter: { orderNo: o.orderNo },
+        update: {
+          $setOnInsert: {
+            orderNo: o.orderNo,
+            customerId: ids.get(o.customerNo),
+            service: o.service,
+            status: o.status,
+            scheduledAt: when,
+            ...(o.status === 'completed' ? { completedAt: when } : {}),
+            address: byNo.get(o.customerNo)?.address,
+            amount: o.amount,
+            paymentStatus: o.paymentStatus,
+            paymentMethod: byNo.get(o.customerNo)?.paymentMethod,
+            createdAt: now,
+            updatedAt: now,
+          },
+        },
+        upsert: true,
+      },
+    };
+  });
+  const ordersResult = await models.ServiceOrder.bulkWrite(orderOps, { ordered: false, timestamps: false });
+
+  return {
+    customers: {
+      created: customersResult.upsertedCount,
+      existing: demoCustomers.length - customersResult.upsertedCount,
+    },
+    orders: { created: ordersResult.upsertedCount, existing: demoOrders.length - ordersResult.upsertedCount },
+  };
 }

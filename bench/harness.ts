@@ -1,0 +1,67 @@
+import { cpus, totalmem } from 'node:os';
+
+/** One figure of `bench/results.json`; fields that do not apply are left out. */
+export interface BenchFigure {
+  value: number;
+  unit: string;
+  baseline?: number;
+  ratio?: number;
+  p50_ms?: number;
+  p95_ms?: number;
+  p99_ms?: number;
+}
+
+export function percentile(sortedMs: number[], p: number): number {
+  if (sortedMs.length === 0) return 0;
+  const index = Math.min(sortedMs.length - 1, Math.ceil((p / 100) * sortedMs.length) - 1);
+  return round(sortedMs[Math.max(0, index)] ?? 0);
+}
+
+export function latencies(samplesMs: number[]): Pick<BenchFigure, 'p50_ms' | 'p95_ms' | 'p99_ms'> {
+  const sorted = [...samplesMs].sort((a, b) => a - b);
+  return { p50_ms: percentile(sorted, 50), p95_ms: percentile(sorted, 95), p99_ms: percentile(sorted, 99) };
+}
+
+export const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/** Runs `count` calls of `fn` with `concurrency` in flight; returns per-second rate and latencies. */
+export async function measureRate(
+  count: number,
+  concurrency: number,
+  fn: (i: number) => Promise<unknown>,
+): Promise<{ perSecond: number; samplesMs: number[] }> {
+  const samplesMs: number[] = new Array(count);
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        const t0 = performance.now();
+        await fn(i);
+        samplesMs[i] = performance.now() - t0;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { perSecond: count / seconds, samplesMs };
+}
+
+export function machine() {
+  return {
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: round(totalmem() / 2 ** 30, 1),
+    at: new Date().toISOString(),
+  };
+}
+
+export function printFigure(name: string, figure: BenchFigure): void {
+  const parts = [`${name.padEnd(22)} ${String(round(figure.value)).padStart(10)} ${figure.unit}`];
+  if (figure.baseline !== undefined) parts.push(`baseline ${round(figure.baseline)} ${figure.unit}`);
+  if (figure.ratio !== undefined) parts.push(`ratio ${round(figure.ratio)}`);
+  if (figure.p50_ms !== undefined) parts.push(`p50 ${figure.p50_ms} ms, p99 ${figure.p99_ms} ms`);
+  process.stdout.write(`${parts.join(' · ')}\n`);
+}

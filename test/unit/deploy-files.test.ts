@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { envFields } from '../../src/config/schema.js';
+
+const read = (file: string) => readFileSync(file, 'utf8');
+
+interface ComposeService {
+  image?: string;
+  build?: unknown;
+  healthcheck?: { test: string[] };
+  volumes?: string[];
+  depends_on?: Record<string, { condition: string }>;
+  env_file?: string;
+  environment?: Record<string, string>;
+}
+
+describe('docker-compose.yml', () => {
+  const compose = parse(read('docker-compose.yml')) as {
+    services: Record<string, ComposeService>;
+    volumes: Record<string, unknown>;
+  };
+
+  it('runs MongoDB 7, Redis 7 and the app built from the Dockerfile', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['app', 'mongo', 'redis']);
+    expect(compose.services.mongo?.image).toBe('mongo:7');
+    expect(compose.services.redis?.image).toBe('redis:7');
+    expect(compose.services.app?.build).toBe('.');
+  });
+
+  it('gives every service a health check and its data a named volume', () => {
+    for (const [name, service] of Object.entries(compose.services)) {
+      expect(service.healthcheck?.test[0], name).toBe('CMD');
+      const volume = service.volumes?.[0]?.split(':')[0];
+      expect(volume && volume in compose.volumes, name).toBe(true);
+    }
+  });
+
+  it('starts the app only once MongoDB and Redis are healthy, with real settings from .env', () => {
+    const app = compose.services.app;
+    expect(app?.depends_on).toEqual({
+      mongo: { condition: 'service_healthy' },
+      redis: { condition: 'service_healthy' },
+    });
+    expect(app?.env_file).toBe('.env');
+    for (const name of Object.keys(app?.environment ?? {})) expect(envFields).toHaveProperty(name);
+    expect(app?.environment?.NODE_ENV).toBe('production');
+  });
+
+  it('has a Dockerfile with Debian Chromium, a non-root user and a health check', () => {
+    const dockerfile = read('Dockerfile');
+    expect(dockerfile).toMatch(/^FROM node:20-bookworm/m);
+    expect(dockerfile).toMatch(/apt-get install .*chromium/);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/^HEALTHCHECK /m);
+  });
+});
+
+describe('documented settings', () => {
+  const names = Object.keys(envFields);
+
+  it('.env.example lists every setting and nothing else', () => {
+    const listed = read('.env.example')
+      .split('\n')
+      .filter((line) => /^[A-Z_]+=/.test(line))
+      .map((line) => line.split('=')[0]);
+    expect(listed.sort()).toEqual([...names].sort());
+  });
+
+  it('the README documents every setting', () => {
+    const readme = read('README.md');
+    for (const name of names) expect(readme, name).toContain(`\`${name}\``);
+  });
+});
