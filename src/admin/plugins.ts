@@ -1,9 +1,17 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../app/context.js';
+import { telegramWebhookRoutes } from '../channels/telegram/webhook-route.js';
+import { webchatRoutes } from '../channels/webchat/routes.js';
+import { whatsappQrRoutes } from '../channels/whatsapp/qr-route.js';
 import { healthRoutes } from './health.js';
 
 /**
  * Everything the admin server serves, as Fastify plugins. A new page or API is one line here.
  * A factory returns undefined when its feature is off (e.g. the web chat in production).
  */
-export const adminPlugins: ((ctx: AppContext) => FastifyPluginAsync | undefined)[] = [healthRoutes];
+export const adminPlugins: ((ctx: AppContext) => FastifyPluginAsync | undefined)[] = [
+  healthRoutes,
+  telegramWebhookRoutes,
+  whatsappQrRoutes,
+  webchatRoutes,
+];

@@ -1,4 +1,7 @@
 import { createAdminComponent } from '../admin/server.js';
+import { createGatewayComponent } from '../gateway/component.js';
+import { createStatelessOutboundComponent } from '../workers/outbound-worker.js';
+import { createRequestWorkersComponent } from '../workers/requests-component.js';
 import type { ComponentFactory } from './component.js';
 
 export type Role = 'gateway' | 'worker' | 'admin';
@@ -8,8 +11,8 @@ export type Role = 'gateway' | 'worker' | 'admin';
  * line here. Factories return undefined when their feature is not configured.
  */
 export const componentsByRole: Record<Role, ComponentFactory[]> = {
-  gateway: [],
-  worker: [],
+  gateway: [createGatewayComponent],
+  worker: [createRequestWorkersComponent, (ctx) => createStatelessOutboundComponent(ctx)],
   admin: [createAdminComponent],
 };
 

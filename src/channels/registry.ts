@@ -1,5 +1,8 @@
 import type { AppContext } from '../app/context.js';
+import { telegramChannel } from './telegram/index.js';
 import type { ChannelAdapter } from './types.js';
+import { webchatChannel } from './webchat/index.js';
+import { whatsappChannel } from './whatsapp/index.js';
 
 /**
  * How a channel plugs in. Adding a channel (e.g. the WhatsApp Cloud API) is one folder under
@@ -19,4 +22,4 @@ export interface ChannelDefinition {
 }
 
 /** Registered channels. One line per channel. */
-export const channelDefinitions: ChannelDefinition[] = [];
+export const channelDefinitions: ChannelDefinition[] = [telegramChannel, whatsappChannel, webchatChannel];

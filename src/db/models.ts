@@ -1,6 +1,7 @@
 import type { Connection, Model, Schema } from 'mongoose';
 import { type AuditEvent, auditEventSchema } from './models/audit-event.js';
 import { type Customer, customerSchema } from './models/customer.js';
+import { type DeadLetter, deadLetterSchema } from './models/dead-letter.js';
 import { type PrivacyRequest, privacyRequestSchema } from './models/privacy-request.js';
 import { type ServiceOrder, serviceOrderSchema } from './models/service-order.js';
 import { type Suppression, suppressionSchema } from './models/suppression.js';
@@ -11,6 +12,7 @@ export interface Models {
   PrivacyRequest: Model<PrivacyRequest>;
   AuditEvent: Model<AuditEvent>;
   Suppression: Model<Suppression>;
+  DeadLetter: Model<DeadLetter>;
 }
 
 /** Registers the models on one connection (not mongoose's global), so tests can own a database each. */
@@ -25,6 +27,7 @@ export function createModels(conn: Connection): Models {
     PrivacyRequest: get<PrivacyRequest>('PrivacyRequest', privacyRequestSchema),
     AuditEvent: get<AuditEvent>('AuditEvent', auditEventSchema),
     Suppression: get<Suppression>('Suppression', suppressionSchema),
+    DeadLetter: get<DeadLetter>('DeadLetter', deadLetterSchema),
   };
 }
 

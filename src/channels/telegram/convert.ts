@@ -1,0 +1,231 @@
+import { z } from 'zod';
+import type { InboundMessage, OutboundMessage } from '../types.js';
+import { MAX_CALLBACK_BYTES } from './callback-data.js';
+import { commandToText } from './commands.js';
+
+/**
+ * Telegram update ↔ hakdata message conversion, and nothing else: pure functions, so every
+ * shape is tested without a network. Only the fields hakdata reads are validated; the rest of
+ * an update passes through untouched (Telegram adds fields all the time).
+ */
+
+const user = z.looseObject({
+  id: z.number().int(),
+  is_bot: z.boolean().optional(),
+  language_code: z.string().max(35).optional(),
+});
+
+const chat = z.looseObject({ id: z.number().int(), type: z.string() });
+
+const message = z.looseObject({
+  message_id: z.number().int(),
+  date: z.number().int(),
+  chat,
+  from: user.optional(),
+  text: z.string().max(10_000).optional(),
+  caption: z.string().max(10_000).optional(),
+  contact: z
+    .looseObject({ phone_number: z.string().max(40), user_id: z.number().int().optional() })
+    .optional(),
+  reply_to_message: z.looseObject({ message_id: z.number().int() }).optional(),
+});
+
+const callbackQuery = z.looseObject({
+  id: z.string(),
+  from: user,
+  data: z.string().max(MAX_CALLBACK_BYTES).optional(),
+  message: z.looseObject({ message_id: z.number().int(), chat }).optional(),
+});
+
+export const telegramUpdateSchema = z.looseObject({
+  update_id: z.number().int(),
+  message: message.optional(),
+  callback_query: callbackQuery.optional(),
+});
+
+export type TelegramUpdate = z.output<typeof telegramUpdateSchema>;
+
+/** What to do with one update. `callbackQueryId`: a button press, to be answered whatever the route. */
+export type UpdateRoute =
+  /** A customer in a private chat: hand to the engine. */
+  | { kind: 'inbound'; message: InboundMessage; callbackQueryId?: string }
+  /** Staff chat: the staff module's business, not the customer engine's. */
+  | { kind: 'staff'; update: TelegramUpdate; callbackQueryId?: string }
+  /** Someone wrote in another group: answer with a link to a private chat. */
+  | { kind: 'group'; chatId: string; callbackQueryId?: string }
+  /** Nothing for us (bots, updates without a chat, buttons without data…). */
+  | { kind: 'ignore'; callbackQueryId?: string };
+
+export const TELEGRAM = 'telegram';
+
+/**
+ * Where an update goes and, for a customer, the InboundMessage it becomes.
+ *
+ * A shared contact is passed on as it came: `contact.userId` is Telegram's `contact.user_id`
+ * (absent when the card is not of a Telegram user). The adapter does not judge it; the engine
+ * accepts a contact for verification only when `contact.userId === senderId`, so a contact
+ * card forwarded from someone else is refused with an explanation instead of vanishing.
+ */
+export function routeUpdate(
+  update: TelegramUpdate,
+  options: { staffChatId?: string | undefined },
+): UpdateRoute {
+  const cb = update.callback_query;
+  const msg = update.message;
+  const chatOf = cb ? cb.message?.chat : msg?.chat;
+  const from = cb ? cb.from : msg?.from;
+  const withCb = <T extends UpdateRoute>(route: T): T => (cb ? { ...route, callbackQueryId: cb.id } : route);
+
+  if (!chatOf || !from || from.is_bot) return withCb({ kind: 'ignore' });
+  const chatId = String(chatOf.id);
+  if (options.staffChatId !== undefined && chatId === options.staffChatId)
+    return withCb({ kind: 'staff', update });
+  if (chatOf.type !== 'private') return withCb({ kind: 'group', chatId });
+
+  const base = {
+    channel: TELEGRAM,
+    chatId,
+    senderId: String(from.id),
+    ...(from.language_code ? { languageHint: from.language_code } : {}),
+  };
+
+  if (cb) {
+    if (cb.data === undefined) return withCb({ kind: 'ignore' });
+    return withCb({
+      kind: 'inbound',
+      message: {
+        ...base,
+        // A callback query id is unique and stays the same when Telegram delivers it again.
+        messageId: `cb:${cb.id}`,
+        receivedAt: new Date(),
+        action: { value: cb.data, ...(cb.message ? { sourceMessageId: String(cb.message.message_id) } : {}) },
+      },
+    });
+  }
+  if (!msg) return { kind: 'ignore' };
+
+  const inbound: InboundMessage = {
+    ...base,
+    messageId: String(msg.message_id),
+    receivedAt: new Date(msg.date * 1000),
+  };
+  if (msg.contact) {
+    inbound.contact = {
+      phone: msg.contact.phone_number,
+      ...(msg.contact.user_id !== undefined ? { userId: String(msg.contact.user_id) } : {}),
+    };
+  } else if (msg.text !== undefined) {
+    inbound.text = commandToText(msg.text);
+  } else {
+    // A photo's caption, or nothing (sticker, voice note…): the engine asks the customer to type.
+    inbound.text = msg.caption ?? '';
+  }
+  if (msg.reply_to_message) inbound.replyToMessageId = String(msg.reply_to_message.message_id);
+  return { kind: 'inbound', message: inbound };
+}
+
+/** Telegram's limits: message text and document caption length. */
+export const MAX_TEXT_LENGTH = 4096;
+export const MAX_CAPTION_LENGTH = 1024;
+
+type ReplyMarkup =
+  | { remove_keyboard: true }
+  | { inline_keyboard: { text: string; callback_data: string }[][] }
+  | { keyboard: { text: string; request_contact: true }[][]; resize_keyboard: true; one_time_keyboard: true };
+
+export type TelegramCall =
+  | { method: 'sendMessage'; text: string; replyMarkup?: ReplyMarkup }
+  | { method: 'sendDocument'; fileName: string; content: Buffer; caption?: string };
+
+/** An outbound message Telegram cannot take, whatever we retry. */
+export class OutboundConversionError extends Error {
+  readonly code = 'BAD_REQUEST';
+  constructor(message: string) {
+    super(message);
+    this.name = 'OutboundConversionError';
+  }
+}
+
+/**
+ * OutboundMessage → the Bot API calls that deliver it, in order. Button values must already be
+ * callback data (≤ 64 bytes, see callback-data.ts). Text longer than Telegram takes is split at
+ * paragraph or line ends; a too-long caption follows its document as text.
+ *
+ * Plain text also removes a reply keyboard left from a contact request: `remove_keyboard` is a
+ * no-op when there is none, so no state is needed to know whether the previous message asked
+ * for a contact (sends may come from any process).
+ */
+export function toTelegramCalls(message: OutboundMessage): TelegramCall[] {
+  switch (message.kind) {
+    case 'text':
+      return textCalls(message.text, { remove_keyboard: true });
+    case 'buttons': {
+      if (message.buttons.length === 0)
+        throw new OutboundConversionError('a buttons message needs at least one button');
+      for (const b of message.buttons) {
+        const bytes = Buffer.byteLength(b.value, 'utf8');
+        if (bytes === 0 || bytes > MAX_CALLBACK_BYTES)
+          throw new OutboundConversionError(
+            `button value must be 1-${MAX_CALLBACK_BYTES} bytes (got ${bytes})`,
+          );
+      }
+      // One button per row: labels are sentences ("Akses data saya"), not icons.
+      const inline_keyboard = message.buttons.map((b) => [{ text: b.label, callback_data: b.value }]);
+      return textCalls(message.text, { inline_keyboard });
+    }
+    case 'contact_request':
+      return textCalls(message.text, {
+        keyboard: [[{ text: message.buttonLabel, request_contact: true }]],
+        resize_keyboard: true,
+        one_time_keyboard: true,
+      });
+    case 'document': {
+      const content = Buffer.from(message.contentBase64, 'base64');
+      if (content.length === 0) throw new OutboundConversionError('document is empty');
+      const fileName = safeFileName(message.fileName);
+      const caption = message.caption?.trim();
+      if (!caption) return [{ method: 'sendDocument', fileName, content }];
+      if (caption.length <= MAX_CAPTION_LENGTH)
+        return [{ method: 'sendDocument', fileName, content, caption }];
+      return [{ method: 'sendDocument', fileName, content }, ...textCalls(caption, undefined)];
+    }
+  }
+}
+
+/** The markup goes on the last part, so buttons sit under the end of the text. */
+function textCalls(text: string, replyMarkup: ReplyMarkup | undefined): TelegramCall[] {
+  if (text.trim().length === 0) throw new OutboundConversionError('message text is empty');
+  const parts = splitText(text, MAX_TEXT_LENGTH);
+  return parts.map((part, i) => ({
+    method: 'sendMessage' as const,
+    text: part,
+    ...(replyMarkup && i === parts.length - 1 ? { replyMarkup } : {}),
+  }));
+}
+
+/** Splits at the last paragraph, line or word end before `max`; never inside a surrogate pair. */
+export function splitText(text: string, max: number): string[] {
+  const parts: string[] = [];
+  let rest = text;
+  while (rest.length > max) {
+    const window = rest.slice(0, max);
+    let cut = Math.max(window.lastIndexOf('\n\n'), 0);
+    if (cut < max / 2) cut = Math.max(window.lastIndexOf('\n'), cut);
+    if (cut < max / 2) cut = Math.max(window.lastIndexOf(' '), cut);
+    if (cut < max / 2) {
+      cut = max;
+      const code = rest.charCodeAt(cut - 1);
+      if (code >= 0xd800 && code <= 0xdbff) cut -= 1;
+    }
+    parts.push(rest.slice(0, cut).trimEnd());
+    rest = rest.slice(cut).replace(/^\s+/, '');
+  }
+  if (rest.length > 0) parts.push(rest);
+  return parts;
+}
+
+/** The name goes into a multipart header unescaped (telegraf): no quotes, backslashes or line breaks. */
+export function safeFileName(name: string): string {
+  const cleaned = name.replace(/[\r\n"\\/]/g, '_').trim();
+  return cleaned.length > 0 ? cleaned.slice(0, 200) : 'document';
+}

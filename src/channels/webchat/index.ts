@@ -1,0 +1,10 @@
+import type { ChannelDefinition } from '../registry.js';
+import { WebchatAdapter } from './adapter.js';
+
+/** The development web chat (`/chat` on the admin server). Refused in production by the config. */
+export const webchatChannel: ChannelDefinition = {
+  name: 'webchat',
+  enabled: (ctx) => ctx.config.webchat.enabled,
+  createAdapter: (ctx) => new WebchatAdapter(ctx),
+  sendFrom: 'any',
+};

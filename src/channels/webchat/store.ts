@@ -1,0 +1,47 @@
+import type { AppContext } from '../../app/context.js';
+import type { InboundMessage, OutboundMessage } from '../types.js';
+
+/**
+ * The web chat's mailbox in Redis: the page posts inbound messages to a list the gateway reads
+ * (so the admin server and the gateway may be different processes), and the bot's replies are
+ * appended to a per-chat list the page polls. Development only; everything expires in a day.
+ */
+const TTL_SECONDS = 24 * 3600;
+const MAX_PER_CHAT = 500;
+
+export const inboxKey = (ctx: AppContext) => ctx.key('webchat', 'inbox');
+const repliesKey = (ctx: AppContext, chatId: string) => ctx.key('webchat', 'replies', chatId);
+
+export async function postInbound(ctx: AppContext, message: InboundMessage): Promise<void> {
+  await ctx.redis.rpush(inboxKey(ctx), JSON.stringify(message));
+}
+
+export interface StoredReply {
+  seq: number;
+  at: string;
+  message: OutboundMessage;
+}
+
+export async function appendReply(
+  ctx: AppContext,
+  chatId: string,
+  message: OutboundMessage,
+): Promise<number> {
+  const key = repliesKey(ctx, chatId);
+  const seqKey = `${key}:seq`;
+  const seq = await ctx.redis.incr(seqKey);
+  const entry: StoredReply = { seq, at: new Date().toISOString(), message };
+  await ctx.redis
+    .multi()
+    .rpush(key, JSON.stringify(entry))
+    .ltrim(key, -MAX_PER_CHAT, -1)
+    .expire(key, TTL_SECONDS)
+    .expire(seqKey, TTL_SECONDS)
+    .exec();
+  return seq;
+}
+
+export async function repliesAfter(ctx: AppContext, chatId: string, after: number): Promise<StoredReply[]> {
+  const raw = await ctx.redis.lrange(repliesKey(ctx, chatId), 0, -1);
+  return raw.map((line) => JSON.parse(line) as StoredReply).filter((r) => r.seq > after);
+}

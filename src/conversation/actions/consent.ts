@@ -1,0 +1,87 @@
+import type { AppContext } from '../../app/context.js';
+import type { InboundMessage } from '../../channels/types.js';
+import { keyedHash } from '../../identity/keyed-hash.js';
+import { linkedCustomer } from '../../identity/links.js';
+import { type ActionResult, defineAction } from './types.js';
+
+/**
+ * Who may change marketing consent without a code: on WhatsApp the sender's own number proves
+ * it; elsewhere the chat must be linked to a verified customer.
+ */
+async function provenCustomer(app: AppContext, inbound: InboundMessage): Promise<string | undefined> {
+  if (inbound.senderPhone) {
+    const customer = await app.models.Customer.findOne(
+      { phone: inbound.senderPhone, erasedAt: null },
+      { _id: 1 },
+    ).lean();
+    if (customer) return String(customer._id);
+  }
+  return linkedCustomer(app, inbound.channel, inbound.chatId);
+}
+
+/** The chat (not a customer) is suppressed: nothing is known about it, and nothing more is asked. */
+async function suppressChat(app: AppContext, inbound: InboundMessage): Promise<void> {
+  const hash = keyedHash(app.config.otp.secret, 'chat', `${inbound.channel}:${inbound.chatId}`);
+  await app.models.Suppression.updateOne(
+    { hash },
+    {
+      $setOnInsert: {
+        hash,
+        kind: 'chat',
+        reason: 'opted_out',
+        source: `${inbound.channel}:keyword`,
+        createdAt: new Date(),
+      },
+    },
+    { upsert: true },
+  );
+}
+
+const proof = (inbound: InboundMessage) => ({
+  ...(inbound.text ? { words: inbound.text.slice(0, 100) } : {}),
+  messageId: inbound.messageId,
+  ...(inbound.replyToMessageId ? { promoId: inbound.replyToMessageId } : {}),
+});
+
+export const optOut = defineAction({
+  name: 'consent.opt_out',
+  outcomes: ['done'],
+  texts: [],
+  async run({ app, deps, inbound, locale }): Promise<ActionResult> {
+    const customerId = await provenCustomer(app, inbound);
+    if (!customerId) {
+      await suppressChat(app, inbound);
+      return { outcome: 'done' };
+    }
+    const created = await deps.requests.create({
+      type: 'unsubscribe',
+      customerId,
+      channel: inbound.channel,
+      chatId: inbound.chatId,
+      locale,
+      proof: proof(inbound),
+      actor: 'customer',
+    });
+    return { outcome: 'done', vars: { ref: created.ref } };
+  },
+});
+
+export const optIn = defineAction({
+  name: 'consent.opt_in',
+  outcomes: ['done', 'need_verify'],
+  texts: [],
+  async run({ app, deps, inbound, session, locale }): Promise<ActionResult> {
+    const customerId = session.vars.customerId ?? (await provenCustomer(app, inbound));
+    if (!customerId) return { outcome: 'need_verify' };
+    const created = await deps.requests.create({
+      type: 'subscribe',
+      customerId,
+      channel: inbound.channel,
+      chatId: inbound.chatId,
+      locale,
+      proof: proof(inbound),
+      actor: 'customer',
+    });
+    return { outcome: 'done', vars: { ref: created.ref } };
+  },
+});

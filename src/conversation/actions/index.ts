@@ -1,0 +1,19 @@
+import { optIn, optOut } from './consent.js';
+import { checkCode, requireVerified, sendCode, senderPhone } from './identity.js';
+import { createRequest, requestStatus } from './requests.js';
+import type { ActionDefinition } from './types.js';
+
+/** Every action a flow may name. Flows hold no code: this list is all they can do. */
+export const actions: ActionDefinition[] = [
+  requireVerified,
+  senderPhone,
+  sendCode,
+  checkCode,
+  createRequest,
+  requestStatus,
+  optOut,
+  optIn,
+];
+
+export const actionsByName = new Map(actions.map((a) => [a.name, a]));
+export type { ActionDefinition, EngineDeps, OtpPort } from './types.js';

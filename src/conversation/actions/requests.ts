@@ -1,0 +1,88 @@
+import { RequestError, type RequestSummary } from '../../requests/api.js';
+import type { Locale, Translate } from '../locales.js';
+import { type ActionResult, defineAction } from './types.js';
+
+const UPDATE_FIELDS = ['name', 'address', 'email', 'paymentMethod', 'phone'] as const;
+
+function formatDue(date: Date, locale: Locale): string {
+  return new Intl.DateTimeFormat(locale === 'id' ? 'id-ID' : 'en-GB', {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+    timeZone: 'Asia/Jakarta',
+  }).format(date);
+}
+
+export const createRequest = defineAction({
+  name: 'requests.create',
+  outcomes: ['created', 'flagged', 'failed'],
+  texts: [],
+  async run({ deps, inbound, session, locale, args }): Promise<ActionResult> {
+    const type = String(args.type) as 'access' | 'update' | 'erase';
+    const customerId = session.vars.customerId;
+    if (!customerId) return { outcome: 'failed' };
+    let changes: Record<string, string> | undefined;
+    if (type === 'update') {
+      const field = session.vars.field as (typeof UPDATE_FIELDS)[number] | undefined;
+      const value = session.vars.value ?? session.vars.newPhone;
+      if (!field || !UPDATE_FIELDS.includes(field) || !value) return { outcome: 'failed' };
+      changes = { [field]: value };
+    }
+    try {
+      const created = await deps.requests.create({
+        type,
+        customerId,
+        channel: inbound.channel,
+        chatId: inbound.chatId,
+        locale,
+        ...(changes ? { changes } : {}),
+        actor: 'customer',
+      });
+      return {
+        outcome: created.flagged ? 'flagged' : 'created',
+        vars: { ref: created.ref, due: formatDue(created.dueAt, locale), value: '', newPhone: '' },
+      };
+    } catch (err) {
+      if (err instanceof RequestError) return { outcome: 'failed', vars: { error: err.code } };
+      throw err;
+    }
+  },
+});
+
+function describe(summary: RequestSummary, t: Translate, locale: Locale): string {
+  return t('status.line', {
+    ref: summary.ref,
+    type: t(`request_type.${summary.type}`),
+    status: t(`request_status.${summary.status}`),
+    created: formatDue(summary.createdAt, locale),
+    due: formatDue(summary.dueAt, locale),
+    reason: summary.reason ? t('status.reason', { reason: summary.reason }) : '',
+  });
+}
+
+const TYPE_TEXTS = ['access', 'update', 'erase', 'unsubscribe', 'subscribe'].map((t) => `request_type.${t}`);
+const STATUS_TEXTS = [
+  'pending_approval',
+  'queued',
+  'processing',
+  'completed',
+  'rejected',
+  'failed',
+  'cancelled',
+].map((s) => `request_status.${s}`);
+
+export const requestStatus = defineAction({
+  name: 'requests.status',
+  outcomes: ['shown', 'none'],
+  texts: ['status.line', 'status.reason', 'status.header', ...TYPE_TEXTS, ...STATUS_TEXTS],
+  async run({ deps, session, locale, t }): Promise<ActionResult> {
+    const customerId = session.vars.customerId;
+    if (!customerId) return { outcome: 'none' };
+    const ref = session.vars.ref?.toUpperCase();
+    const found = ref
+      ? [await deps.requests.findForCustomer(customerId, ref)].filter((s): s is RequestSummary => Boolean(s))
+      : await deps.requests.listForCustomer(customerId, 5);
+    if (found.length === 0) return { outcome: 'none', vars: { ref: '' } };
+    const text = [t('status.header'), ...found.map((s) => describe(s, t, locale))].join('\n\n');
+    return { outcome: 'shown', vars: { ref: '' }, messages: [{ kind: 'text', text }] };
+  },
+});

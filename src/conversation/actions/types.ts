@@ -1,0 +1,58 @@
+import type { AppContext } from '../../app/context.js';
+import type { InboundMessage, OutboundMessage } from '../../channels/types.js';
+import type { RequestService } from '../../requests/api.js';
+import type { Locale, Translate } from '../locales.js';
+import type { Session } from '../session-store.js';
+
+/** The OTP service as the conversation sees it (src/identity/otp.ts implements it). */
+export interface OtpPort {
+  requestCode(input: {
+    phone: string;
+    channel: string;
+    chatId: string;
+    locale: Locale;
+    purpose?: 'verify' | 'new_phone';
+  }): Promise<{ status: 'sent' | 'cooldown' | 'limited'; retryAfterSeconds?: number }>;
+  verifyCode(input: {
+    phone: string;
+    channel: string;
+    chatId: string;
+    code: string;
+    purpose?: 'verify' | 'new_phone';
+  }): Promise<
+    { ok: true } | { ok: false; reason: 'wrong' | 'expired' | 'locked' | 'none'; attemptsLeft?: number }
+  >;
+}
+
+export interface EngineDeps {
+  otp: OtpPort;
+  requests: RequestService;
+}
+
+export interface ActionCall {
+  app: AppContext;
+  deps: EngineDeps;
+  inbound: InboundMessage;
+  session: Session;
+  locale: Locale;
+  args: Record<string, string | number | boolean>;
+  t: Translate;
+}
+
+export interface ActionResult {
+  outcome: string;
+  /** Merged into the session's variables (texts can use them as {name}). */
+  vars?: Record<string, string>;
+  /** Said before the step the outcome leads to. */
+  messages?: OutboundMessage[];
+}
+
+/** A named piece of TypeScript a flow may call. Outcomes and texts are declared for `flows check`. */
+export interface ActionDefinition {
+  name: string;
+  outcomes: readonly string[];
+  texts: readonly string[];
+  run(call: ActionCall): Promise<ActionResult>;
+}
+
+export const defineAction = (action: ActionDefinition): ActionDefinition => action;

@@ -1,0 +1,506 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { AppContext } from '../app/context.js';
+import type { Button, InboundMessage, OutboundMessage } from '../channels/types.js';
+import { actionsByName, type EngineDeps } from './actions/index.js';
+import type { FlowCatalog, LoadedFlows } from './flow-loader.js';
+import type { Flow, Step } from './flow-schema.js';
+import { INPUT_TEXTS, validateInput } from './inputs.js';
+import { createKeywordRouter, type GlobalCommand, type KeywordRouter, normalizeWords } from './keywords.js';
+import { isLocale, type Locale, type Translate, translator } from './locales.js';
+import { type ChatMeta, type Session, SessionStore } from './session-store.js';
+
+export const MAX_TEXT_LENGTH = 4096;
+/** Steps one message may run through; more means a loop in a flow file. */
+const MAX_TRANSITIONS = 40;
+
+const ENGINE_TEXTS = [
+  'engine.welcome',
+  'engine.expired',
+  'engine.not_understood',
+  'engine.menu_expired',
+  'engine.cancelled',
+  'engine.nothing_to_cancel',
+  'engine.too_long',
+  'engine.only_text',
+  'engine.choose_again',
+  'engine.confirm_again',
+  'engine.language_set',
+  'engine.error',
+  'engine.yes',
+  'engine.no',
+  'consent.opted_out',
+  'verify.contact_not_yours',
+  ...INPUT_TEXTS,
+] as const;
+
+export const REQUIRED_FLOWS = [
+  'menu',
+  'verify',
+  'access',
+  'update',
+  'delete',
+  'unsubscribe',
+  'subscribe',
+  'status',
+  'help',
+  'policy',
+] as const;
+
+export function flowCatalog(): FlowCatalog {
+  return {
+    actions: new Map([...actionsByName].map(([name, a]) => [name, { outcomes: a.outcomes, texts: a.texts }])),
+    engineTexts: ENGINE_TEXTS,
+    requiredFlows: REQUIRED_FLOWS,
+  };
+}
+
+/** The edge: whatever an adapter hands in is checked before anything reads it. */
+const inboundSchema = z.object({
+  channel: z.string().min(1).max(32),
+  chatId: z.string().min(1).max(128),
+  messageId: z.string().min(1).max(128),
+  senderId: z.string().max(128),
+  text: z.string().optional(),
+  action: z.object({ value: z.string().max(256), sourceMessageId: z.string().optional() }).optional(),
+  contact: z.object({ phone: z.string().max(64), userId: z.string().max(64).optional() }).optional(),
+  senderPhone: z.string().max(32).optional(),
+});
+
+const YES = new Set([
+  'ya',
+  'y',
+  'yes',
+  'iya',
+  'ok',
+  'oke',
+  'okay',
+  'benar',
+  'betul',
+  'setuju',
+  'lanjut',
+  '1',
+]);
+const NO = new Set(['tidak', 'no', 'n', 'gak', 'nggak', 'enggak', 'bukan', 'jangan', '2']);
+// Control characters except tab and newline; they have no place in a chat answer.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u200B-\u200F\u202A-\u202E\u2066-\u2069]/g;
+
+const nonce = () => randomBytes(3).toString('base64url');
+
+export class ConversationEngine {
+  private readonly store: SessionStore;
+  private readonly router: KeywordRouter;
+  private readonly flowKeywords = new Map<string, Flow>();
+  /** Tail of each chat's work: messages of one chat run in order, different chats in parallel. */
+  private readonly chains = new Map<string, Promise<unknown>>();
+
+  constructor(
+    readonly app: AppContext,
+    readonly deps: EngineDeps,
+    readonly loaded: LoadedFlows,
+  ) {
+    this.store = new SessionStore(app);
+    this.router = createKeywordRouter(
+      app.config.conversation.optOutWords,
+      app.config.conversation.optInWords,
+    );
+    for (const flow of loaded.flows.values()) {
+      for (const word of [...(flow.keywords?.id ?? []), ...(flow.keywords?.en ?? [])]) {
+        this.flowKeywords.set(normalizeWords(word), flow);
+      }
+    }
+  }
+
+  /** One inbound message in, the replies out. Never throws: a failure becomes a polite sentence. */
+  handle(inbound: InboundMessage): Promise<OutboundMessage[]> {
+    const key = `${inbound.channel}\n${inbound.chatId}`;
+    const previous = this.chains.get(key) ?? Promise.resolve();
+    const run = previous.then(() => this.turn(inbound));
+    const tail = run.catch(() => {});
+    this.chains.set(key, tail);
+    void tail.then(() => {
+      if (this.chains.get(key) === tail) this.chains.delete(key);
+    });
+    return run;
+  }
+
+  private async turn(inbound: InboundMessage): Promise<OutboundMessage[]> {
+    const parsed = inboundSchema.safeParse(inbound);
+    if (!parsed.success) {
+      this.app.logger.warn(
+        { channel: String(inbound?.channel).slice(0, 32) },
+        'malformed inbound message dropped',
+      );
+      return [];
+    }
+    if (inbound.isGroup) return [];
+    const { channel, chatId } = inbound;
+    if (!(await this.store.firstDelivery(channel, chatId, inbound.messageId))) return [];
+    const { session, meta } = await this.store.load(channel, chatId);
+    const locale: Locale = meta?.locale ?? initialLocale(inbound, this.app.config.defaultLocale);
+    const turn = new Turn(this, inbound, session, meta ?? { locale, inFlow: false }, !meta);
+    try {
+      await turn.run();
+    } catch (err) {
+      this.app.logger.error(
+        { err: { message: (err as Error).message, name: (err as Error).name }, channel },
+        'conversation turn failed',
+      );
+      turn.say('engine.error');
+      // The step is not advanced: the customer can answer again once the system is back.
+      await this.store.save(channel, chatId, session, turn.meta).catch(() => {});
+      return turn.out;
+    }
+    await this.store.save(channel, chatId, turn.session, {
+      ...turn.meta,
+      inFlow: turn.session !== undefined,
+    });
+    return turn.out;
+  }
+
+  flowKeyword(words: string): { flow: Flow; arg?: string } | undefined {
+    const [first = '', ...rest] = words.split(' ');
+    const whole = this.flowKeywords.get(words);
+    if (whole) return { flow: whole };
+    const flow = this.flowKeywords.get(first);
+    return flow ? { flow, ...(rest[0] ? { arg: rest[0] } : {}) } : undefined;
+  }
+
+  command(text: string): GlobalCommand | undefined {
+    return this.router.command(text);
+  }
+}
+
+function initialLocale(inbound: InboundMessage, fallback: Locale): Locale {
+  const hint = inbound.languageHint?.slice(0, 2);
+  return hint === 'en' ? 'en' : hint === 'id' ? 'id' : fallback;
+}
+
+/** One message's work: reads the state, runs steps until the bot waits for an answer. */
+class Turn {
+  readonly out: OutboundMessage[] = [];
+  private transitions = 0;
+  private t: Translate;
+
+  constructor(
+    private readonly engine: ConversationEngine,
+    private readonly inbound: InboundMessage,
+    public session: Session | undefined,
+    public meta: ChatMeta,
+    private readonly firstContact: boolean,
+  ) {
+    this.t = this.makeTranslator();
+  }
+
+  private makeTranslator(): Translate {
+    const business = this.engine.app.config.business;
+    const base = {
+      businessName: business.name,
+      businessPhone: business.phone,
+      businessEmail: business.email,
+      businessWebsite: business.website,
+    };
+    const t = translator(this.engine.loaded.locales, this.meta.locale, base);
+    return (key, vars) => t(key, { ...this.session?.vars, ...vars });
+  }
+
+  say(key: string, vars?: Record<string, string>): void {
+    this.out.push({ kind: 'text', text: this.t(key, vars) });
+  }
+
+  async run(): Promise<void> {
+    const raw = this.inbound.text ?? '';
+    if (raw.length > MAX_TEXT_LENGTH) {
+      this.say('engine.too_long', { max: String(MAX_TEXT_LENGTH) });
+      return;
+    }
+    const text = raw.replace(CONTROL, '').trim();
+    const command = text ? this.engine.command(text) : undefined;
+    // A first STOP gets its one confirmation and nothing else.
+    if (this.firstContact && command !== 'opt_out') this.say('engine.welcome');
+    if (command) return this.runCommand(command, text);
+
+    if (this.inbound.action) return this.onButton(this.inbound.action.value);
+    if (!text && !this.inbound.contact) {
+      this.say('engine.only_text');
+      return;
+    }
+    const step = this.currentStep();
+    if (step && this.session) return this.answer(step, text);
+
+    const words = normalizeWords(text);
+    const keyword = this.engine.flowKeyword(words);
+    if (keyword) return this.startFlow(keyword.flow.id, keyword.arg);
+    if (this.meta.inFlow) {
+      this.meta.inFlow = false;
+      this.say('engine.expired');
+    } else if (!this.firstContact) {
+      this.say('engine.not_understood');
+    }
+    await this.startFlow('menu');
+  }
+
+  private async runCommand(command: GlobalCommand, text: string): Promise<void> {
+    switch (command) {
+      case 'opt_out': {
+        // Always wins, whatever the chat was doing; the flow in progress is left as it was.
+        const action = actionsByName.get('consent.opt_out');
+        if (!action) throw new Error('consent.opt_out is not registered');
+        const result = await action.run(this.actionCall({}));
+        this.say('consent.opted_out', result.vars);
+        return;
+      }
+      case 'opt_in':
+        this.session = undefined;
+        return this.startFlow('subscribe');
+      case 'menu':
+        this.session = undefined;
+        return this.startFlow('menu');
+      case 'cancel':
+        // Resting in the menu is not a process to cancel.
+        this.say(
+          this.session && this.session.flow !== 'menu' ? 'engine.cancelled' : 'engine.nothing_to_cancel',
+        );
+        this.session = undefined;
+        return this.startFlow('menu');
+      case 'help':
+        this.session = undefined;
+        return this.startFlow('help');
+      case 'language': {
+        const words = normalizeWords(text);
+        this.meta.locale =
+          words === 'english'
+            ? 'en'
+            : words === 'bahasa indonesia'
+              ? 'id'
+              : this.meta.locale === 'id'
+                ? 'en'
+                : 'id';
+        this.t = this.makeTranslator();
+        this.say('engine.language_set');
+        const step = this.currentStep();
+        if (step && this.session) return this.prompt(step);
+        return this.startFlow('menu');
+      }
+    }
+  }
+
+  private currentStep(): Step | undefined {
+    if (!this.session) return undefined;
+    return this.engine.loaded.flows.get(this.session.flow)?.steps[this.session.step];
+  }
+
+  private actionCall(args: Record<string, string | number | boolean>) {
+    const session = this.session ?? { flow: '', step: '', vars: {}, stack: [], prompt: '' };
+    return {
+      app: this.engine.app,
+      deps: this.engine.deps,
+      inbound: this.inbound,
+      session,
+      locale: this.meta.locale,
+      args,
+      t: this.t,
+    };
+  }
+
+  private async startFlow(flowId: string, arg?: string): Promise<void> {
+    const flow = this.engine.loaded.flows.get(flowId);
+    if (!flow) throw new Error(`unknown flow ${flowId}`);
+    const vars: Record<string, string> = {};
+    // Identity carried across flows within one session (and the keyword's argument).
+    for (const keep of ['customerId'] as const) {
+      const value = this.session?.vars[keep];
+      if (value) vars[keep] = value;
+    }
+    if (arg && flow.keywordArg) vars[flow.keywordArg] = arg;
+    this.session = { flow: flowId, step: flow.start, vars, stack: [], prompt: '' };
+    await this.enter(flowId, flow.start);
+  }
+
+  /** Runs steps from here until one waits for the customer or the conversation ends. */
+  private async enter(flowId: string, stepId: string): Promise<void> {
+    if (++this.transitions > MAX_TRANSITIONS) throw new Error(`flow ${flowId} loops at ${stepId}`);
+    const flow = this.engine.loaded.flows.get(flowId);
+    const step = flow?.steps[stepId];
+    if (!flow || !step || !this.session) throw new Error(`no step ${flowId}.${stepId}`);
+    this.session.flow = flowId;
+    this.session.step = stepId;
+    switch (step.type) {
+      case 'say':
+        this.say(step.text);
+        return this.go(step.next);
+      case 'ask':
+      case 'choose':
+      case 'confirm':
+        return this.prompt(step);
+      case 'action': {
+        const action = actionsByName.get(step.action);
+        if (!action) throw new Error(`unknown action ${step.action}`);
+        const result = await action.run(this.actionCall(step.args ?? {}));
+        Object.assign(this.session.vars, result.vars);
+        this.out.push(...(result.messages ?? []));
+        const target = step.on[result.outcome];
+        if (!target) throw new Error(`${step.action} returned unmapped outcome ${result.outcome}`);
+        return this.go(target);
+      }
+      case 'call': {
+        this.session.stack.push({ flow: flowId, next: step.next });
+        const called = this.engine.loaded.flows.get(step.flow);
+        if (!called) throw new Error(`unknown flow ${step.flow}`);
+        return this.enter(step.flow, called.start);
+      }
+      case 'goto':
+        return this.go(step.to);
+      case 'end':
+        if (step.text) this.say(step.text);
+        if (step.abort) this.session.stack = [];
+        return this.finish(step.menu === true);
+    }
+  }
+
+  private async go(target: string): Promise<void> {
+    if (!this.session) return;
+    if (target === 'end') return this.finish(false);
+    if (target.startsWith('flow:')) {
+      const flowId = target.slice(5);
+      const flow = this.engine.loaded.flows.get(flowId);
+      if (!flow) throw new Error(`unknown flow ${flowId}`);
+      return this.enter(flowId, flow.start);
+    }
+    return this.enter(this.session.flow, target);
+  }
+
+  /** A flow ended: back to the flow that called it, or the conversation rests. */
+  private async finish(showMenu: boolean): Promise<void> {
+    const caller = this.session?.stack.pop();
+    if (caller && this.session) return this.enter(caller.flow, caller.next);
+    const keep = this.session?.vars;
+    this.session = undefined;
+    if (showMenu) {
+      await this.startFlow('menu');
+      if (this.session && keep?.customerId) (this.session as Session).vars.customerId = keep.customerId;
+    }
+  }
+
+  /** Asks the current question again (or for the first time), with buttons carrying a fresh prompt id. */
+  private prompt(step: Step): void {
+    if (!this.session) return;
+    const id = nonce();
+    this.session.prompt = id;
+    const text = 'text' in step && step.text ? this.t(step.text) : '';
+    if (step.type === 'choose') {
+      this.out.push({
+        kind: 'buttons',
+        text,
+        buttons: step.options.map((o, i) => button(id, String(i), this.t(o.label))),
+      });
+    } else if (step.type === 'confirm') {
+      this.out.push({
+        kind: 'buttons',
+        text,
+        buttons: [button(id, 'yes', this.t('engine.yes')), button(id, 'no', this.t('engine.no'))],
+      });
+    } else if (step.type === 'ask' && step.contactButton) {
+      this.out.push({ kind: 'contact_request', text, buttonLabel: this.t(step.contactButton) });
+    } else if (step.type === 'ask' && step.shortcuts?.length) {
+      this.out.push({
+        kind: 'buttons',
+        text,
+        buttons: step.shortcuts.map((s, i) => button(id, `s${i}`, this.t(s.label))),
+      });
+    } else {
+      this.out.push({ kind: 'text', text });
+    }
+  }
+
+  private async onButton(value: string): Promise<void> {
+    const [promptId, choice = ''] = value.split(':');
+    const step = this.currentStep();
+    if (!step || !this.session || promptId !== this.session.prompt) {
+      this.say('engine.menu_expired');
+      if (step && this.session) return this.prompt(step);
+      this.session = undefined;
+      return this.startFlow('menu');
+    }
+    if (step.type === 'choose') {
+      const option = step.options[Number(choice)];
+      if (option) return this.choose(option);
+    } else if (step.type === 'confirm') {
+      if (choice === 'yes') return this.go(step.yes);
+      if (choice === 'no') return this.go(step.no);
+    } else if (step.type === 'ask' && choice.startsWith('s')) {
+      const shortcut = step.shortcuts?.[Number(choice.slice(1))];
+      if (shortcut) return this.go(shortcut.next);
+    }
+    this.say('engine.menu_expired');
+    return this.prompt(step);
+  }
+
+  private async choose(option: { next: string; set?: Record<string, string> | undefined }): Promise<void> {
+    if (this.session && option.set) Object.assign(this.session.vars, option.set);
+    return this.go(option.next);
+  }
+
+  /** Typed text (or a shared contact) answering the step the chat waits on. */
+  private async answer(step: Step, text: string): Promise<void> {
+    if (!this.session) return;
+    const words = normalizeWords(text);
+    switch (step.type) {
+      case 'ask': {
+        const shortcut = step.shortcuts?.find((s) => normalizeWords(this.t(s.label)) === words);
+        if (shortcut && words) return this.go(shortcut.next);
+        let raw = text;
+        if (this.inbound.contact && step.input === 'phone') {
+          const { userId } = this.inbound.contact;
+          // A forwarded contact card is someone else's number: only the sender's own counts
+          // (a card whose owner the platform does not know is refused too).
+          if (userId !== this.inbound.senderId) {
+            this.say('verify.contact_not_yours');
+            return this.prompt(step);
+          }
+          raw = this.inbound.contact.phone;
+        }
+        const result = validateInput(step.input, raw);
+        if (!result.ok) {
+          this.say(step.invalid ?? result.reason);
+          return;
+        }
+        this.session.vars[step.save] = result.value;
+        return this.go(step.next);
+      }
+      case 'choose': {
+        const index = /^\d{1,2}$/.test(words) ? Number(words) - 1 : -1;
+        const option =
+          step.options[index] ?? step.options.find((o) => normalizeWords(this.t(o.label)) === words);
+        if (option) return this.choose(option);
+        break;
+      }
+      case 'confirm':
+        if (YES.has(words)) return this.go(step.yes);
+        if (NO.has(words)) return this.go(step.no);
+        break;
+      default:
+        return;
+    }
+    // Not an answer to this question: maybe the customer wants something else entirely.
+    const keyword = this.engine.flowKeyword(words);
+    if (keyword) return this.startFlow(keyword.flow.id, keyword.arg);
+    // In the main menu, unmatched text is a question we did not understand, not a wrong choice.
+    const menu = this.session.flow === 'menu';
+    this.say(
+      step.type === 'confirm'
+        ? 'engine.confirm_again'
+        : menu
+          ? 'engine.not_understood'
+          : 'engine.choose_again',
+    );
+    return this.prompt(step);
+  }
+}
+
+function button(promptId: string, choice: string, label: string): Button {
+  return { label, value: `${promptId}:${choice}` };
+}
+
+export { isLocale };

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { normalizePhone } from '../identity/phone.js';
+import type { InputKind } from './flow-schema.js';
+
+export type InputResult = { ok: true; value: string } | { ok: false; reason: string };
+
+const email = z.email().max(254);
+const name = z
+  .string()
+  .min(2)
+  .max(100)
+  .regex(/^[\p{L}][\p{L} .'-]*$/u);
+
+/**
+ * Validates what a customer typed for one kind of question. The value is only ever a string
+ * stored or compared as such, never a query: `{"$ne": null}` is just an invalid email.
+ */
+export function validateInput(kind: InputKind, raw: string): InputResult {
+  const text = raw.trim();
+  switch (kind) {
+    case 'phone': {
+      const result = normalizePhone(text);
+      return result.ok ? { ok: true, value: result.e164 } : { ok: false, reason: 'input.invalid_phone' };
+    }
+    case 'otp': {
+      const digits = text.replace(/[\s-]/g, '');
+      return /^\d{6}$/.test(digits)
+        ? { ok: true, value: digits }
+        : { ok: false, reason: 'input.invalid_otp' };
+    }
+    case 'email': {
+      const value = text.toLowerCase();
+      return email.safeParse(value).success
+        ? { ok: true, value }
+        : { ok: false, reason: 'input.invalid_email' };
+    }
+    case 'name': {
+      const value = text.replace(/\s+/g, ' ');
+      return name.safeParse(value).success
+        ? { ok: true, value }
+        : { ok: false, reason: 'input.invalid_name' };
+    }
+    case 'address': {
+      const value = text.replace(/\s+/g, ' ');
+      return value.length >= 10 && value.length <= 300 && /\p{L}/u.test(value)
+        ? { ok: true, value }
+        : { ok: false, reason: 'input.invalid_address' };
+    }
+    case 'ref': {
+      const value = text.toUpperCase().replace(/\s+/g, '');
+      return /^PR-[A-Z0-9]{6}$/.test(value)
+        ? { ok: true, value }
+        : { ok: false, reason: 'input.invalid_ref' };
+    }
+    case 'text':
+      return text.length > 0 && text.length <= 500
+        ? { ok: true, value: text }
+        : { ok: false, reason: 'input.invalid_text' };
+  }
+}
+
+export const INPUT_TEXTS = [
+  'input.invalid_phone',
+  'input.invalid_otp',
+  'input.invalid_email',
+  'input.invalid_name',
+  'input.invalid_address',
+  'input.invalid_ref',
+  'input.invalid_text',
+] as const;

@@ -1,0 +1,45 @@
+import { fileURLToPath } from 'node:url';
+import type { AppContext } from '../app/context.js';
+import type { Outbox } from '../channels/outbox.js';
+import { createOtpService, type OtpService } from '../identity/otp.js';
+import { createOtpProvider } from '../identity/otp-providers/index.js';
+import type { StaffNotifier } from '../requests/api.js';
+import { createRequestService } from '../requests/index.js';
+import type { RequestServiceImpl } from '../requests/service.js';
+import { ConversationEngine, flowCatalog } from './engine.js';
+import { loadFlows } from './flow-loader.js';
+
+export const FLOWS_DIR = fileURLToPath(new URL('../../flows', import.meta.url));
+
+export interface Conversation {
+  engine: ConversationEngine;
+  otp: OtpService;
+  requests: RequestServiceImpl;
+  close(): Promise<void>;
+}
+
+/**
+ * The engine with its real dependencies: flows checked at load (an invalid flow refuses the
+ * start with the `flows check` report), OTP through the configured provider, requests in MongoDB.
+ */
+export function createConversation(
+  ctx: AppContext,
+  deps: { outbox: Outbox; staff?: StaffNotifier; flowsDir?: string },
+): Conversation {
+  const loaded = loadFlows(deps.flowsDir ?? FLOWS_DIR, flowCatalog());
+  const otp = createOtpService(ctx, createOtpProvider(ctx, deps.outbox));
+  const requests = createRequestService(ctx, {
+    outbox: deps.outbox,
+    ...(deps.staff ? { staff: deps.staff } : {}),
+  });
+  const engine = new ConversationEngine(ctx, { otp, requests }, loaded);
+  return {
+    engine,
+    otp,
+    requests,
+    async close() {
+      await otp.drain();
+      await requests.close();
+    },
+  };
+}

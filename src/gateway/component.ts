@@ -1,0 +1,67 @@
+import type { Component } from '../app/component.js';
+import type { AppContext } from '../app/context.js';
+import { type ChannelDefinition, channelDefinitions } from '../channels/registry.js';
+import type { ChannelAdapter, InboundMessage } from '../channels/types.js';
+import { type Conversation, createConversation } from '../conversation/runtime.js';
+import { outboxStaffNotifier } from '../requests/staff-notices.js';
+import { createOutbox, type OutboxHandle } from '../workers/outbound-outbox.js';
+import { createOutboundWorker, type OutboundWorker } from '../workers/outbound-worker.js';
+
+/**
+ * The gateway role: every enabled channel's adapter receives, the conversation engine answers,
+ * and the replies go out through the outbound queue. Channels whose session lives here
+ * (sendFrom 'gateway': WhatsApp Web) also get their outbound worker here.
+ */
+export function createGatewayComponent(ctx: AppContext): Component | undefined {
+  const definitions = channelDefinitions.filter((d) => d.enabled(ctx));
+  const log = ctx.logger.child({ component: 'gateway' });
+  if (definitions.length === 0) {
+    log.warn('no channel is enabled (set TELEGRAM_BOT_TOKEN, WHATSAPP_ENABLED or WEBCHAT_ENABLED)');
+    return undefined;
+  }
+  let outbox: OutboxHandle | undefined;
+  let conversation: Conversation | undefined;
+  let sessionWorker: OutboundWorker | undefined;
+  const adapters = new Map<string, ChannelAdapter>();
+
+  const onInbound = async (inbound: InboundMessage) => {
+    if (!conversation || !outbox) return;
+    const replies = await conversation.engine.handle(inbound);
+    if (replies.length > 0) {
+      await outbox.send(inbound.channel, inbound.chatId, replies, {
+        purpose: 'reply',
+        dedupeKey: `reply:${inbound.channel}:${inbound.messageId}`,
+      });
+    }
+  };
+
+  return {
+    name: 'gateway',
+    async start() {
+      outbox = createOutbox(ctx);
+      conversation = createConversation(ctx, { outbox, staff: outboxStaffNotifier(ctx, outbox) });
+      for (const definition of definitions) adapters.set(definition.name, definition.createAdapter(ctx));
+      const held = definitions.filter((d: ChannelDefinition) => d.sendFrom === 'gateway');
+      if (held.length > 0) {
+        sessionWorker = createOutboundWorker(ctx, {
+          channels: held.map((d) => d.name),
+          resolveAdapter: (channel) => {
+            const adapter = adapters.get(channel);
+            return adapter?.health().ok ? adapter : undefined;
+          },
+        });
+        await sessionWorker.start();
+      }
+      for (const [name, adapter] of adapters) {
+        await adapter.start(onInbound);
+        log.info({ channel: name, state: adapter.health().state }, 'channel started');
+      }
+    },
+    async stop() {
+      await Promise.allSettled([...adapters.values()].map((a) => a.stop()));
+      await sessionWorker?.stop();
+      await conversation?.close();
+      await outbox?.close();
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import type { AppContext } from '../../app/context.js';
+import { OtpError } from '../otp-errors.js';
+import { maskPhone } from '../phone.js';
+import type { OtpProvider } from './types.js';
+
+const OUTBOX_SIZE = 50;
+
+export interface DevOtpEntry {
+  maskedPhone: string;
+  phoneLast4: string;
+  code: string;
+  locale: string;
+  /** ISO time of delivery. */
+  at: string;
+}
+
+const entrySchema = z.object({
+  maskedPhone: z.string(),
+  phoneLast4: z.string(),
+  code: z.string(),
+  locale: z.string(),
+  at: z.string(),
+});
+
+const outboxKey = (ctx: AppContext) => ctx.key('dev-otp-outbox');
+
+/**
+ * Development only: instead of an SMS, the code goes to a short Redis list that the local web
+ * chat shows beside the conversation. Nothing personal is logged; the list keeps the last 50.
+ * Refused in production (the configuration refuses OTP_PROVIDER=console there too).
+ */
+export function createConsoleOtpProvider(ctx: AppContext): OtpProvider {
+  if (ctx.config.isProduction) {
+    throw new OtpError(
+      'PROVIDER_REFUSED',
+      'The console OTP provider is for development and is refused in production',
+    );
+  }
+  const logger = ctx.logger.child({ component: 'otp-console' });
+  return {
+    name: 'console',
+    async deliver(phone, _text, locale, details) {
+      const entry: DevOtpEntry = {
+        maskedPhone: maskPhone(phone),
+        phoneLast4: phone.slice(-4),
+        code: details?.code ?? '',
+        locale,
+        at: new Date().toISOString(),
+      };
+      await ctx.redis
+        .multi()
+        .lpush(outboxKey(ctx), JSON.stringify(entry))
+        .ltrim(outboxKey(ctx), 0, OUTBOX_SIZE - 1)
+        .expire(outboxKey(ctx), 24 * 3600)
+        .exec();
+      logger.info({ maskedPhone: entry.maskedPhone }, 'development code written to the dev OTP outbox');
+    },
+  };
+}
+
+/** The development OTP outbox, newest first (what the local web chat shows). */
+export async function readDevOtpOutbox(ctx: AppContext): Promise<DevOtpEntry[]> {
+  const raw = await ctx.redis.lrange(outboxKey(ctx), 0, OUTBOX_SIZE - 1);
+  const entries: DevOtpEntry[] = [];
+  for (const line of raw) {
+    try {
+      const parsed = entrySchema.safeParse(JSON.parse(line));
+      if (parsed.success) entries.push(parsed.data);
+    } catch {
+      // a foreign value in the list: skip it
+    }
+  }
+  return entries;
+}

@@ -1,0 +1,15 @@
+import type { Redis } from 'ioredis';
+import type { AppContext } from '../app/context.js';
+
+/**
+ * Every BullMQ queue of hakdata lives under REDIS_PREFIX, so installations (and test files)
+ * sharing one Redis never see each other's jobs.
+ */
+export function queueOptions(ctx: AppContext): { connection: Redis; prefix: string } {
+  return { connection: ctx.redis, prefix: ctx.config.redisPrefix };
+}
+
+/** Workers block on Redis: each takes its own connection (close it when the worker stops). */
+export function workerConnection(ctx: AppContext): Redis {
+  return ctx.redis.duplicate();
+}

@@ -1,0 +1,44 @@
+import { type JobsOptions, Queue } from 'bullmq';
+import type { AppContext } from '../app/context.js';
+import type { RequestType } from '../db/index.js';
+import { queueOptions } from '../queues/options.js';
+
+/**
+ * One queue for every privacy request; the job name is the request type, the job id its ref, and
+ * the data only the ref: the request itself (and any personal value) stays in MongoDB.
+ */
+export const REQUEST_QUEUE = 'requests';
+
+export interface RequestJobData {
+  ref: string;
+}
+
+export interface RequestQueueOptions {
+  attempts?: number;
+  /** First retry delay; doubles each attempt. */
+  backoffMs?: number;
+}
+
+export function requestJobOptions(options: RequestQueueOptions = {}): JobsOptions {
+  return {
+    attempts: options.attempts ?? 6,
+    backoff: { type: 'exponential', delay: options.backoffMs ?? 5_000 },
+    // Kept a while for the queue dashboard; the request's own record is in MongoDB.
+    removeOnComplete: { age: 7 * 86_400, count: 5_000 },
+    removeOnFail: { age: 30 * 86_400 },
+  };
+}
+
+export type RequestQueue = Queue<RequestJobData, unknown, RequestType>;
+
+export function createRequestQueue(ctx: AppContext, options: RequestQueueOptions = {}): RequestQueue {
+  return new Queue<RequestJobData, unknown, RequestType>(REQUEST_QUEUE, {
+    ...queueOptions(ctx),
+    defaultJobOptions: requestJobOptions(options),
+  });
+}
+
+/** Queues a request already saved in MongoDB. Adding the same ref twice is a no-op (job id = ref). */
+export async function enqueueRequest(queue: RequestQueue, request: { ref: string; type: RequestType }) {
+  await queue.add(request.type, { ref: request.ref }, { jobId: request.ref });
+}

@@ -1,0 +1,289 @@
+import { isValidObjectId, Types } from 'mongoose';
+import { z } from 'zod';
+import type { AppContext } from '../app/context.js';
+import type { Outbox } from '../channels/outbox.js';
+import { type PrivacyRequest, REQUEST_TYPES, type RequestStatus, type RequestType } from '../db/index.js';
+import {
+  type CreatedRequest,
+  type CreateRequestInput,
+  RequestError,
+  type RequestService,
+  type RequestSummary,
+  type StaffDecision,
+  type StaffNotifier,
+} from './api.js';
+import { updateChangesSchema } from './changes.js';
+import { defaultFlagRules, evaluateFlags, type FlagRule } from './flags.js';
+import { type Locale, type NoticeId, type NoticeParams, renderNotice, toLocale } from './notices.js';
+import { createRequestQueue, enqueueRequest, type RequestQueue } from './queue.js';
+import { newRef, normalizeRef } from './ref.js';
+import { ensureHistoryAudited, transition } from './states.js';
+
+export interface RequestServiceDeps {
+  outbox: Outbox;
+  staff?: StaffNotifier;
+  /** The clock (tests move it). */
+  now?: () => Date;
+  /** Ref generator (tests force collisions). */
+  newRef?: () => string;
+  flagRules?: readonly FlagRule[];
+  /** Share a queue (the worker component does); otherwise the service makes its own. */
+  queue?: RequestQueue;
+}
+
+export interface RequestServiceImpl extends RequestService {
+  /** Closes the queue the service made for itself. */
+  close(): Promise<void>;
+}
+
+const createInputSchema = z.object({
+  type: z.enum(REQUEST_TYPES),
+  customerId: z
+    .string()
+    .refine((v) => isValidObjectId(v), 'not a customer id')
+    .optional(),
+  channel: z.string().min(1).max(32),
+  chatId: z.string().min(1).max(128),
+  locale: z.enum(['id', 'en']),
+  changes: z.record(z.string(), z.string()).optional(),
+  proof: z
+    .object({
+      words: z.string().max(200).optional(),
+      messageId: z.string().max(128).optional(),
+      promoId: z.string().max(64).optional(),
+    })
+    .optional(),
+  actor: z.string().min(1).max(80).optional(),
+});
+
+const decisionSchema = z.object({
+  ref: z.string().min(1).max(20),
+  outcome: z.enum(['approved', 'rejected']),
+  staff: z.string().min(1).max(80),
+  reason: z.string().trim().max(500).optional(),
+});
+
+/** Only an unsubscribe may come from a sender who is not (or no longer) a known customer. */
+const NEEDS_CUSTOMER: readonly RequestType[] = ['access', 'update', 'erase', 'subscribe'];
+const MAX_REF_TRIES = 5;
+
+export const contactLine = (ctx: AppContext) => `${ctx.config.business.phone} / ${ctx.config.business.email}`;
+
+export function slaHoursFor(ctx: AppContext, type: RequestType): number {
+  return type === 'subscribe' ? ctx.config.slaHours.unsubscribe : ctx.config.slaHours[type];
+}
+
+export function toSummary(r: PrivacyRequest): RequestSummary {
+  return {
+    ref: r.ref,
+    type: r.type,
+    status: r.status,
+    createdAt: r.createdAt,
+    dueAt: r.dueAt,
+    ...(r.status === 'rejected' && r.decision?.reason ? { reason: r.decision.reason } : {}),
+  };
+}
+
+// `ref` is the only unique key a new request can collide on (FerretDB does not name the index).
+const isDuplicateRef = (err: unknown) => (err as { code?: unknown }).code === 11000;
+
+export function createRequestService(ctx: AppContext, deps: RequestServiceDeps): RequestServiceImpl {
+  const now = deps.now ?? (() => new Date());
+  const makeRef = deps.newRef ?? newRef;
+  const rules = deps.flagRules ?? defaultFlagRules;
+  const ownQueue = deps.queue ? undefined : createRequestQueue(ctx);
+  const queue = deps.queue ?? (ownQueue as RequestQueue);
+  const log = ctx.logger.child({ component: 'requests' });
+  const { PrivacyRequest, Customer } = ctx.models;
+
+  const notify = async <K extends NoticeId>(
+    r: Pick<PrivacyRequest, 'ref' | 'channel' | 'chatId'>,
+    locale: Locale,
+    id: K,
+    params: NoticeParams<K>,
+  ) => {
+    await deps.outbox.send(r.channel, r.chatId, [{ kind: 'text', text: renderNotice(id, locale, params) }], {
+      requestRef: r.ref,
+      dedupeKey: `${r.ref}:${id}`,
+      purpose: 'notification',
+    });
+  };
+
+  /** MongoDB already holds the request; a lost enqueue is repaired by the reconciler. */
+  const enqueue = async (r: Pick<PrivacyRequest, 'ref' | 'type'>) => {
+    try {
+      await enqueueRequest(queue, r);
+    } catch (err) {
+      log.warn({ ref: r.ref, err: { message: (err as Error).message } }, 'enqueue failed; reconciler will retry');
+    }
+  };
+
+  async function insertWithFreshRef(doc: Omit<PrivacyRequest, '_id' | 'ref' | 'updatedAt' | 'attempts'>) {
+    for (let i = 0; ; i++) {
+      const ref = makeRef();
+      try {
+        const created = await PrivacyRequest.create({ ...doc, ref });
+        return created.toObject() as PrivacyRequest;
+      } catch (err) {
+        if (!isDuplicateRef(err) || i + 1 >= MAX_REF_TRIES) throw err;
+        log.debug({ attempt: i + 1 }, 'request ref collision; drawing another');
+      }
+    }
+  }
+
+  async function loadOwned(customerId: string, ref: string) {
+    const normalized = normalizeRef(ref);
+    if (!normalized || !isValidObjectId(customerId)) return undefined;
+    return (
+      (await PrivacyRequest.findOne({ ref: normalized, customerId: new Types.ObjectId(customerId) }).lean<
+        PrivacyRequest
+      >()) ?? undefined
+    );
+  }
+
+  return {
+    async create(raw: CreateRequestInput): Promise<CreatedRequest> {
+      const parsed = createInputSchema.safeParse(raw);
+      if (!parsed.success)
+        throw new RequestError('INVALID_INPUT', `Invalid request: ${parsed.error.issues[0]?.message ?? 'input'}.`);
+      const input = parsed.data;
+      if (NEEDS_CUSTOMER.includes(input.type) && !input.customerId)
+        throw new RequestError('NOT_VERIFIED', `A ${input.type} request needs a verified customer.`);
+
+      const customer = input.customerId
+        ? await Customer.findById(input.customerId, { phone: 1, erasedAt: 1 }).lean()
+        : null;
+      if (input.customerId && (!customer || customer.erasedAt))
+        throw new RequestError('NOT_FOUND', 'No such customer.');
+
+      let changes: Record<string, unknown> | undefined;
+      if (input.type === 'update') {
+        const c = updateChangesSchema.safeParse(input.changes ?? {});
+        if (!c.success)
+          throw new RequestError('INVALID_INPUT', `Invalid change: ${c.error.issues[0]?.message ?? 'input'}.`);
+        changes = Object.fromEntries(Object.entries(c.data).filter(([, v]) => v !== undefined));
+      } else if ((input.type === 'unsubscribe' || input.type === 'subscribe') && input.proof) {
+        // Consent proof travels in `changes`: what the customer asked for, in their words.
+        changes = { ...input.proof };
+      }
+
+      const at = now();
+      const flags = await evaluateFlags(
+        {
+          ctx,
+          type: input.type,
+          customer,
+          changes: changes as Record<string, string> | undefined,
+          now: at,
+        },
+        rules,
+      );
+      const status: RequestStatus = flags.length > 0 ? 'pending_approval' : 'queued';
+      const actor = input.actor ?? 'customer';
+      const dueAt = new Date(at.getTime() + slaHoursFor(ctx, input.type) * 3600_000);
+
+      const request = await insertWithFreshRef({
+        type: input.type,
+        ...(customer ? { customerId: customer._id } : {}),
+        channel: input.channel,
+        chatId: input.chatId,
+        locale: input.locale,
+        status,
+        ...(changes ? { changes } : {}),
+        flags,
+        dueAt,
+        reminders: [],
+        history: [{ at, from: null, to: status, actor }],
+        createdAt: at,
+      });
+      await ensureHistoryAudited(ctx, request);
+      log.info({ ref: request.ref, type: request.type, status, flags: flags.map((f) => f.code) }, 'request created');
+
+      if (status === 'queued') {
+        await enqueue(request);
+      } else {
+        await deps.staff?.requestFlagged(request.ref);
+        await notify(request, input.locale, 'flaggedForReview', { ref: request.ref });
+      }
+      return { ref: request.ref, status, flagged: flags.length > 0, flags, dueAt };
+    },
+
+    async listForCustomer(customerId, limit = 5) {
+      if (!isValidObjectId(customerId)) return [];
+      const rows = await PrivacyRequest.find({ customerId: new Types.ObjectId(customerId) })
+        .sort({ createdAt: -1 })
+        .limit(Math.min(Math.max(1, limit), 50))
+        .lean<PrivacyRequest[]>();
+      return rows.map(toSummary);
+    },
+
+    async findForCustomer(customerId, ref) {
+      const r = await loadOwned(customerId, ref);
+      return r ? toSummary(r) : undefined;
+    },
+
+    async cancel(customerId, ref) {
+      const r = await loadOwned(customerId, ref);
+      if (!r) throw new RequestError('NOT_FOUND', `No request ${ref} for this customer.`);
+      if (r.status !== 'pending_approval' && r.status !== 'queued')
+        throw new RequestError('ILLEGAL_TRANSITION', `Request ${r.ref} is ${r.status} and can no longer be cancelled.`);
+      const updated = await transition(ctx, { ref: r.ref, from: r.status, to: 'cancelled', actor: 'customer', at: now() });
+      if (r.status === 'queued') {
+        // A waiting job would skip the cancelled request anyway; removing it keeps the queue honest.
+        await queue.remove(r.ref).catch(() => 0);
+      }
+      return toSummary(updated);
+    },
+
+    async decide(raw: StaffDecision) {
+      const parsed = decisionSchema.safeParse(raw);
+      if (!parsed.success)
+        throw new RequestError('INVALID_INPUT', `Invalid decision: ${parsed.error.issues[0]?.message ?? 'input'}.`);
+      const d = parsed.data;
+      const ref = normalizeRef(d.ref);
+      if (!ref) throw new RequestError('NOT_FOUND', `No request ${d.ref}.`);
+      if (d.outcome === 'rejected' && !d.reason)
+        throw new RequestError('INVALID_INPUT', 'A rejection needs a reason for the customer.');
+
+      const current = await PrivacyRequest.findOne({ ref }).lean<PrivacyRequest>();
+      if (!current) throw new RequestError('NOT_FOUND', `No request ${ref}.`);
+      if (current.status !== 'pending_approval') {
+        if (current.decision?.outcome)
+          throw new RequestError('ALREADY_DECIDED', `Request ${ref} was already ${current.decision.outcome}.`);
+        throw new RequestError('ILLEGAL_TRANSITION', `Request ${ref} is ${current.status}, not waiting for staff.`);
+      }
+      const at = now();
+      const decision = { outcome: d.outcome, by: d.staff, at, ...(d.reason ? { reason: d.reason } : {}) };
+      let updated: PrivacyRequest;
+      try {
+        updated = await transition(ctx, {
+          ref,
+          from: 'pending_approval',
+          to: d.outcome === 'approved' ? 'queued' : 'rejected',
+          actor: d.staff,
+          at,
+          set: { decision },
+          details: { outcome: d.outcome, reasonLength: d.reason?.length ?? 0 },
+        });
+      } catch (err) {
+        // Another staff member decided in the meantime.
+        if (err instanceof RequestError && err.code === 'ILLEGAL_TRANSITION')
+          throw new RequestError('ALREADY_DECIDED', `Request ${ref} was decided by someone else.`);
+        throw err;
+      }
+      log.info({ ref, outcome: d.outcome }, 'request decided');
+      const locale = toLocale(updated.locale);
+      if (d.outcome === 'approved') {
+        await enqueue(updated);
+        await notify(updated, locale, 'approved', { ref });
+      } else {
+        await notify(updated, locale, 'rejected', { ref, reason: d.reason ?? '', contact: contactLine(ctx) });
+      }
+      return toSummary(updated);
+    },
+
+    async close() {
+      await ownQueue?.close();
+    },
+  };
+}

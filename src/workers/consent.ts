@@ -1,0 +1,88 @@
+import { recordAudit } from '../audit/record.js';
+import type { ConsentEvent } from '../db/index.js';
+import { contactLine } from '../requests/service.js';
+import { chatSuppressionHash, liftOptOut, phoneSuppressionHash, suppress } from '../requests/suppression.js';
+import { failed, localeOf, type RequestHandler, text } from './outcome.js';
+
+interface ConsentProof {
+  words?: string;
+  messageId?: string;
+  promoId?: string;
+}
+
+const proofOf = (changes: Record<string, unknown> | null | undefined): ConsentProof => {
+  const pick = (k: string) => (typeof changes?.[k] === 'string' ? (changes[k] as string) : undefined);
+  return { words: pick('words'), messageId: pick('messageId'), promoId: pick('promoId') };
+};
+
+/**
+ * Marketing consent off (unsubscribe) or on (subscribe), with the proof UU PDP asks for: when,
+ * through which channel, in which words, in reply to which promotion, under which request.
+ */
+export const applyConsent: RequestHandler = async (ctx, request, deps) => {
+  const granted = request.type === 'subscribe';
+  const locale = localeOf(request);
+  const ref = request.ref;
+  const at = deps.now();
+  const proof = proofOf(request.changes);
+  const how = proof.promoId ? 'promo-reply' : proof.words ? 'keyword' : 'menu';
+  const source = `${request.channel}:${how}`;
+  const done = {
+    status: 'completed' as const,
+    messages: [text(locale, granted ? 'subscribed' : 'unsubscribed', { ref })],
+  };
+
+  if (!request.customerId) {
+    // A proven sender who is not a customer: only the chat can be suppressed.
+    if (granted) return failed('NO_CUSTOMER', [text(locale, 'failed', { ref, contact: contactLine(ctx) })]);
+    const hash = chatSuppressionHash(ctx, request.channel, request.chatId);
+    await suppress(ctx, { hash, kind: 'chat', reason: 'opted_out', source: `request:${ref}`, at });
+    await recordAudit(ctx, {
+      actor: 'system:consent-worker',
+      action: 'consent.changed',
+      ref,
+      details: { granted, scope: 'chat', source, promoId: proof.promoId },
+      at,
+    });
+    return { ...done, result: { granted, scope: 'chat' } };
+  }
+
+  const { Customer } = ctx.models;
+  const customer = await Customer.findById(request.customerId, { phone: 1, erasedAt: 1 }).lean();
+  if (!customer || customer.erasedAt) {
+    // An erased customer already receives no marketing; there is nothing left to opt in.
+    if (granted) return failed('CUSTOMER_GONE', [text(locale, 'failed', { ref, contact: contactLine(ctx) })]);
+    return { ...done, result: { granted, scope: 'customer', alreadyErased: true } };
+  }
+
+  const event: ConsentEvent = {
+    granted,
+    at,
+    source,
+    channel: request.channel,
+    requestRef: ref,
+    ...(proof.words ? { words: proof.words.slice(0, 200) } : {}),
+    ...(proof.messageId ? { messageId: proof.messageId } : {}),
+    ...(proof.promoId ? { promoId: proof.promoId } : {}),
+  };
+  // The history entry carries the ref: a retried job finds it and writes nothing twice.
+  await Customer.updateOne(
+    { _id: customer._id, 'consentHistory.requestRef': { $ne: ref } },
+    { $set: { marketingConsent: { granted, updatedAt: at, source } }, $push: { consentHistory: event } },
+  );
+  await deps.checkpoint?.(ref, 'consent:applied');
+  if (customer.phone) {
+    const hash = phoneSuppressionHash(ctx, customer.phone);
+    if (granted) await liftOptOut(ctx, hash);
+    else await suppress(ctx, { hash, kind: 'phone', reason: 'opted_out', source: `request:${ref}`, at });
+  }
+  await recordAudit(ctx, {
+    actor: 'system:consent-worker',
+    action: 'consent.changed',
+    ref,
+    customerId: customer._id,
+    details: { granted, scope: 'customer', source, promoId: proof.promoId },
+    at,
+  });
+  return { ...done, result: { granted, scope: 'customer' } };
+};

@@ -1,0 +1,138 @@
+import type { AppContext } from '../app/context.js';
+import { recordAudit } from '../audit/record.js';
+import type { PrivacyRequest } from '../db/index.js';
+import { linkedCustomer, linkKey, purgeCustomerChats, sessionKey } from '../identity/links.js';
+import { RequestError } from '../requests/api.js';
+import { finishedOrderFilter } from '../requests/order-obligations.js';
+import { contactLine } from '../requests/service.js';
+import { transition } from '../requests/states.js';
+import { phoneSuppressionHash, suppress } from '../requests/suppression.js';
+import { failed, localeOf, type RequestHandler, text } from './outcome.js';
+
+/** What replaces a chat id on the requests of an erased customer. */
+export const ERASED = '[erased]';
+
+/** Customer fields that are personal data; all are removed. `customerNo` stays: it is our own number. */
+const PERSONAL_CUSTOMER_FIELDS = ['name', 'phone', 'email', 'address', 'area', 'paymentMethod'] as const;
+/** What a finished order loses; it keeps orderNo, date, service, amount and payment status. */
+const PERSONAL_ORDER_FIELDS = ['address', 'paymentMethod', 'notes'] as const;
+
+const unsetOf = (fields: readonly string[]) => Object.fromEntries(fields.map((f) => [f, 1]));
+
+/**
+ * Erases a customer as the policy says: personal data goes, obligations stay. Each step is
+ * idempotent and the ordering makes a re-run after a crash safe: the customer document, which
+ * holds the phone needed for the suppression hash, is anonymized last.
+ */
+export const eraseCustomer: RequestHandler = async (ctx, request, deps) => {
+  const { Customer, ServiceOrder, PrivacyRequest } = ctx.models;
+  const locale = localeOf(request);
+  const ref = request.ref;
+  const at = deps.now();
+  if (!request.customerId)
+    return failed('NO_CUSTOMER', [text(locale, 'failed', { ref, contact: contactLine(ctx) })]);
+  const customerId = request.customerId;
+  const customer = await Customer.findById(customerId).lean();
+  if (!customer) return failed('CUSTOMER_GONE', [text(locale, 'failed', { ref, contact: contactLine(ctx) })]);
+
+  // 1. Never market to this number again: only its keyed hash is kept.
+  if (customer.phone) {
+    await suppress(ctx, {
+      hash: phoneSuppressionHash(ctx, customer.phone),
+      kind: 'phone',
+      reason: 'erased',
+      source: `request:${ref}`,
+      at,
+    });
+  }
+  await deps.checkpoint?.(ref, 'erase:suppressed');
+
+  // 2. Redis: verified links and conversation sessions of every chat of the customer.
+  const chatsPurged = await purgeCustomerChats(ctx, String(customerId));
+  if ((await linkedCustomer(ctx, request.channel, request.chatId)) === String(customerId)) {
+    await ctx.redis.del(
+      linkKey(ctx, request.channel, request.chatId),
+      sessionKey(ctx, request.channel, request.chatId),
+    );
+  }
+
+  // 3. Finished orders keep what bookkeeping needs; one updateMany, however many orders.
+  await ServiceOrder.updateMany(
+    { customerId, anonymizedAt: { $exists: false }, ...finishedOrderFilter },
+    { $unset: unsetOf(PERSONAL_ORDER_FIELDS), $set: { anonymizedAt: at } },
+  );
+  await deps.checkpoint?.(ref, 'erase:orders');
+
+  // 4. The customer's other requests: those not started are cancelled, all lose chat ids and changes.
+  await cancelOtherOpenRequests(ctx, request, at);
+  await PrivacyRequest.updateMany(
+    { customerId, ref: { $ne: ref }, $or: [{ chatId: { $ne: ERASED } }, { changes: { $exists: true } }] },
+    { $set: { chatId: ERASED }, $unset: { changes: 1 } },
+  );
+
+  // 5. The customer document, last. Guarded by erasedAt so a re-run changes nothing.
+  await Customer.updateOne(
+    { _id: customerId, erasedAt: { $exists: false } },
+    {
+      $unset: unsetOf(PERSONAL_CUSTOMER_FIELDS),
+      $set: {
+        erasedAt: at,
+        marketingConsent: { granted: false, updatedAt: at, source: `request:${ref}` },
+        // Earlier consent proof carried message ids and words; what remains is the withdrawal.
+        consentHistory: [{ granted: false, at, source: 'erasure', requestRef: ref }],
+      },
+    },
+  );
+
+  const [anonymized, kept] = await Promise.all([
+    ServiceOrder.countDocuments({ customerId, anonymizedAt: { $exists: true } }),
+    ServiceOrder.countDocuments({ customerId, anonymizedAt: { $exists: false } }),
+  ]);
+  await recordAudit(ctx, {
+    actor: 'system:erase-worker',
+    action: 'customer.erased',
+    ref,
+    customerId,
+    details: {
+      ordersAnonymized: anonymized,
+      ordersKept: kept,
+      chatsPurged,
+      suppressed: Boolean(customer.phone),
+    },
+    at,
+  });
+  return {
+    status: 'completed',
+    result: { ordersAnonymized: anonymized, ordersKept: kept },
+    messages: [text(locale, 'erased', { ref, kept })],
+    // The chat id goes too, once the customer has been told.
+    set: { chatId: ERASED },
+    unset: ['changes'],
+  };
+};
+
+async function cancelOtherOpenRequests(ctx: AppContext, request: PrivacyRequest, at: Date): Promise<void> {
+  const others = await ctx.models.PrivacyRequest.find(
+    {
+      customerId: request.customerId,
+      ref: { $ne: request.ref },
+      status: { $in: ['pending_approval', 'queued'] },
+    },
+    { ref: 1, status: 1 },
+  ).lean();
+  for (const other of others) {
+    try {
+      await transition(ctx, {
+        ref: other.ref,
+        from: other.status,
+        to: 'cancelled',
+        actor: 'system:erase-worker',
+        note: `customer erased by ${request.ref}`,
+        at,
+      });
+    } catch (err) {
+      // It moved on meanwhile (a worker took it): it will find the customer erased.
+      if (!(err instanceof RequestError)) throw err;
+    }
+  }
+}

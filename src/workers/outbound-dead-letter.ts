@@ -1,0 +1,90 @@
+import type { AppContext } from '../app/context.js';
+import type { DeadLetterReason } from '../db/models/dead-letter.js';
+import { keyedHash } from '../identity/keyed-hash.js';
+import { maskPhone } from '../identity/phone.js';
+import type { OutboundJobData } from './outbound-queues.js';
+
+/** What staff are told about a message that could not go (no text, no chat id in clear). */
+export interface DeadLetterNotice {
+  id: string;
+  channel: string;
+  maskedChat: string;
+  reason: DeadLetterReason;
+  detail: string;
+  purpose: string;
+  requestRef?: string;
+  messageKind: string;
+  attempts: number;
+  createdAt: Date;
+}
+
+export type DeadLetterHook = (notice: DeadLetterNotice) => void | Promise<void>;
+
+/** `6281287611943@c.us` → `+62812****943@c.us`; Telegram `123456789` → `12****89`. */
+export function maskChatId(chatId: string): string {
+  const wa = /^(\d{8,15})@c\.us$/.exec(chatId);
+  if (wa?.[1]) return `${maskPhone(`+${wa[1]}`)}@c.us`;
+  if (chatId.length <= 6) return '****';
+  return `${chatId.slice(0, 2)}****${chatId.slice(-2)}`;
+}
+
+/** A platform's error sentence may quote ids or addresses: keep its words, not its numbers. */
+export function sanitizeDetail(detail: string): string {
+  return detail
+    .replace(/\S+@\S+/g, '[address]')
+    .replace(/\+?\d[\d\s-]{4,}\d/g, '[number]')
+    .slice(0, 300);
+}
+
+export function chatHash(ctx: AppContext, channel: string, chatId: string): string {
+  return keyedHash(ctx.config.otp.secret, 'outbound-chat', `${channel}\u0000${chatId}`);
+}
+
+/**
+ * Writes the dead letter once (keyed by queue, job id and job timestamp, so a retried write
+ * is a no-op) and returns what the staff notifier needs.
+ */
+export async function recordDeadLetter(
+  ctx: AppContext,
+  input: {
+    key: string;
+    data: OutboundJobData;
+    reason: DeadLetterReason;
+    detail: string;
+    attempts: number;
+  },
+): Promise<DeadLetterNotice> {
+  const { data } = input;
+  const fields = {
+    key: input.key,
+    channel: data.channel,
+    maskedChat: maskChatId(data.chatId),
+    chatHash: chatHash(ctx, data.channel, data.chatId),
+    reason: input.reason,
+    detail: sanitizeDetail(input.detail) || input.reason,
+    purpose: data.meta.purpose ?? 'reply',
+    ...(data.meta.requestRef ? { requestRef: data.meta.requestRef } : {}),
+    ...(data.meta.promoId ? { promoId: data.meta.promoId } : {}),
+    messageKind: data.message.kind,
+    attempts: input.attempts,
+    status: 'open' as const,
+    createdAt: new Date(),
+  };
+  const doc = await ctx.models.DeadLetter.findOneAndUpdate(
+    { key: input.key },
+    { $setOnInsert: fields },
+    { upsert: true, new: true, lean: true },
+  ).orFail();
+  return {
+    id: String(doc._id),
+    channel: doc.channel,
+    maskedChat: doc.maskedChat,
+    reason: doc.reason,
+    detail: doc.detail,
+    purpose: doc.purpose,
+    requestRef: doc.requestRef ?? undefined,
+    messageKind: doc.messageKind,
+    attempts: doc.attempts,
+    createdAt: doc.createdAt,
+  };
+}

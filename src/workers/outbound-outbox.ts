@@ -1,0 +1,129 @@
+import { createHash } from 'node:crypto';
+import { Queue } from 'bullmq';
+import { z } from 'zod';
+import type { AppContext } from '../app/context.js';
+import type { OutboundMeta, Outbox } from '../channels/outbox.js';
+import type { OutboundMessage } from '../channels/types.js';
+import { logTag } from '../logging/logger.js';
+import { queueOptions } from '../queues/options.js';
+import {
+  channelNameSchema,
+  defaultPartitions,
+  type OutboundJobData,
+  outboundMessageSchema,
+  outboundMetaSchema,
+  outboundQueueName,
+  type PartitionRule,
+  partitionOf,
+} from './outbound-queues.js';
+
+export interface OutboxOptions {
+  /** Must match the worker's rule. */
+  partitions?: PartitionRule;
+  /** How long a dedupeKey is remembered (default 24 h). */
+  dedupeTtlMs?: number;
+  /**
+   * Failed (dead-lettered) jobs keep the message in Redis this long, so an operator can re-drive
+   * them from the queue dashboard after an outage; the `deadletters` document is the lasting record.
+   */
+  keepFailedSeconds?: number;
+}
+
+/** The Outbox plus `close()`, for the process that owns it. */
+export interface OutboxHandle extends Outbox {
+  close(): Promise<void>;
+}
+
+/** Raised for a call the outbox cannot queue (bad channel name, malformed message). */
+export class OutboxError extends Error {
+  constructor(
+    readonly code: 'INVALID_MESSAGE',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'OutboxError';
+  }
+}
+
+const sendArgsSchema = z.object({
+  channel: channelNameSchema,
+  chatId: z.string().min(1).max(128),
+  messages: z.array(outboundMessageSchema).max(50),
+  meta: outboundMetaSchema,
+});
+
+/**
+ * The producer side of the outbound queue: every message to a customer or to staff is queued
+ * here and sent by the outbound worker, in order per chat.
+ */
+export function createOutbox(ctx: AppContext, options: OutboxOptions = {}): OutboxHandle {
+  const partitions = options.partitions ?? defaultPartitions;
+  const dedupeTtlMs = options.dedupeTtlMs ?? 24 * 3600_000;
+  const keepFailedSeconds = options.keepFailedSeconds ?? 24 * 3600;
+  const queues = new Map<string, Queue<OutboundJobData>>();
+  const logger = ctx.logger.child({ component: 'outbox' });
+
+  const queueFor = (name: string) => {
+    let queue = queues.get(name);
+    if (!queue) {
+      queue = new Queue<OutboundJobData>(name, {
+        ...queueOptions(ctx),
+        defaultJobOptions: {
+          // Messages hold personal data and documents: gone from Redis once sent.
+          removeOnComplete: true,
+          removeOnFail: { age: keepFailedSeconds, count: 1000 },
+        },
+      });
+      queues.set(name, queue);
+    }
+    return queue;
+  };
+
+  return {
+    async send(channel: string, chatId: string, messages: OutboundMessage[], meta: OutboundMeta = {}) {
+      const parsed = sendArgsSchema.safeParse({ channel, chatId, messages, meta });
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new OutboxError(
+          'INVALID_MESSAGE',
+          `Outbound message refused: ${issue ? `${issue.path.join('.')} ${issue.message}` : 'invalid'}`,
+        );
+      }
+      if (messages.length === 0) return;
+      const name = outboundQueueName(channel, partitionOf(chatId, partitions(channel)));
+      const dedupe = meta.dedupeKey ? createHash('sha256').update(meta.dedupeKey).digest('hex') : undefined;
+      const enqueuedAt = Date.now();
+      const jobs = parsed.data.messages.map((message, index) => ({
+        name: meta.purpose ?? 'message',
+        data: {
+          channel,
+          chatId,
+          message,
+          meta: parsed.data.meta,
+          part: { index, total: messages.length },
+          enqueuedAt,
+        },
+        opts: dedupe ? { deduplication: { id: `${dedupe}:${index}`, ttl: dedupeTtlMs } } : {},
+      }));
+      const queue = queueFor(name);
+      // addBulk is one MULTI: all messages of a call enter the partition together, in order.
+      if (jobs.length === 1 && jobs[0]) await queue.add(jobs[0].name, jobs[0].data, jobs[0].opts);
+      else await queue.addBulk(jobs);
+      if (!logger.isLevelEnabled('debug')) return;
+      logger.debug(
+        {
+          queue: name,
+          chatTag: logTag(`${channel}:${chatId}`),
+          count: messages.length,
+          purpose: meta.purpose,
+          requestRef: meta.requestRef,
+        },
+        'outbound queued',
+      );
+    },
+    async close() {
+      await Promise.allSettled([...queues.values()].map((q) => q.close()));
+      queues.clear();
+    },
+  };
+}

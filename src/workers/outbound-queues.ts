@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { OutboundMeta } from '../channels/outbox.js';
+import type { OutboundMessage } from '../channels/types.js';
+
+/**
+ * What the outbound producer (outbound-outbox.ts) and the sender (outbound-worker.ts) agree on:
+ * queue names, the chat → partition rule and the job's shape.
+ *
+ * Ordering design: each channel has N partition queues `outbound-<channel>-<p>`; a chat always
+ * hashes to the same partition and each partition is worked with concurrency 1, so one chat's
+ * messages leave in the order they were queued while different partitions send in parallel.
+ * BullMQ's own retries would move a failed job to the delayed set and let the next message of
+ * the same chat overtake it, so the worker never uses them: a message that must wait pauses its
+ * whole partition (queue.rateLimit) and goes back to the head of the line.
+ */
+
+export const DEFAULT_PARTITIONS = 8;
+
+/**
+ * Partitions per channel. WhatsApp Web is one session sending about one message a second: one
+ * partition with the configured rate keeps the number from being banned. Stateless HTTP channels
+ * (Telegram) get eight, so a slow or rate-limited chat holds up only an eighth of the others.
+ */
+export type PartitionRule = (channel: string) => number;
+export const defaultPartitions: PartitionRule = (channel) =>
+  channel === 'whatsapp' ? 1 : DEFAULT_PARTITIONS;
+
+/** A channel name as registered: lowercase letters, digits, `_`, `-` (part of a queue name). */
+export const channelNameSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]{0,31}$/, 'must be a lowercase channel name');
+
+export function outboundQueueName(channel: string, partition: number): string {
+  return `outbound-${channel}-${partition}`;
+}
+
+/** Stable chat → partition: the first 4 bytes of SHA-256, modulo the partition count. */
+export function partitionOf(chatId: string, partitions: number): number {
+  if (partitions <= 1) return 0;
+  return createHash('sha256').update(chatId).digest().readUInt32BE(0) % partitions;
+}
+
+const buttonSchema = z.object({ label: z.string().min(1).max(200), value: z.string().min(1).max(64) });
+
+/** Checked at the producer, so a malformed message fails the caller instead of the queue. */
+export const outboundMessageSchema: z.ZodType<OutboundMessage> = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('text'), text: z.string().min(1).max(8192) }),
+  z.object({
+    kind: z.literal('buttons'),
+    text: z.string().min(1).max(8192),
+    buttons: z.array(buttonSchema).min(1).max(20),
+  }),
+  z.object({
+    kind: z.literal('contact_request'),
+    text: z.string().min(1).max(8192),
+    buttonLabel: z.string().min(1).max(200),
+  }),
+  z.object({
+    kind: z.literal('document'),
+    fileName: z.string().min(1).max(200),
+    mimeType: z.string().min(1).max(200),
+    // 50 MB file (Telegram's limit) as base64.
+    contentBase64: z.string().max(70_000_000),
+    caption: z.string().max(1024).optional(),
+  }),
+]);
+
+export const outboundMetaSchema: z.ZodType<OutboundMeta> = z.object({
+  requestRef: z.string().max(64).optional(),
+  promoId: z.string().max(64).optional(),
+  dedupeKey: z.string().min(1).max(500).optional(),
+  purpose: z.enum(['reply', 'notification', 'promo', 'staff', 'otp']).optional(),
+});
+
+/** One message of one chat: a job. A `send` of several messages is several jobs, queued atomically. */
+export interface OutboundJobData {
+  channel: string;
+  chatId: string;
+  message: OutboundMessage;
+  meta: OutboundMeta;
+  /** Position within the producer's `send` call. */
+  part: { index: number; total: number };
+  enqueuedAt: number;
+}
+
+/**
+ * Kept in the job's `progress` field (written without rewriting the message): how often the
+ * send failed, how often the channel asked us to slow down, and a dead letter still to be written.
+ */
+export interface OutboundProgress {
+  sends: number;
+  failures: number;
+  rateLimitHits: number;
+  lastCode?: string;
+  deadLetter?: { reason: string; detail: string };
+}
+
+const progressSchema = z.object({
+  sends: z.number().int().min(0).default(0),
+  failures: z.number().int().min(0).default(0),
+  rateLimitHits: z.number().int().min(0).default(0),
+  lastCode: z.string().optional(),
+  deadLetter: z.object({ reason: z.string(), detail: z.string() }).optional(),
+});
+
+export function readProgress(value: unknown): OutboundProgress {
+  // A fresh job's progress is 0: nothing tried yet.
+  if (typeof value !== 'object' || value === null) return { sends: 0, failures: 0, rateLimitHits: 0 };
+  const parsed = progressSchema.safeParse(value);
+  return parsed.success ? parsed.data : { sends: 0, failures: 0, rateLimitHits: 0 };
+}

@@ -1,0 +1,330 @@
+import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Component } from '../app/component.js';
+import type { AppContext } from '../app/context.js';
+import type { OutboundMeta } from '../channels/outbox.js';
+import { channelDefinitions } from '../channels/registry.js';
+import { type ChannelAdapter, type ChannelErrorCode, ChannelSendError } from '../channels/types.js';
+import { logTag } from '../logging/logger.js';
+import { queueOptions, workerConnection } from '../queues/options.js';
+import { type DeadLetterHook, type DeadLetterNotice, recordDeadLetter } from './outbound-dead-letter.js';
+import {
+  defaultPartitions,
+  type OutboundJobData,
+  type OutboundProgress,
+  outboundQueueName,
+  type PartitionRule,
+  readProgress,
+} from './outbound-queues.js';
+
+/** After a message went out: the platform's message id, for matching replies (STOP to a promo). */
+export interface SentNotice {
+  channel: string;
+  chatId: string;
+  messageId?: string;
+  meta: OutboundMeta;
+}
+
+export interface OutboundWorkerOptions {
+  /** Channels this process sends for (e.g. the worker role: those with sendFrom 'any'). */
+  channels: string[];
+  /** The adapter that can send for a channel now; undefined makes the message wait. */
+  resolveAdapter: (channel: string) => ChannelAdapter | undefined;
+  /** Called once per dead letter, after it is written (not for purpose 'staff': no loops). */
+  onDeadLetter?: DeadLetterHook;
+  onSent?: (notice: SentNotice) => void | Promise<void>;
+  /** Must match the producer's rule. */
+  partitions?: PartitionRule;
+  /** Failed sends (UNAVAILABLE, no adapter) before a message is dead-lettered. Default 8. */
+  maxFailures?: number;
+  /** Times the channel may ask us to slow down for one message. Default 20. */
+  maxRateLimitHits?: number;
+  /** Exponential backoff after a failure: base·2^(n-1), capped. Defaults 1 s and 5 min. */
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** Wait when RATE_LIMITED comes without a retry-after. Default 1 s. */
+  defaultRetryAfterMs?: number;
+}
+
+export interface OutboundWorker extends Component {
+  /** The partition queues this worker serves. */
+  readonly queueNames: string[];
+}
+
+// Every partition worker gets a limiter so a pause set by any process (queue.rateLimit) is
+// honoured by all of them; BullMQ ignores the limiter key when no limiter is configured.
+const UNLIMITED = { max: 100_000, duration: 1000 };
+
+const DEAD_LETTERED = 'dead-lettered';
+
+/**
+ * Sends queued outbound messages through the channel adapters.
+ *
+ * Per partition: concurrency 1, so a chat's messages go in order. When a message must wait
+ * (RATE_LIMITED: the platform's retry-after; UNAVAILABLE or no adapter: exponential backoff)
+ * the partition is paused for that long and the job goes back to the head of its line
+ * (BullMQ's RateLimitError), so nothing behind it overtakes it. Telegram asks a bot that
+ * receives 429 to back off anyway; other partitions keep sending. CHAT_BLOCKED and BAD_REQUEST
+ * cannot succeed later: dead-lettered at once. Delivery is at least once: a process killed
+ * mid-send lets the stalled job be sent again.
+ */
+export function createOutboundWorker(ctx: AppContext, options: OutboundWorkerOptions): OutboundWorker {
+  const partitions = options.partitions ?? defaultPartitions;
+  const maxFailures = options.maxFailures ?? 8;
+  const maxRateLimitHits = options.maxRateLimitHits ?? 20;
+  const backoffBaseMs = options.backoffBaseMs ?? 1000;
+  const backoffMaxMs = options.backoffMaxMs ?? 300_000;
+  const defaultRetryAfterMs = options.defaultRetryAfterMs ?? 1000;
+  const logger = ctx.logger.child({ component: 'outbound-worker' });
+
+  const plan = options.channels.flatMap((channel) =>
+    Array.from({ length: Math.max(1, partitions(channel)) }, (_, p) => ({
+      channel,
+      name: outboundQueueName(channel, p),
+    })),
+  );
+  let connection: Redis | undefined;
+  let workers: Worker<OutboundJobData>[] = [];
+  let queues: Queue<OutboundJobData>[] = [];
+
+  const limiterFor = (channel: string) => {
+    if (channel !== 'whatsapp') return UNLIMITED;
+    const perSecond = ctx.config.whatsapp.messagesPerSecond;
+    return { max: 1, duration: Math.ceil(1000 / perSecond) };
+  };
+
+  const backoff = (failures: number) =>
+    Math.min(backoffBaseMs * 2 ** Math.max(0, failures - 1), backoffMaxMs);
+
+  async function deadLetter(
+    job: Job<OutboundJobData>,
+    queue: Queue<OutboundJobData>,
+    progress: OutboundProgress,
+    reason: ChannelErrorCode,
+    detail: string,
+  ): Promise<never> {
+    // Remember the decision first: if MongoDB is down, the retry writes the letter, not a resend.
+    progress.deadLetter = { reason, detail };
+    await job.updateProgress(progress);
+    let notice: DeadLetterNotice;
+    try {
+      notice = await recordDeadLetter(ctx, {
+        key: `${job.queueName}/${job.id}/${job.timestamp}`,
+        data: job.data,
+        reason,
+        detail,
+        attempts: progress.sends,
+      });
+    } catch (err) {
+      logger.error(
+        { err: { message: (err as Error).message }, jobId: job.id },
+        'could not write dead letter',
+      );
+      return waitAndRetry(job, queue, progress, backoffMaxMs / 10);
+    }
+    logger.error(
+      {
+        queue: job.queueName,
+        jobId: job.id,
+        reason,
+        attempts: progress.sends,
+        purpose: notice.purpose,
+        requestRef: notice.requestRef,
+        deadLetterId: notice.id,
+      },
+      'outbound message dead-lettered',
+    );
+    if (options.onDeadLetter && job.data.meta.purpose !== 'staff') {
+      try {
+        await options.onDeadLetter(notice);
+      } catch (err) {
+        logger.warn(
+          { err: { message: (err as Error).message }, deadLetterId: notice.id },
+          'dead-letter hook failed',
+        );
+      }
+    }
+    throw new UnrecoverableError(`${DEAD_LETTERED}: ${reason}`);
+  }
+
+  /** Pause the whole partition and put the job back at its head. */
+  async function waitAndRetry(
+    job: Job<OutboundJobData>,
+    queue: Queue<OutboundJobData>,
+    progress: OutboundProgress,
+    waitMs: number,
+  ): Promise<never> {
+    await job.updateProgress(progress);
+    await queue.rateLimit(Math.max(1, Math.round(waitMs)));
+    logger.warn(
+      {
+        queue: job.queueName,
+        jobId: job.id,
+        code: progress.lastCode,
+        waitMs,
+        failures: progress.failures,
+        rateLimitHits: progress.rateLimitHits,
+      },
+      'outbound send waits',
+    );
+    throw Worker.RateLimitError();
+  }
+
+  async function sendOne(job: Job<OutboundJobData>, queue: Queue<OutboundJobData>): Promise<void> {
+    const data = job.data;
+    const progress = readProgress(job.progress);
+    const pending = progress.deadLetter;
+    if (pending) {
+      return deadLetter(job, queue, progress, pending.reason as ChannelErrorCode, pending.detail);
+    }
+
+    const adapter = options.resolveAdapter(data.channel);
+    progress.sends += 1;
+    if (!adapter) {
+      progress.failures += 1;
+      progress.lastCode = 'NO_ADAPTER';
+      if (progress.failures >= maxFailures)
+        return deadLetter(job, queue, progress, 'UNAVAILABLE', `No ${data.channel} sender was available`);
+      return waitAndRetry(job, queue, progress, backoff(progress.failures));
+    }
+
+    let sent: { messageId?: string };
+    try {
+      sent = await adapter.send(data.chatId, data.message);
+    } catch (err) {
+      const error =
+        err instanceof ChannelSendError
+          ? err
+          : new ChannelSendError('UNAVAILABLE', err instanceof Error ? err.message : String(err));
+      progress.lastCode = error.code;
+      if (!error.retryable) return deadLetter(job, queue, progress, error.code, error.message);
+      if (error.code === 'RATE_LIMITED') {
+        progress.rateLimitHits += 1;
+        if (progress.rateLimitHits > maxRateLimitHits)
+          return deadLetter(job, queue, progress, error.code, error.message);
+        return waitAndRetry(job, queue, progress, error.retryAfterMs ?? defaultRetryAfterMs);
+      }
+      progress.failures += 1;
+      if (progress.failures >= maxFailures)
+        return deadLetter(job, queue, progress, error.code, error.message);
+      return waitAndRetry(job, queue, progress, backoff(progress.failures));
+    }
+
+    if (logger.isLevelEnabled('debug'))
+      logger.debug(
+        {
+          queue: job.queueName,
+          jobId: job.id,
+          chatTag: logTag(`${data.channel}:${data.chatId}`),
+          kind: data.message.kind,
+          purpose: data.meta.purpose,
+          requestRef: data.meta.requestRef,
+          attempts: progress.sends,
+          latencyMs: Date.now() - data.enqueuedAt,
+        },
+        'outbound sent',
+      );
+    if (options.onSent) {
+      try {
+        await options.onSent({
+          channel: data.channel,
+          chatId: data.chatId,
+          messageId: sent.messageId,
+          meta: data.meta,
+        });
+      } catch (err) {
+        logger.warn({ err: { message: (err as Error).message }, jobId: job.id }, 'sent hook failed');
+      }
+    }
+  }
+
+  /** A job that failed other than through deadLetter (stalled too often): still a dead letter. */
+  async function onFailed(job: Job<OutboundJobData> | undefined, err: Error) {
+    if (!job || err.message.startsWith(DEAD_LETTERED)) return;
+    const progress = readProgress(job.progress);
+    try {
+      await recordDeadLetter(ctx, {
+        key: `${job.queueName}/${job.id}/${job.timestamp}`,
+        data: job.data,
+        reason: 'UNAVAILABLE',
+        detail: err.message,
+        attempts: progress.sends,
+      });
+    } catch (writeErr) {
+      logger.error(
+        { err: { message: (writeErr as Error).message }, queue: job.queueName, jobId: job.id },
+        'could not write dead letter',
+      );
+    }
+  }
+
+  return {
+    name: 'outbound-worker',
+    queueNames: plan.map((p) => p.name),
+    async start() {
+      connection = workerConnection(ctx);
+      const shared = connection;
+      for (const { channel, name } of plan) {
+        const queue = new Queue<OutboundJobData>(name, queueOptions(ctx));
+        const worker = new Worker<OutboundJobData>(name, (job) => sendOne(job, queue), {
+          connection: shared,
+          prefix: ctx.config.redisPrefix,
+          concurrency: 1,
+          limiter: limiterFor(channel),
+          maxStalledCount: 3,
+        });
+        worker.on('failed', (job, err) => void onFailed(job, err));
+        worker.on('error', (err) =>
+          logger.warn({ err: { message: err.message }, queue: name }, 'worker error'),
+        );
+        queues.push(queue);
+        workers.push(worker);
+      }
+      await Promise.all(workers.map((w) => w.waitUntilReady()));
+      logger.info({ queues: plan.length, channels: options.channels }, 'outbound worker started');
+    },
+    async stop() {
+      await Promise.allSettled(workers.map((w) => w.close()));
+      await Promise.allSettled(queues.map((q) => q.close()));
+      workers = [];
+      queues = [];
+      await connection?.quit().catch(() => {});
+      connection = undefined;
+    },
+  };
+}
+
+/**
+ * For the worker role: sends for every enabled channel whose API any process may call
+ * (sendFrom 'any', e.g. Telegram). WhatsApp messages are sent by the gateway that holds the
+ * session, which builds its own outbound worker with its adapters.
+ */
+export function createStatelessOutboundComponent(
+  ctx: AppContext,
+  hooks: Pick<OutboundWorkerOptions, 'onDeadLetter' | 'onSent'> = {},
+): OutboundWorker | undefined {
+  const definitions = channelDefinitions.filter((d) => d.sendFrom === 'any' && d.enabled(ctx));
+  if (definitions.length === 0) return undefined;
+  const adapters = new Map<string, ChannelAdapter>();
+  const worker = createOutboundWorker(ctx, {
+    ...hooks,
+    channels: definitions.map((d) => d.name),
+    resolveAdapter: (channel) => {
+      let adapter = adapters.get(channel);
+      const definition = definitions.find((d) => d.name === channel);
+      if (!adapter && definition) {
+        // Send-only: never started, so it receives nothing.
+        adapter = definition.createAdapter(ctx);
+        adapters.set(channel, adapter);
+      }
+      return adapter;
+    },
+  });
+  return {
+    ...worker,
+    async stop() {
+      await worker.stop();
+      await Promise.allSettled([...adapters.values()].map((a) => a.stop()));
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import type { AppContext } from '../app/context.js';
+import type { Outbox } from '../channels/outbox.js';
+import type { OutboundMessage } from '../channels/types.js';
+import type { PrivacyRequest } from '../db/index.js';
+import type { StaffNotifier } from '../requests/api.js';
+import {
+  type Locale,
+  type NoticeId,
+  type NoticeParams,
+  renderNotice,
+  toLocale,
+} from '../requests/notices.js';
+
+/** What a request handler hands back to the runner, which tells the customer and closes the request. */
+export type RequestOutcome =
+  | {
+      status: 'completed';
+      result: Record<string, unknown>;
+      messages: OutboundMessage[];
+      /** Written with the final status, in the same atomic update (e.g. scrubbing the chat id). */
+      set?: Record<string, unknown>;
+      unset?: string[];
+    }
+  | { status: 'failed'; result: { code: string } & Record<string, unknown>; messages: OutboundMessage[] };
+
+/** Builds the access package; src/workers/access/package.ts provides the real one. */
+export type BuildAccessPackage = (
+  ctx: AppContext,
+  customerId: string,
+  options?: { locale?: 'id' | 'en'; requestRef?: string; now?: Date },
+) => Promise<{ json: Buffer; pdf: Buffer; summary: Record<string, unknown> }>;
+
+export interface HandlerDeps {
+  outbox: Outbox;
+  staff?: StaffNotifier;
+  now: () => Date;
+  buildAccessPackage?: BuildAccessPackage;
+  /**
+   * Called between the steps of a job (`claimed`, `erase:orders`, …). Production passes nothing;
+   * the crash test stops a worker process here to prove a half-done job finishes exactly once.
+   */
+  checkpoint?: (ref: string, step: string) => Promise<void>;
+}
+
+export type RequestHandler = (
+  ctx: AppContext,
+  request: PrivacyRequest,
+  deps: HandlerDeps,
+) => Promise<RequestOutcome>;
+
+export function text<K extends NoticeId>(locale: Locale, id: K, params: NoticeParams<K>): OutboundMessage {
+  return { kind: 'text', text: renderNotice(id, locale, params) };
+}
+
+export const localeOf = (r: Pick<PrivacyRequest, 'locale'>) => toLocale(r.locale);
+
+export const failed = (
+  code: string,
+  messages: OutboundMessage[],
+  extra: Record<string, unknown> = {},
+): RequestOutcome => ({ status: 'failed', result: { code, ...extra }, messages });

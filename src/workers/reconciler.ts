@@ -1,0 +1,91 @@
+import type { AppContext } from '../app/context.js';
+import type { Outbox } from '../channels/outbox.js';
+import type { PrivacyRequest } from '../db/index.js';
+import { RequestError } from '../requests/api.js';
+import { enqueueRequest, type RequestQueue } from '../requests/queue.js';
+import { contactLine } from '../requests/service.js';
+import { transition } from '../requests/states.js';
+import { localeOf, text } from './outcome.js';
+
+/**
+ * MongoDB is the source of truth; Redis may lose jobs (flushed, restored from an old snapshot,
+ * a job stalled past its limit). On start and every few minutes, every request that MongoDB says
+ * is `queued` or `processing` is checked for a live job, and re-queued when it has none. A
+ * request that keeps dying is closed as failed instead of looping for ever.
+ */
+
+/** Job states in which BullMQ will still run the job by itself. */
+const LIVE_STATES = new Set(['active', 'waiting', 'waiting-children', 'delayed', 'prioritized']);
+
+export interface ReconcileDeps {
+  outbox: Outbox;
+  now?: () => Date;
+  /** Starts of processing after which the reconciler gives up on a request. */
+  maxAttempts?: number;
+}
+
+export interface ReconcileReport {
+  checked: number;
+  requeued: string[];
+  failed: string[];
+}
+
+export async function reconcileRequests(
+  ctx: AppContext,
+  queue: RequestQueue,
+  deps: ReconcileDeps,
+): Promise<ReconcileReport> {
+  const log = ctx.logger.child({ component: 'reconciler' });
+  const maxAttempts = deps.maxAttempts ?? 10;
+  const open = await ctx.models.PrivacyRequest.find(
+    { status: { $in: ['queued', 'processing'] } },
+    { ref: 1, type: 1, status: 1, attempts: 1, channel: 1, chatId: 1, locale: 1 },
+  ).lean<PrivacyRequest[]>();
+
+  const report: ReconcileReport = { checked: open.length, requeued: [], failed: [] };
+  for (const r of open) {
+    const job = await queue.getJob(r.ref);
+    const state = job ? await job.getState() : 'missing';
+    if (LIVE_STATES.has(state)) continue;
+
+    // The job is gone or finished while the request is not: look again, it may just have finished.
+    const fresh = await ctx.models.PrivacyRequest.findOne({ ref: r.ref }, { status: 1, attempts: 1 }).lean();
+    if (!fresh || (fresh.status !== 'queued' && fresh.status !== 'processing')) continue;
+
+    if (fresh.status === 'processing' && fresh.attempts >= maxAttempts) {
+      await giveUp(ctx, deps, r).catch((err) => {
+        if (!(err instanceof RequestError)) throw err;
+      });
+      report.failed.push(r.ref);
+      continue;
+    }
+    if (job) await job.remove().catch(() => undefined);
+    await enqueueRequest(queue, r);
+    report.requeued.push(r.ref);
+  }
+  if (report.requeued.length || report.failed.length)
+    log.warn({ requeued: report.requeued, failed: report.failed }, 'reconciler repaired lost jobs');
+  return report;
+}
+
+async function giveUp(ctx: AppContext, deps: ReconcileDeps, r: PrivacyRequest): Promise<void> {
+  await deps.outbox.send(
+    r.channel,
+    r.chatId,
+    [text(localeOf(r), 'failed', { ref: r.ref, contact: contactLine(ctx) })],
+    {
+      requestRef: r.ref,
+      dedupeKey: `${r.ref}:outcome`,
+      purpose: 'notification',
+    },
+  );
+  await transition(ctx, {
+    ref: r.ref,
+    from: 'processing',
+    to: 'failed',
+    actor: 'system:reconciler',
+    note: 'TOO_MANY_ATTEMPTS',
+    at: deps.now?.() ?? new Date(),
+    set: { result: { code: 'TOO_MANY_ATTEMPTS' } },
+  });
+}

@@ -1,0 +1,132 @@
+import { Queue, Worker } from 'bullmq';
+import type { AppContext } from '../app/context.js';
+import { recordAudit } from '../audit/record.js';
+import type { PrivacyRequest } from '../db/index.js';
+import { queueOptions, workerConnection } from '../queues/options.js';
+import type { StaffNotifier } from '../requests/api.js';
+import { withRequestLock } from '../requests/lock.js';
+import { OPEN_STATUSES } from '../requests/states.js';
+
+/**
+ * Deadlines (UU PDP: access and update within 3×24 h). A repeatable job looks at every open
+ * request: staff are reminded 48 h and 24 h before `dueAt` and once when it has passed. Each
+ * reminder is recorded in `reminders` by an atomic update before it is sent, so two schedulers
+ * (or a re-run) never remind twice.
+ */
+export const SLA_QUEUE = 'sla';
+export const SLA_SCHEDULER_ID = 'sla-check';
+export type Reminder = '48h' | '24h' | 'overdue';
+
+const HOUR = 3600_000;
+/** In the order they fall due. */
+const REMINDERS: { which: Reminder; before: number }[] = [
+  { which: '48h', before: 48 * HOUR },
+  { which: '24h', before: 24 * HOUR },
+  { which: 'overdue', before: 0 },
+];
+
+/**
+ * The reminders due at `now` that were not sent. A reminder point that lies before the request
+ * was created is skipped (a 24-hour request gets no "48 hours left"); after downtime only the most
+ * urgent of several due ones is sent, the others are marked as passed.
+ */
+export function dueReminders(
+  r: Pick<PrivacyRequest, 'createdAt' | 'dueAt' | 'reminders'>,
+  now: Date,
+): { send?: Reminder; mark: Reminder[] } {
+  const due = REMINDERS.filter(({ which, before }) => {
+    const point = r.dueAt.getTime() - before;
+    const relevant = which === 'overdue' || r.createdAt.getTime() < point;
+    return relevant && now.getTime() >= point && !r.reminders.includes(which);
+  }).map((x) => x.which);
+  return { send: due.at(-1), mark: due };
+}
+
+export interface SlaDeps {
+  staff?: StaffNotifier;
+  now?: () => Date;
+}
+
+export async function runSlaCheck(
+  ctx: AppContext,
+  deps: SlaDeps,
+): Promise<{ ref: string; which: Reminder }[]> {
+  const now = deps.now?.() ?? new Date();
+  const log = ctx.logger.child({ component: 'sla' });
+  const { PrivacyRequest } = ctx.models;
+  const candidates = await PrivacyRequest.find(
+    { status: { $in: OPEN_STATUSES }, dueAt: { $lte: new Date(now.getTime() + 48 * HOUR) } },
+    { ref: 1, type: 1, customerId: 1, createdAt: 1, dueAt: 1, reminders: 1 },
+  ).lean<PrivacyRequest[]>();
+
+  const sent: { ref: string; which: Reminder }[] = [];
+  for (const r of candidates) {
+    const { send, mark } = dueReminders(r, now);
+    if (!send) continue;
+    const claimed = await withRequestLock(ctx, r.ref, () =>
+      PrivacyRequest.updateOne(
+        { _id: r._id, reminders: { $ne: send } },
+        { $addToSet: { reminders: { $each: mark } } },
+      ),
+    );
+    if (claimed.modifiedCount === 0) continue;
+    try {
+      await deps.staff?.slaReminder(r.ref, send);
+    } catch (err) {
+      // Not told: take the marks back so the next run tries again.
+      await withRequestLock(ctx, r.ref, () =>
+        PrivacyRequest.updateOne({ _id: r._id }, { $set: { reminders: r.reminders } }),
+      );
+      throw err;
+    }
+    await recordAudit(ctx, {
+      actor: 'system:sla',
+      action: send === 'overdue' ? 'request.overdue' : 'request.sla_reminder',
+      ref: r.ref,
+      customerId: r.customerId ?? null,
+      idempotencyKey: `${r.ref}:sla:${send}`,
+      details: { type: r.type, which: send, dueAt: r.dueAt },
+      at: now,
+    });
+    log.info({ ref: r.ref, which: send }, 'SLA reminder sent');
+    sent.push({ ref: r.ref, which: send });
+  }
+  return sent;
+}
+
+export interface SlaSchedule {
+  queue: Queue;
+  /** Re-creates the repeatable job (after a Redis flush the reconciler calls this). */
+  ensure(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function startSlaSchedule(
+  ctx: AppContext,
+  deps: SlaDeps,
+  options: { everyMs?: number } = {},
+): SlaSchedule {
+  const everyMs = options.everyMs ?? 5 * 60_000;
+  const queue = new Queue(SLA_QUEUE, {
+    ...queueOptions(ctx),
+    defaultJobOptions: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
+  });
+  const connection = workerConnection(ctx);
+  const worker = new Worker(SLA_QUEUE, async () => (await runSlaCheck(ctx, deps)).length, {
+    connection,
+    prefix: ctx.config.redisPrefix,
+    concurrency: 1,
+  });
+  worker.on('error', (err) => ctx.logger.warn({ err: { message: err.message } }, 'sla worker error'));
+  return {
+    queue,
+    async ensure() {
+      await queue.upsertJobScheduler(SLA_SCHEDULER_ID, { every: everyMs }, { name: SLA_SCHEDULER_ID });
+    },
+    async close() {
+      await worker.close();
+      await queue.close();
+      await connection.quit().catch(() => undefined);
+    },
+  };
+}
