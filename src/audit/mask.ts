@@ -64,7 +64,8 @@ export function maskDetails(value: unknown, key?: string, depth = 0): unknown {
     // ObjectIds and other class instances: keep their string form.
     if (Object.getPrototypeOf(value) !== Object.prototype) return String(value);
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = maskDetails(v, k, depth + 1);
+    for (const [k, v] of Object.entries(value as Record<string, unknown>))
+      out[k] = maskDetails(v, k, depth + 1);
     return out;
   }
   return '[unsupported]';

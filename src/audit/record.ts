@@ -63,7 +63,11 @@ export async function recordAuditMany(ctx: AppContext, inputs: AuditInput[]): Pr
     const written = await ctx.models.AuditEvent.insertMany(inputs.map(toDoc), { ordered: false });
     return written.length;
   } catch (err) {
-    const result = err as { code?: number; writeErrors?: { code?: number; err?: { code?: number } }[]; insertedDocs?: unknown[] };
+    const result = err as {
+      code?: number;
+      writeErrors?: { code?: number; err?: { code?: number } }[];
+      insertedDocs?: unknown[];
+    };
     const errors = result.writeErrors ?? [];
     const onlyDuplicates =
       errors.length > 0 ? errors.every((e) => (e.code ?? e.err?.code) === 11000) : isDuplicateKey(err);

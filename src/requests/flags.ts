@@ -36,7 +36,10 @@ export const unpaidOrderRule: FlagRule = {
   code: 'UNPAID_ORDER',
   async check({ ctx, type, customer }) {
     if (type !== 'erase' || !customer) return undefined;
-    const n = await ctx.models.ServiceOrder.countDocuments({ customerId: customer._id, ...unpaidOrderFilter });
+    const n = await ctx.models.ServiceOrder.countDocuments({
+      customerId: customer._id,
+      ...unpaidOrderFilter,
+    });
     return n > 0 ? `${n} pesanan belum dibayar` : undefined;
   },
 };

@@ -26,7 +26,8 @@ export const notices = {
   flaggedForReview: {
     id: ({ ref }) =>
       `Permintaan ${ref} perlu ditinjau staf kami terlebih dahulu. Kami akan mengabari Anda hasilnya di chat ini.`,
-    en: ({ ref }) => `Request ${ref} needs a review by our staff first. We will tell you the outcome in this chat.`,
+    en: ({ ref }) =>
+      `Request ${ref} needs a review by our staff first. We will tell you the outcome in this chat.`,
   } satisfies Notice<Ref>,
   approved: {
     id: ({ ref }) => `Permintaan ${ref} disetujui staf dan sedang kami proses.`,
@@ -55,7 +56,8 @@ export const notices = {
       `The new phone number cannot be used for your account, so nothing was changed (request ${ref}). Contact ${contact} if you need help.`,
   } satisfies Notice<Ref & Contact>,
   invalidChanges: {
-    id: ({ ref }) => `Perubahan pada permintaan ${ref} tidak valid, jadi data Anda tidak diubah. Silakan coba lagi.`,
+    id: ({ ref }) =>
+      `Perubahan pada permintaan ${ref} tidak valid, jadi data Anda tidak diubah. Silakan coba lagi.`,
     en: ({ ref }) => `The changes in request ${ref} are not valid, so nothing was changed. Please try again.`,
   } satisfies Notice<Ref>,
   erased: {
@@ -71,11 +73,13 @@ export const notices = {
       } You will not receive promotions any more.`,
   } satisfies Notice<Ref & { kept: number }>,
   unsubscribed: {
-    id: (_: Ref) => 'Anda tidak akan menerima promosi dari kami lagi. Ketik LANGGANAN bila ingin menerimanya kembali.',
+    id: (_: Ref) =>
+      'Anda tidak akan menerima promosi dari kami lagi. Ketik LANGGANAN bila ingin menerimanya kembali.',
     en: (_: Ref) => 'You will not receive promotions from us any more. Type SUBSCRIBE to receive them again.',
   } satisfies Notice<Ref>,
   subscribed: {
-    id: (_: Ref) => 'Terima kasih, Anda akan menerima info promo kami. Ketik BERHENTI kapan saja untuk berhenti.',
+    id: (_: Ref) =>
+      'Terima kasih, Anda akan menerima info promo kami. Ketik BERHENTI kapan saja untuk berhenti.',
     en: (_: Ref) => 'Thank you, you will receive our promotions. Type STOP at any time to stop them.',
   } satisfies Notice<Ref>,
   failed: {

@@ -114,7 +114,10 @@ export function createRequestService(ctx: AppContext, deps: RequestServiceDeps):
     try {
       await enqueueRequest(queue, r);
     } catch (err) {
-      log.warn({ ref: r.ref, err: { message: (err as Error).message } }, 'enqueue failed; reconciler will retry');
+      log.warn(
+        { ref: r.ref, err: { message: (err as Error).message } },
+        'enqueue failed; reconciler will retry',
+      );
     }
   };
 
@@ -135,9 +138,10 @@ export function createRequestService(ctx: AppContext, deps: RequestServiceDeps):
     const normalized = normalizeRef(ref);
     if (!normalized || !isValidObjectId(customerId)) return undefined;
     return (
-      (await PrivacyRequest.findOne({ ref: normalized, customerId: new Types.ObjectId(customerId) }).lean<
-        PrivacyRequest
-      >()) ?? undefined
+      (await PrivacyRequest.findOne({
+        ref: normalized,
+        customerId: new Types.ObjectId(customerId),
+      }).lean<PrivacyRequest>()) ?? undefined
     );
   }
 
@@ -145,7 +149,10 @@ export function createRequestService(ctx: AppContext, deps: RequestServiceDeps):
     async create(raw: CreateRequestInput): Promise<CreatedRequest> {
       const parsed = createInputSchema.safeParse(raw);
       if (!parsed.success)
-        throw new RequestError('INVALID_INPUT', `Invalid request: ${parsed.error.issues[0]?.message ?? 'input'}.`);
+        throw new RequestError(
+          'INVALID_INPUT',
+          `Invalid request: ${parsed.error.issues[0]?.message ?? 'input'}.`,
+        );
       const input = parsed.data;
       if (NEEDS_CUSTOMER.includes(input.type) && !input.customerId)
         throw new RequestError('NOT_VERIFIED', `A ${input.type} request needs a verified customer.`);
@@ -160,7 +167,10 @@ export function createRequestService(ctx: AppContext, deps: RequestServiceDeps):
       if (input.type === 'update') {
         const c = updateChangesSchema.safeParse(input.changes ?? {});
         if (!c.success)
-          throw new RequestError('INVALID_INPUT', `Invalid change: ${c.error.issues[0]?.message ?? 'input'}.`);
+          throw new RequestError(
+            'INVALID_INPUT',
+            `Invalid change: ${c.error.issues[0]?.message ?? 'input'}.`,
+          );
         changes = Object.fromEntries(Object.entries(c.data).filter(([, v]) => v !== undefined));
       } else if ((input.type === 'unsubscribe' || input.type === 'subscribe') && input.proof) {
         // Consent proof travels in `changes`: what the customer asked for, in their words.
@@ -197,7 +207,10 @@ export function createRequestService(ctx: AppContext, deps: RequestServiceDeps):
         createdAt: at,
       });
       await ensureHistoryAudited(ctx, request);
-      log.info({ ref: request.ref, type: request.type, status, flags: flags.map((f) => f.code) }, 'request created');
+      log.info(
+        { ref: request.ref, type: request.type, status, flags: flags.map((f) => f.code) },
+        'request created',
+      );
 
       if (status === 'queued') {
         await enqueue(request);
@@ -226,8 +239,17 @@ export function createRequestService(ctx: AppContext, deps: RequestServiceDeps):
       const r = await loadOwned(customerId, ref);
       if (!r) throw new RequestError('NOT_FOUND', `No request ${ref} for this customer.`);
       if (r.status !== 'pending_approval' && r.status !== 'queued')
-        throw new RequestError('ILLEGAL_TRANSITION', `Request ${r.ref} is ${r.status} and can no longer be cancelled.`);
-      const updated = await transition(ctx, { ref: r.ref, from: r.status, to: 'cancelled', actor: 'customer', at: now() });
+        throw new RequestError(
+          'ILLEGAL_TRANSITION',
+          `Request ${r.ref} is ${r.status} and can no longer be cancelled.`,
+        );
+      const updated = await transition(ctx, {
+        ref: r.ref,
+        from: r.status,
+        to: 'cancelled',
+        actor: 'customer',
+        at: now(),
+      });
       if (r.status === 'queued') {
         // A waiting job would skip the cancelled request anyway; removing it keeps the queue honest.
         await queue.remove(r.ref).catch(() => 0);
@@ -238,7 +260,10 @@ export function createRequestService(ctx: AppContext, deps: RequestServiceDeps):
     async decide(raw: StaffDecision) {
       const parsed = decisionSchema.safeParse(raw);
       if (!parsed.success)
-        throw new RequestError('INVALID_INPUT', `Invalid decision: ${parsed.error.issues[0]?.message ?? 'input'}.`);
+        throw new RequestError(
+          'INVALID_INPUT',
+          `Invalid decision: ${parsed.error.issues[0]?.message ?? 'input'}.`,
+        );
       const d = parsed.data;
       const ref = normalizeRef(d.ref);
       if (!ref) throw new RequestError('NOT_FOUND', `No request ${d.ref}.`);
@@ -249,8 +274,14 @@ export function createRequestService(ctx: AppContext, deps: RequestServiceDeps):
       if (!current) throw new RequestError('NOT_FOUND', `No request ${ref}.`);
       if (current.status !== 'pending_approval') {
         if (current.decision?.outcome)
-          throw new RequestError('ALREADY_DECIDED', `Request ${ref} was already ${current.decision.outcome}.`);
-        throw new RequestError('ILLEGAL_TRANSITION', `Request ${ref} is ${current.status}, not waiting for staff.`);
+          throw new RequestError(
+            'ALREADY_DECIDED',
+            `Request ${ref} was already ${current.decision.outcome}.`,
+          );
+        throw new RequestError(
+          'ILLEGAL_TRANSITION',
+          `Request ${ref} is ${current.status}, not waiting for staff.`,
+        );
       }
       const at = now();
       const decision = { outcome: d.outcome, by: d.staff, at, ...(d.reason ? { reason: d.reason } : {}) };

@@ -34,7 +34,10 @@ export function outboxStaffNotifier(ctx: AppContext, outbox: Outbox): StaffNotif
       await tell(`Pengingat: permintaan ${ref} ${SLA_TEXT[which]}.`, `${ref}:staff:sla:${which}`, ref);
     },
     async deadLetter(summary) {
-      log.error({ id: summary.id, channel: summary.channel, reason: summary.reason }, 'message dead-lettered');
+      log.error(
+        { id: summary.id, channel: summary.channel, reason: summary.reason },
+        'message dead-lettered',
+      );
       await tell(
         `Pesan ${summary.id} (${summary.channel}) tidak terkirim: ${summary.reason}`,
         `dead:${summary.id}`,

@@ -63,9 +63,9 @@ export async function transition(ctx: AppContext, t: TransitionInput): Promise<P
   if (t.inc) update.$inc = t.inc;
 
   const updated = await withRequestLock(ctx, t.ref, () =>
-    ctx.models.PrivacyRequest.findOneAndUpdate({ ref: t.ref, status: t.from }, update, { new: true }).lean<
-      PrivacyRequest
-    >(),
+    ctx.models.PrivacyRequest.findOneAndUpdate({ ref: t.ref, status: t.from }, update, {
+      new: true,
+    }).lean<PrivacyRequest>(),
   );
   if (!updated) {
     const current = await ctx.models.PrivacyRequest.findOne({ ref: t.ref }, { status: 1 }).lean();
@@ -77,7 +77,13 @@ export async function transition(ctx: AppContext, t: TransitionInput): Promise<P
   }
   await recordAudit(ctx, {
     ...historyAudit(updated, { at, from: t.from, to: t.to, actor: t.actor, note: t.note }),
-    details: { type: updated.type, from: t.from, to: t.to, ...(t.note ? { note: t.note } : {}), ...t.details },
+    details: {
+      type: updated.type,
+      from: t.from,
+      to: t.to,
+      ...(t.note ? { note: t.note } : {}),
+      ...t.details,
+    },
   });
   return updated;
 }

@@ -29,7 +29,10 @@ async function upsertSuppression(ctx: AppContext, entry: Parameters<typeof suppr
   if (entry.reason === 'erased') {
     await Suppression.updateOne(
       { hash: entry.hash },
-      { $set: { reason: 'erased', source: entry.source }, $setOnInsert: { kind: entry.kind, createdAt: entry.at } },
+      {
+        $set: { reason: 'erased', source: entry.source },
+        $setOnInsert: { kind: entry.kind, createdAt: entry.at },
+      },
       { upsert: true },
     );
   } else {
