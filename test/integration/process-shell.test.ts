@@ -31,7 +31,7 @@ describe('hakdata start', () => {
     const { child, output } = startCli({ ROLE: 'admin', ADMIN_PORT: String(port) });
     await waitFor(
       async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok === true,
-      20_000,
+      60_000,
       'hakdata start to answer /healthz',
     );
     expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
@@ -41,7 +41,7 @@ describe('hakdata start', () => {
     expect(code, output()).toBe(0);
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(output()).toContain('stopped');
-  }, 40_000);
+  }, 90_000);
 
   it('refuses a bad configuration with one line per field and exit code 1', async () => {
     const { child, output } = startCli({ ADMIN_PORT: 'eighty', ROLE: 'everything' });
@@ -49,5 +49,5 @@ describe('hakdata start', () => {
     expect(code).toBe(1);
     expect(output()).toMatch(/ADMIN_PORT: .*\(example: \d+\)/);
     expect(output()).toMatch(/ROLE: /);
-  }, 30_000);
+  }, 90_000);
 });
