@@ -3,8 +3,10 @@ import { Command } from 'commander';
 import { runDemo } from './cli/demo.js';
 import { configOrExit, loadEnvFiles } from './cli/env.js';
 import { runFlowsCheck } from './cli/flows.js';
+import { type PromoSendCliOptions, runPromoSend } from './cli/promo.js';
 import { runSeed } from './cli/seed.js';
 import { runServices } from './cli/services.js';
+import { runStaffAdd } from './cli/staff.js';
 import { runStart } from './cli/start.js';
 
 const program = new Command('hakdata')
@@ -53,6 +55,19 @@ program
     process.exitCode = await runFlowsCheck(dir);
   });
 
+program
+  .command('staff')
+  .description('staff console accounts')
+  .command('add')
+  .description('create a console account (asks for the password, or reads it from stdin)')
+  .argument('<username>', 'login name: 3-32 characters a-z 0-9 . _ -')
+  .requiredOption('--role <role>', 'agent (decides requests) or admin (also staff and audit)')
+  .option('--password-stdin', 'read the password from stdin, for scripts')
+  .action(async (username: string, options: { role: string; passwordStdin?: boolean }) => {
+    loadEnvFiles();
+    process.exitCode = await runStaffAdd(configOrExit(), username, options);
+  });
+
 const configCommand = program.command('config').description('settings');
 configCommand
   .command('example')
@@ -67,6 +82,22 @@ configCommand
   .action(async () => {
     const { settingsTable } = await import('./config/describe.js');
     process.stdout.write(`${settingsTable()}\n`);
+  });
+
+program
+  .command('promo')
+  .description('promotions to consented customers')
+  .command('send')
+  .description('send a promotion (rate-limited, resumable, skips anyone without consent)')
+  .option('-f, --file <path>', 'promo file (YAML), see examples/promo.yaml')
+  .option('--dry-run', 'count who would get it and why not; send nothing')
+  .option('--resume <promoId>', 'continue a promo that was interrupted or crashed')
+  .option('--force', 'with --resume: take over although another sender seems to hold it')
+  .option('--rate <channel=perSecond...>', 'override a rate, e.g. --rate telegram=20')
+  .option('--concurrency <n>', 'sends in flight per channel')
+  .action(async (options: PromoSendCliOptions) => {
+    loadEnvFiles();
+    process.exitCode = await runPromoSend(configOrExit(), options);
   });
 
 program.parseAsync().catch((err: unknown) => {

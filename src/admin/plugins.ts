@@ -3,6 +3,7 @@ import type { AppContext } from '../app/context.js';
 import { telegramWebhookRoutes } from '../channels/telegram/webhook-route.js';
 import { webchatRoutes } from '../channels/webchat/routes.js';
 import { whatsappQrRoutes } from '../channels/whatsapp/qr-route.js';
+import { consoleRoutes } from '../staff/console/index.js';
 import { healthRoutes } from './health.js';
 
 /**
@@ -10,6 +11,7 @@ import { healthRoutes } from './health.js';
  * A factory returns undefined when its feature is off (e.g. the web chat in production).
  */
 export const adminPlugins: ((ctx: AppContext) => FastifyPluginAsync | undefined)[] = [
+  consoleRoutes, // first: the staff console's sign-in guard covers every route but the public ones
   healthRoutes,
   telegramWebhookRoutes,
   whatsappQrRoutes,

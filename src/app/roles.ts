@@ -1,6 +1,6 @@
 import { createAdminComponent } from '../admin/server.js';
 import { createGatewayComponent } from '../gateway/component.js';
-import { createStatelessOutboundComponent } from '../workers/outbound-worker.js';
+import { createOutboundComponent } from '../workers/outbound-component.js';
 import { createRequestWorkersComponent } from '../workers/requests-component.js';
 import type { ComponentFactory } from './component.js';
 
@@ -12,7 +12,7 @@ export type Role = 'gateway' | 'worker' | 'admin';
  */
 export const componentsByRole: Record<Role, ComponentFactory[]> = {
   gateway: [createGatewayComponent],
-  worker: [createRequestWorkersComponent, (ctx) => createStatelessOutboundComponent(ctx)],
+  worker: [createRequestWorkersComponent, createOutboundComponent],
   admin: [createAdminComponent],
 };
 

@@ -1,6 +1,7 @@
 import { startApp, stopOnSignals } from '../app/start.js';
 import { createLogger } from '../logging/logger.js';
 import { seedDemo } from '../seed/seed.js';
+import { ensureDemoAdmin } from '../staff/accounts.js';
 import { configOrExit } from './env.js';
 import { startServices } from './services.js';
 
@@ -25,11 +26,15 @@ export async function runDemo(): Promise<void> {
   }
   const report = await seedDemo(app.ctx.models);
   out(`Demo customers: ${report.customers.created + report.customers.existing}.`);
+  const demoAdmin = await ensureDemoAdmin(app.ctx);
   const base = `http://${config.admin.host === '0.0.0.0' ? '127.0.0.1' : config.admin.host}:${config.admin.port}`;
   out('');
   out(`hakdata demo is running.`);
   out(`  Web chat:   ${base}/chat`);
   out(`  Console:    ${base}/console`);
+  out(
+    `  Staff login: ${demoAdmin.username} / ${demoAdmin.password ?? '(your own password: this admin was not made by the demo)'}`,
+  );
   out(`  Health:     ${base}/healthz`);
   out('Press Ctrl-C to stop.');
   stopOnSignals(app, logger, () => {

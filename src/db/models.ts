@@ -3,7 +3,11 @@ import { type AuditEvent, auditEventSchema } from './models/audit-event.js';
 import { type Customer, customerSchema } from './models/customer.js';
 import { type DeadLetter, deadLetterSchema } from './models/dead-letter.js';
 import { type PrivacyRequest, privacyRequestSchema } from './models/privacy-request.js';
+import { type Promo, promoSchema } from './models/promo.js';
+import { type PromoDelivery, promoDeliverySchema } from './models/promo-delivery.js';
+import { type PromoMessage, promoMessageSchema } from './models/promo-message.js';
 import { type ServiceOrder, serviceOrderSchema } from './models/service-order.js';
+import { type StaffAccount, staffAccountSchema } from './models/staff-account.js';
 import { type Suppression, suppressionSchema } from './models/suppression.js';
 
 export interface Models {
@@ -13,6 +17,10 @@ export interface Models {
   AuditEvent: Model<AuditEvent>;
   Suppression: Model<Suppression>;
   DeadLetter: Model<DeadLetter>;
+  Promo: Model<Promo>;
+  PromoDelivery: Model<PromoDelivery>;
+  PromoMessage: Model<PromoMessage>;
+  StaffAccount: Model<StaffAccount>;
 }
 
 /** Registers the models on one connection (not mongoose's global), so tests can own a database each. */
@@ -28,6 +36,10 @@ export function createModels(conn: Connection): Models {
     AuditEvent: get<AuditEvent>('AuditEvent', auditEventSchema),
     Suppression: get<Suppression>('Suppression', suppressionSchema),
     DeadLetter: get<DeadLetter>('DeadLetter', deadLetterSchema),
+    Promo: get<Promo>('Promo', promoSchema),
+    PromoDelivery: get<PromoDelivery>('PromoDelivery', promoDeliverySchema),
+    PromoMessage: get<PromoMessage>('PromoMessage', promoMessageSchema),
+    StaffAccount: get<StaffAccount>('StaffAccount', staffAccountSchema),
   };
 }
 

@@ -4,6 +4,7 @@ import { type ChannelDefinition, channelDefinitions } from '../channels/registry
 import type { ChannelAdapter, InboundMessage } from '../channels/types.js';
 import { type Conversation, createConversation } from '../conversation/runtime.js';
 import { outboxStaffNotifier } from '../requests/staff-notices.js';
+import { attachTelegramStaffChat } from '../staff/telegram-staff-chat.js';
 import { createOutbox, type OutboxHandle } from '../workers/outbound-outbox.js';
 import { createOutboundWorker, type OutboundWorker } from '../workers/outbound-worker.js';
 
@@ -39,12 +40,16 @@ export function createGatewayComponent(ctx: AppContext): Component | undefined {
     name: 'gateway',
     async start() {
       outbox = createOutbox(ctx);
-      conversation = createConversation(ctx, { outbox, staff: outboxStaffNotifier(ctx, outbox) });
+      const staff = outboxStaffNotifier(ctx, outbox);
+      conversation = createConversation(ctx, { outbox, staff });
       for (const definition of definitions) adapters.set(definition.name, definition.createAdapter(ctx));
+      // Staff chat presses and reasons (TELEGRAM_STAFF_CHAT_ID) go to src/staff/, not the engine.
+      attachTelegramStaffChat(ctx, adapters.get('telegram'), conversation.requests);
       const held = definitions.filter((d: ChannelDefinition) => d.sendFrom === 'gateway');
       if (held.length > 0) {
         sessionWorker = createOutboundWorker(ctx, {
           channels: held.map((d) => d.name),
+          onDeadLetter: (notice) => staff.deadLetter(notice),
           resolveAdapter: (channel) => {
             const adapter = adapters.get(channel);
             return adapter?.health().ok ? adapter : undefined;

@@ -18,6 +18,12 @@ export interface CreateRequestInput {
   proof?: { words?: string; messageId?: string; promoId?: string };
   /** Who asked: 'customer' normally. */
   actor?: string;
+  /**
+   * The conversation already told the customer what happens next (its flow's own reply), so the
+   * lifecycle does not say it again: no "needs review" notice when flagged, and no consent
+   * confirmation when an unsubscribe/subscribe is applied. Failures are still reported.
+   */
+  toldInChat?: boolean;
 }
 
 export interface CreatedRequest {

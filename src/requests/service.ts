@@ -1,6 +1,7 @@
 import { isValidObjectId, Types } from 'mongoose';
 import { z } from 'zod';
 import type { AppContext } from '../app/context.js';
+import { maskString } from '../audit/mask.js';
 import type { Outbox } from '../channels/outbox.js';
 import { type PrivacyRequest, REQUEST_TYPES, type RequestStatus, type RequestType } from '../db/index.js';
 import {
@@ -17,7 +18,7 @@ import { defaultFlagRules, evaluateFlags, type FlagRule } from './flags.js';
 import { type Locale, type NoticeId, type NoticeParams, renderNotice, toLocale } from './notices.js';
 import { createRequestQueue, enqueueRequest, type RequestQueue } from './queue.js';
 import { newRef, normalizeRef } from './ref.js';
-import { ensureHistoryAudited, transition } from './states.js';
+import { closingUnset, ensureHistoryAudited, transition } from './states.js';
 
 export interface RequestServiceDeps {
   outbox: Outbox;
@@ -54,6 +55,7 @@ const createInputSchema = z.object({
     })
     .optional(),
   actor: z.string().min(1).max(80).optional(),
+  toldInChat: z.boolean().optional(),
 });
 
 const decisionSchema = z.object({
@@ -109,13 +111,21 @@ export function createRequestService(ctx: AppContext, deps: RequestServiceDeps):
     });
   };
 
+  const bestEffort = async (ref: string, what: string, fn: () => Promise<unknown> | undefined) => {
+    try {
+      await fn();
+    } catch (err) {
+      log.error({ ref, err: { message: maskString((err as Error).message) } }, `${what} failed`);
+    }
+  };
+
   /** MongoDB already holds the request; a lost enqueue is repaired by the reconciler. */
   const enqueue = async (r: Pick<PrivacyRequest, 'ref' | 'type'>) => {
     try {
       await enqueueRequest(queue, r);
     } catch (err) {
       log.warn(
-        { ref: r.ref, err: { message: (err as Error).message } },
+        { ref: r.ref, err: { message: maskString((err as Error).message) } },
         'enqueue failed; reconciler will retry',
       );
     }
@@ -174,7 +184,7 @@ export function createRequestService(ctx: AppContext, deps: RequestServiceDeps):
         changes = Object.fromEntries(Object.entries(c.data).filter(([, v]) => v !== undefined));
       } else if ((input.type === 'unsubscribe' || input.type === 'subscribe') && input.proof) {
         // Consent proof travels in `changes`: what the customer asked for, in their words.
-        changes = { ...input.proof };
+        changes = { ...input.proof, ...(input.toldInChat ? { toldInChat: true } : {}) };
       }
 
       const at = now();
@@ -215,8 +225,12 @@ export function createRequestService(ctx: AppContext, deps: RequestServiceDeps):
       if (status === 'queued') {
         await enqueue(request);
       } else {
-        await deps.staff?.requestFlagged(request.ref);
-        await notify(request, input.locale, 'flaggedForReview', { ref: request.ref });
+        // Saved and waiting for staff either way; the SLA reminders catch a notice that got lost.
+        await bestEffort(request.ref, 'staff notice', () => deps.staff?.requestFlagged(request.ref));
+        if (!input.toldInChat)
+          await bestEffort(request.ref, 'customer notice', () =>
+            notify(request, input.locale, 'flaggedForReview', { ref: request.ref }),
+          );
       }
       return { ref: request.ref, status, flagged: flags.length > 0, flags, dueAt };
     },
@@ -249,6 +263,7 @@ export function createRequestService(ctx: AppContext, deps: RequestServiceDeps):
         to: 'cancelled',
         actor: 'customer',
         at: now(),
+        unset: closingUnset(r.type),
       });
       if (r.status === 'queued') {
         // A waiting job would skip the cancelled request anyway; removing it keeps the queue honest.
@@ -294,6 +309,7 @@ export function createRequestService(ctx: AppContext, deps: RequestServiceDeps):
           actor: d.staff,
           at,
           set: { decision },
+          ...(d.outcome === 'rejected' ? { unset: closingUnset(current.type) } : {}),
           details: { outcome: d.outcome, reasonLength: d.reason?.length ?? 0 },
         });
       } catch (err) {
@@ -304,11 +320,14 @@ export function createRequestService(ctx: AppContext, deps: RequestServiceDeps):
       }
       log.info({ ref, outcome: d.outcome }, 'request decided');
       const locale = toLocale(updated.locale);
+      // The decision stands once recorded; a notice that cannot be queued is logged, not thrown.
       if (d.outcome === 'approved') {
         await enqueue(updated);
-        await notify(updated, locale, 'approved', { ref });
+        await bestEffort(ref, 'customer notice', () => notify(updated, locale, 'approved', { ref }));
       } else {
-        await notify(updated, locale, 'rejected', { ref, reason: d.reason ?? '', contact: contactLine(ctx) });
+        await bestEffort(ref, 'customer notice', () =>
+          notify(updated, locale, 'rejected', { ref, reason: d.reason ?? '', contact: contactLine(ctx) }),
+        );
       }
       return toSummary(updated);
     },

@@ -24,6 +24,14 @@ export const TRANSITIONS: Readonly<Record<RequestStatus, readonly RequestStatus[
 /** States a request can still leave: they count against the SLA and the reconciler watches them. */
 export const OPEN_STATUSES: readonly RequestStatus[] = ['pending_approval', 'queued', 'processing'];
 
+/**
+ * Fields a request no longer needs once it is closed, whatever the outcome: an update's new values
+ * live on the customer when applied and nowhere when not (data minimisation, UU PDP art. 16).
+ */
+export function closingUnset(type: PrivacyRequest['type']): string[] {
+  return type === 'update' ? ['changes'] : [];
+}
+
 export function isTerminal(status: RequestStatus): boolean {
   return TRANSITIONS[status].length === 0;
 }

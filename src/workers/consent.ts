@@ -27,9 +27,11 @@ export const applyConsent: RequestHandler = async (ctx, request, deps) => {
   const proof = proofOf(request.changes);
   const how = proof.promoId ? 'promo-reply' : proof.words ? 'keyword' : 'menu';
   const source = `${request.channel}:${how}`;
+  // A chat that asked (STOP, LANGGANAN, the menu) had its confirmation from the conversation at once.
+  const toldInChat = request.changes?.toldInChat === true;
   const done = {
     status: 'completed' as const,
-    messages: [text(locale, granted ? 'subscribed' : 'unsubscribed', { ref })],
+    messages: toldInChat ? [] : [text(locale, granted ? 'subscribed' : 'unsubscribed', { ref })],
   };
 
   if (!request.customerId) {

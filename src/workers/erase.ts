@@ -3,19 +3,17 @@ import { recordAudit } from '../audit/record.js';
 import type { PrivacyRequest } from '../db/index.js';
 import { linkedCustomer, linkKey, purgeCustomerChats, sessionKey } from '../identity/links.js';
 import { RequestError } from '../requests/api.js';
-import { finishedOrderFilter } from '../requests/order-obligations.js';
 import { contactLine } from '../requests/service.js';
 import { transition } from '../requests/states.js';
 import { phoneSuppressionHash, suppress } from '../requests/suppression.js';
 import { failed, localeOf, type RequestHandler, text } from './outcome.js';
+import { reduceFinishedOrders } from './reduce-orders.js';
 
 /** What replaces a chat id on the requests of an erased customer. */
 export const ERASED = '[erased]';
 
 /** Customer fields that are personal data; all are removed. `customerNo` stays: it is our own number. */
 const PERSONAL_CUSTOMER_FIELDS = ['name', 'phone', 'email', 'address', 'area', 'paymentMethod'] as const;
-/** What a finished order loses; it keeps orderNo, date, service, amount and payment status. */
-const PERSONAL_ORDER_FIELDS = ['address', 'paymentMethod', 'notes'] as const;
 
 const unsetOf = (fields: readonly string[]) => Object.fromEntries(fields.map((f) => [f, 1]));
 
@@ -56,11 +54,8 @@ export const eraseCustomer: RequestHandler = async (ctx, request, deps) => {
     );
   }
 
-  // 3. Finished orders keep what bookkeeping needs; one updateMany, however many orders.
-  await ServiceOrder.updateMany(
-    { customerId, anonymizedAt: { $exists: false }, ...finishedOrderFilter },
-    { $unset: unsetOf(PERSONAL_ORDER_FIELDS), $set: { anonymizedAt: at } },
-  );
+  // 3. Finished orders keep what bookkeeping needs: a bulk rewrite, however many orders.
+  await reduceFinishedOrders(ctx, customerId, ref, at);
   await deps.checkpoint?.(ref, 'erase:orders');
 
   // 4. The customer's other requests: those not started are cancelled, all lose chat ids and changes.

@@ -4,7 +4,7 @@ import type { PrivacyRequest } from '../db/index.js';
 import { RequestError } from '../requests/api.js';
 import { enqueueRequest, type RequestQueue } from '../requests/queue.js';
 import { contactLine } from '../requests/service.js';
-import { transition } from '../requests/states.js';
+import { closingUnset, transition } from '../requests/states.js';
 import { localeOf, text } from './outcome.js';
 
 /**
@@ -87,5 +87,6 @@ async function giveUp(ctx: AppContext, deps: ReconcileDeps, r: PrivacyRequest): 
     note: 'TOO_MANY_ATTEMPTS',
     at: deps.now?.() ?? new Date(),
     set: { result: { code: 'TOO_MANY_ATTEMPTS' } },
+    unset: closingUnset(r.type),
   });
 }

@@ -1,11 +1,12 @@
 import { type Job, Worker } from 'bullmq';
 import type { AppContext } from '../app/context.js';
+import { maskString } from '../audit/mask.js';
 import type { PrivacyRequest, RequestType } from '../db/index.js';
 import { workerConnection } from '../queues/options.js';
 import { RequestError } from '../requests/api.js';
 import { REQUEST_QUEUE, type RequestJobData } from '../requests/queue.js';
 import { contactLine } from '../requests/service.js';
-import { ensureHistoryAudited, isTerminal, transition } from '../requests/states.js';
+import { closingUnset, ensureHistoryAudited, isTerminal, transition } from '../requests/states.js';
 import { sendAccessPackage } from './access-worker.js';
 import { applyConsent } from './consent.js';
 import { eraseCustomer } from './erase.js';
@@ -76,13 +77,14 @@ export async function processRequest(
     outcome = await REQUEST_HANDLERS[request.type](ctx, request, deps);
   } catch (err) {
     log.warn(
-      { err: { message: (err as Error).message }, final: options.finalAttempt },
+      { err: { message: maskString((err as Error).message) }, final: options.finalAttempt },
       'request step failed',
     );
     if (!options.finalAttempt) throw err;
     outcome = {
       status: 'failed',
-      result: { code: 'GAVE_UP', error: (err as Error).message.slice(0, 200) },
+      // Driver errors can quote values (a duplicate key names the phone): masked before kept.
+      result: { code: 'GAVE_UP', error: maskString((err as Error).message).slice(0, 200) },
       messages: [text(localeOf(request), 'failed', { ref, contact: contactLine(ctx) })],
     };
   }
@@ -102,7 +104,12 @@ export async function processRequest(
     actor: ACTOR,
     at: deps.now(),
     set: { result: outcome.result, ...(outcome.status === 'completed' ? outcome.set : {}) },
-    ...(outcome.status === 'completed' && outcome.unset ? { unset: outcome.unset } : {}),
+    unset: [
+      ...new Set([
+        ...closingUnset(request.type),
+        ...((outcome.status === 'completed' && outcome.unset) || []),
+      ]),
+    ],
     ...(outcome.status === 'failed' ? { note: outcome.result.code } : {}),
   });
   log.info({ type: request.type, status: outcome.status }, 'request finished');
@@ -143,7 +150,9 @@ export function startRequestWorker(
       maxStalledCount: 2,
     },
   );
-  worker.on('error', (err) => ctx.logger.warn({ err: { message: err.message } }, 'request worker error'));
+  worker.on('error', (err) =>
+    ctx.logger.warn({ err: { message: maskString(err.message) } }, 'request worker error'),
+  );
   return {
     worker,
     async close() {

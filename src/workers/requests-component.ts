@@ -1,5 +1,6 @@
 import type { Component } from '../app/component.js';
 import type { AppContext } from '../app/context.js';
+import { maskString } from '../audit/mask.js';
 import type { Outbox } from '../channels/outbox.js';
 import type { StaffNotifier } from '../requests/api.js';
 import { createRequestQueue, type RequestQueue } from '../requests/queue.js';
@@ -56,7 +57,7 @@ export function createRequestWorkers(ctx: AppContext, options: RequestWorkersOpt
       // A flushed Redis loses the repeatable SLA job too.
       await sla.ensure();
     } catch (err) {
-      log.warn({ err: { message: (err as Error).message } }, 'reconcile failed; will retry');
+      log.warn({ err: { message: maskString((err as Error).message) } }, 'reconcile failed; will retry');
     }
   };
 

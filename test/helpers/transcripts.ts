@@ -22,8 +22,6 @@ const stepSchema = z.strictObject({
   advance: z.number().optional(),
   /** Drop the Redis session as its TTL would. */
   expireSession: z.boolean().optional(),
-  /** Let the "recently verified" window pass (delete and phone change ask for a code again). */
-  expireFreshCode: z.boolean().optional(),
   /** Patterns (case-insensitive regular expressions); each must match one of the replies. */
   expect: z.array(z.string()).optional(),
   /** Patterns none of the replies may match. */

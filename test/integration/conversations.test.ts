@@ -59,8 +59,6 @@ async function play(transcript: Transcript, chatNo: number): Promise<void> {
       const where = `${transcript.name}, step ${index + 1}`;
       if (step.advance) clock += step.advance * 1000;
       if (step.expireSession) await ctx.redis.del(sessionKey(app, transcript.channel, chatId));
-      if (step.expireFreshCode)
-        await ctx.redis.del(app.key('fresh-verification', transcript.channel, chatId));
       let inbound: InboundMessage | undefined;
       const base = {
         channel: transcript.channel,

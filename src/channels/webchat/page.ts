@@ -36,7 +36,12 @@ export function webchatPage(ctx: AppContext): string {
   form { display:flex; gap:8px; padding:10px; border-top:1px solid #ddd; }
   form input { flex:1; padding:10px; border:1px solid #ccc; border-radius:20px; font:inherit; }
   form button { background:var(--accent); color:#fff; border:0; border-radius:20px; padding:0 18px; font:inherit; cursor:pointer; }
+  aside { display:flex; flex-direction:column; height:calc(100vh - 90px); min-height:420px; }
   aside section { background:#fff; border-radius:10px; padding:10px 12px; margin-bottom:12px; }
+  aside section:last-child { flex:1; min-height:0; display:flex; flex-direction:column; margin-bottom:0; }
+  #customers { overflow-y:auto; flex:1; }
+  @media (max-width: 760px) { aside { height:auto; } }
+  .ext { display:inline-block; font:600 11px ui-monospace, monospace; color:#fff; background:var(--accent); border-radius:4px; padding:1px 5px; margin-right:6px; vertical-align:1px; }
   aside h2 { font-size:14px; margin:0 0 8px; color:var(--accent); }
   .customer { display:block; width:100%; text-align:left; border:1px solid #ddd; background:#fafafa; border-radius:6px; padding:6px 8px; margin:4px 0; cursor:pointer; font:inherit; font-size:13px; }
   .customer.active { border-color:var(--accent); background:#e8f5f0; }
@@ -60,14 +65,14 @@ export function webchatPage(ctx: AppContext): string {
   </div>
   <aside>
     <section>
-      <h2>Pelanggan demo</h2>
-      <p class="small">Pilih siapa Anda di chat ini: nomornya dipakai untuk tombol "bagikan kontak" dan dapat Anda ketik saat diminta.</p>
-      <div id="customers"></div>
-    </section>
-    <section>
       <h2>Kotak OTP (development)</h2>
       <p class="small">Di produksi kode dikirim lewat SMS/WhatsApp. Di sini kode tampil di bawah.</p>
       <div id="otp" class="small">Belum ada kode.</div>
+    </section>
+    <section>
+      <h2>Pelanggan demo</h2>
+      <p class="small">Pilih siapa Anda di chat ini: nomornya dipakai untuk tombol "bagikan kontak" dan dapat Anda ketik saat diminta.</p>
+      <div id="customers"></div>
     </section>
   </aside>
 </main>
@@ -86,7 +91,9 @@ export function webchatPage(ctx: AppContext): string {
       if (m.kind === 'document') {
         d.classList.add('doc');
         const a = document.createElement('a');
-        a.href = 'data:' + m.mimeType + ';base64,' + m.contentBase64; a.download = m.fileName; a.textContent = '📄 ' + m.fileName;
+        a.href = 'data:' + m.mimeType + ';base64,' + m.contentBase64; a.download = m.fileName;
+        const ext = document.createElement('span'); ext.className = 'ext'; ext.textContent = (m.fileName.split('.').pop() || 'file').toUpperCase();
+        a.appendChild(ext); text(a, m.fileName);
         d.appendChild(a); if (m.caption) { d.appendChild(document.createElement('br')); text(d, m.caption); }
         return;
       }
@@ -98,10 +105,10 @@ export function webchatPage(ctx: AppContext): string {
         row.appendChild(btn);
       }
       if (m.kind === 'contact_request') {
-        const btn = document.createElement('button'); btn.type = 'button'; btn.textContent = '📱 ' + m.buttonLabel;
+        const btn = document.createElement('button'); btn.type = 'button'; btn.textContent = m.buttonLabel;
         btn.onclick = () => {
           if (!customer) { alert('Pilih pelanggan demo dulu (kanan).'); return; }
-          bubble('me', (x) => text(x, '📱 ' + customer.phone)); send({ contact: { phone: customer.phone } });
+          bubble('me', (x) => text(x, customer.phone)); send({ contact: { phone: customer.phone } });
         };
         row.appendChild(btn);
       }

@@ -61,6 +61,8 @@ export const optOut = defineAction({
       locale,
       proof: proof(inbound),
       actor: 'customer',
+      // The flow (or the STOP reply) confirms to the customer at once.
+      toldInChat: true,
     });
     return { outcome: 'done', vars: { ref: created.ref } };
   },
@@ -81,6 +83,8 @@ export const optIn = defineAction({
       locale,
       proof: proof(inbound),
       actor: 'customer',
+      // The flow (or the STOP reply) confirms to the customer at once.
+      toldInChat: true,
     });
     return { outcome: 'done', vars: { ref: created.ref } };
   },

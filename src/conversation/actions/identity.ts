@@ -1,24 +1,16 @@
-import type { AppContext } from '../../app/context.js';
 import { linkChat, linkedCustomer } from '../../identity/links.js';
 import { maskPhone } from '../../identity/phone.js';
 import { type ActionResult, defineAction } from './types.js';
-
-/** How long a code entered in a chat counts as "fresh" for delete and phone change. */
-const FRESH_SECONDS = 10 * 60;
-const freshKey = (app: AppContext, channel: string, chatId: string) =>
-  app.key('fresh-verification', channel, chatId);
 
 export const requireVerified = defineAction({
   name: 'identity.require',
   outcomes: ['verified', 'unverified'],
   texts: [],
-  async run({ app, inbound, args }): Promise<ActionResult> {
-    const [customerId, freshFor] = await Promise.all([
-      linkedCustomer(app, inbound.channel, inbound.chatId),
-      args.fresh === true ? app.redis.get(freshKey(app, inbound.channel, inbound.chatId)) : undefined,
-    ]);
-    // Fresh means: this chat entered a code for this very customer in the last few minutes.
-    const fresh = args.fresh !== true || (customerId !== undefined && freshFor === customerId);
+  async run({ app, inbound, session, args }): Promise<ActionResult> {
+    const customerId = await linkedCustomer(app, inbound.channel, inbound.chatId);
+    // Fresh means: a code for this very customer was entered in this flow (delete, phone change),
+    // not merely earlier in a chat that stays linked. Flows start with fresh variables.
+    const fresh = args.fresh !== true || (customerId !== undefined && session.vars.freshCode === customerId);
     if (customerId && fresh) return { outcome: 'verified', vars: { customerId } };
     return { outcome: 'unverified' };
   },
@@ -88,7 +80,6 @@ export const checkCode = defineAction({
     if (!customer) return { outcome: 'wrong', vars: { code: '' } };
     const customerId = String(customer._id);
     await linkChat(app, inbound.channel, inbound.chatId, customerId);
-    await app.redis.set(freshKey(app, inbound.channel, inbound.chatId), customerId, 'EX', FRESH_SECONDS);
-    return { outcome: 'ok', vars: { code: '', customerId } };
+    return { outcome: 'ok', vars: { code: '', customerId, freshCode: customerId } };
   },
 });

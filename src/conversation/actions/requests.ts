@@ -36,6 +36,8 @@ export const createRequest = defineAction({
         locale,
         ...(changes ? { changes } : {}),
         actor: 'customer',
+        // The flow's `flagged` step tells the customer that staff will review.
+        toldInChat: true,
       });
       return {
         outcome: created.flagged ? 'flagged' : 'created',

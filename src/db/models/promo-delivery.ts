@@ -1,0 +1,60 @@
+import { Schema, type Types } from 'mongoose';
+
+export const DELIVERY_STATES = ['pending', 'sent', 'failed', 'skipped'] as const;
+export type DeliveryState = (typeof DELIVERY_STATES)[number];
+
+/**
+ * One customer's fate in one promotion. Written BEFORE the message leaves (`pending`), and the
+ * unique (promoId, customerId) index makes that write the claim: no second process, and no run
+ * after a crash, can send the same promotion to the same customer again.
+ */
+export interface PromoDelivery {
+  /** `<promoId>:<customerId>`: the claim is a primary-key insert, and every later write finds it by key. */
+  _id: string;
+  promoId: string;
+  customerId: Types.ObjectId;
+  state: DeliveryState;
+  /** The sender (its lease owner) that wrote the claim: after a batch insert, the claims it won. */
+  claimedBy?: string | null;
+  channel?: string | null;
+  /** Keyed hash of channel and chat id (requests/suppression.ts); the platform's message id is in `promomessages`. */
+  chatHash?: string | null;
+  /** `direct` (this process called the channel) or `outbox` (queued for the session holder). */
+  via?: 'direct' | 'outbox' | null;
+  locale?: 'id' | 'en' | null;
+  /** Why it was skipped (no_consent, erased, suppressed_phone, …). */
+  reason?: string | null;
+  /** Why it failed: a channel error code, or INTERRUPTED (a crash while sending; maybe delivered). */
+  error?: { code: string; detail?: string | null } | null;
+  attempts: number;
+  createdAt: Date;
+  sentAt?: Date | null;
+  updatedAt?: Date | null;
+}
+
+export const promoDeliverySchema = new Schema<PromoDelivery>(
+  {
+    _id: { type: String, required: true },
+    promoId: { type: String, required: true },
+    customerId: { type: Schema.Types.ObjectId, required: true },
+    state: { type: String, enum: DELIVERY_STATES, required: true },
+    claimedBy: { type: String },
+    channel: { type: String },
+    chatHash: { type: String },
+    via: { type: String, enum: ['direct', 'outbox'] },
+    locale: { type: String, enum: ['id', 'en'] },
+    reason: { type: String },
+    error: {
+      type: new Schema({ code: { type: String, required: true }, detail: { type: String } }, { _id: false }),
+      default: undefined,
+    },
+    attempts: { type: Number, default: 0 },
+    createdAt: { type: Date, required: true, default: () => new Date() },
+    sentAt: { type: Date },
+    updatedAt: { type: Date },
+  },
+  { collection: 'promodeliveries', versionKey: false },
+);
+promoDeliverySchema.index({ promoId: 1, customerId: 1 }, { unique: true });
+promoDeliverySchema.index({ promoId: 1, state: 1 });
+promoDeliverySchema.index({ customerId: 1 });

@@ -1,0 +1,346 @@
+import { setMaxListeners } from 'node:events';
+import type { Types } from 'mongoose';
+import type { AppContext } from '../app/context.js';
+import type { OutboundMeta } from '../channels/outbox.js';
+import { ChannelSendError } from '../channels/types.js';
+import type { SessionStore } from '../conversation/session-store.js';
+import { sanitizeDetail } from '../workers/outbound-dead-letter.js';
+import { checkRecipient, checkRecipients, type Eligibility } from './eligibility.js';
+import { promoText } from './message.js';
+import { withStorageRetry } from './storage.js';
+import { AbortedError, type SendThrottle } from './throttle.js';
+import type { PromoTransport } from './transport.js';
+
+/**
+ * One channel's share of a promo, sent in small batches: each batch is the next fraction of a
+ * second of sends. For a batch: check every recipient against MongoDB and Redis as they are now,
+ * record the skips, claim the rest (a `pending` delivery each, written BEFORE anything is sent),
+ * send each in its throttle slot, then record what happened. A few batches overlap so checking
+ * the next one does not slow the sends of this one.
+ */
+
+export interface Lane {
+  channel: string;
+  ids: Types.ObjectId[];
+  next: number;
+  throttle: SendThrottle;
+  batchSize: number;
+  /** Batches in progress at once. */
+  workers: number;
+  failureStreak: number;
+  stopped?: string;
+}
+
+export interface LaneDeps {
+  ctx: AppContext;
+  promoId: string;
+  message: { id: string; en: string };
+  transport: PromoTransport;
+  store: SessionStore;
+  /** The lease owner: claims carry it, so a sender knows which claims of a batch it won. */
+  owner: string;
+  counts: { sent: number; skipped: number; failed: number };
+  maxRateLimitRetries: number;
+  maxConsecutiveFailures: number;
+  onProgress: () => void;
+  log: AppContext['logger'];
+}
+
+const OPEN_BACKOFF_CAP_MS = 30_000;
+
+export const deliveryId = (promoId: string, customerId: Types.ObjectId | string) =>
+  `${promoId}:${customerId}`;
+
+export async function runLane(deps: LaneDeps, lane: Lane, runSignal: AbortSignal): Promise<void> {
+  const laneStop = new AbortController();
+  const signal = AbortSignal.any([runSignal, laneStop.signal]);
+  // Every send waiting for its slot listens on this signal.
+  setMaxListeners(0, signal);
+  const stop = (why: string) => {
+    lane.stopped ??= why;
+    laneStop.abort();
+  };
+  await Promise.all(
+    Array.from({ length: lane.workers }, async () => {
+      while (!signal.aborted && !lane.stopped) {
+        const batch = lane.ids.slice(lane.next, lane.next + lane.batchSize);
+        lane.next += batch.length;
+        if (batch.length === 0) return;
+        try {
+          await deliverBatch(deps, lane, batch, signal, stop);
+        } catch (err) {
+          if (err instanceof AbortedError) return;
+          // Storage trouble (MongoDB, Redis): stop; a resume carries on from the deliveries.
+          deps.log.error(
+            { err: { message: (err as Error).message }, channel: lane.channel },
+            'promo lane failed',
+          );
+          stop(`storage error: ${(err as Error).message.slice(0, 120)}`);
+          return;
+        }
+        deps.onProgress();
+      }
+    }),
+  );
+}
+
+type Outcome =
+  | { state: 'sent'; messageId?: string; chatHash: string; channel: string; attempts: number }
+  | { state: 'failed'; code: string; detail: string; attempts: number }
+  | { state: 'skipped'; reason: string }
+  /** Never sent (the run stopped while it waited for its slot): the claim is withdrawn. */
+  | { state: 'released' };
+
+async function deliverBatch(
+  deps: LaneDeps,
+  lane: Lane,
+  batch: Types.ObjectId[],
+  signal: AbortSignal,
+  stop: (why: string) => void,
+): Promise<void> {
+  const { ctx, transport } = deps;
+  await transport.waitForRoom(lane.channel, signal);
+  const checks = await checkRecipients(ctx, batch, lane.channel, deps.store);
+  const skipped = batch.flatMap((id, i) => {
+    const c = checks[i];
+    return c && !c.ok ? [{ id, check: c }] : [];
+  });
+  const eligible = batch.flatMap((id, i) => {
+    const c = checks[i];
+    return c?.ok ? [{ id, check: c }] : [];
+  });
+  await recordSkips(deps, lane.channel, skipped);
+  const mine = await claim(deps, lane.channel, eligible);
+  const outcomes = await Promise.all(mine.map((r) => sendOne(deps, lane, r.id, r.check, signal, stop)));
+  await recordOutcomes(
+    deps,
+    mine.map((r, i) => ({ id: r.id, outcome: outcomes[i] as Outcome })),
+  );
+}
+
+async function recordSkips(
+  deps: LaneDeps,
+  channel: string,
+  skipped: { id: Types.ObjectId; check: Extract<Eligibility, { ok: false }> }[],
+): Promise<void> {
+  if (skipped.length === 0) return;
+  const now = new Date();
+  try {
+    await withStorageRetry(() =>
+      deps.ctx.models.PromoDelivery.insertMany(
+        skipped.map(({ id, check }) => ({
+          _id: deliveryId(deps.promoId, id),
+          promoId: deps.promoId,
+          customerId: id,
+          state: 'skipped',
+          reason: check.reason,
+          channel,
+          ...(check.chatHash ? { chatHash: check.chatHash } : {}),
+          attempts: 0,
+          createdAt: now,
+        })),
+        { ordered: false },
+      ),
+    );
+  } catch (err) {
+    // Decided meanwhile by another sender: theirs stands.
+    if (!duplicateIndexes(err)) throw err;
+  }
+  deps.counts.skipped += skipped.length;
+}
+
+/** Indexes of an unordered insertMany's documents refused as duplicates (MongoDB and FerretDB agree). */
+function duplicateIndexes(err: unknown): Set<number> | undefined {
+  const writeErrors = (
+    err as { writeErrors?: { index?: number; code?: number; err?: { index?: number; code?: number } }[] }
+  ).writeErrors;
+  if (!Array.isArray(writeErrors)) return (err as { code?: unknown }).code === 11000 ? new Set() : undefined;
+  const dups = new Set<number>();
+  for (const w of writeErrors) {
+    const code = w.code ?? w.err?.code;
+    const index = w.index ?? w.err?.index;
+    if (code !== 11000 || index === undefined) return undefined;
+    dups.add(index);
+  }
+  return dups;
+}
+
+/**
+ * Writes a `pending` delivery per recipient, in one unordered insert, and returns those this
+ * sender won. A claim that already existed (another sender, an earlier run) is never sent again;
+ * when the insert reports duplicates, those are read back, in case a retried insert had in fact
+ * written our own claim the first time.
+ */
+async function claim(
+  deps: LaneDeps,
+  channel: string,
+  eligible: { id: Types.ObjectId; check: Extract<Eligibility, { ok: true }> }[],
+): Promise<typeof eligible> {
+  if (eligible.length === 0) return [];
+  const { PromoDelivery } = deps.ctx.models;
+  const via = deps.transport.via(channel);
+  const now = new Date();
+  const docs = eligible.map((e) => ({
+    _id: deliveryId(deps.promoId, e.id),
+    promoId: deps.promoId,
+    customerId: e.id,
+    state: 'pending' as const,
+    claimedBy: deps.owner,
+    channel,
+    chatHash: e.check.chatHash,
+    via,
+    locale: e.check.locale,
+    attempts: 0,
+    createdAt: now,
+  }));
+  let refused = new Set<number>();
+  try {
+    await withStorageRetry(() => PromoDelivery.insertMany(docs, { ordered: false }));
+  } catch (err) {
+    const dups = duplicateIndexes(err);
+    if (!dups) throw err;
+    refused = dups;
+  }
+  if (refused.size === 0) return eligible;
+  const keys = [...refused].map((i) => docs[i]?._id as string);
+  const back = await withStorageRetry(() =>
+    PromoDelivery.find({ _id: { $in: keys } }, { claimedBy: 1, state: 1 }).lean(),
+  );
+  const ours = new Set(
+    back.filter((d) => d.claimedBy === deps.owner && d.state === 'pending').map((d) => d._id),
+  );
+  return eligible.filter((_, i) => !refused.has(i) || ours.has(docs[i]?._id as string));
+}
+
+async function sendOne(
+  deps: LaneDeps,
+  lane: Lane,
+  customerId: Types.ObjectId,
+  check: Extract<Eligibility, { ok: true }>,
+  signal: AbortSignal,
+  stop: (why: string) => void,
+): Promise<Outcome> {
+  const { ctx, promoId, transport } = deps;
+  const meta: OutboundMeta = { purpose: 'promo', promoId, dedupeKey: `promo:${promoId}:${customerId}` };
+  let chat = check;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await lane.throttle.acquire(signal);
+    } catch (err) {
+      if (err instanceof AbortedError) return { state: 'released' };
+      throw err;
+    }
+    let sent: { messageId?: string };
+    try {
+      sent = await transport.send(
+        lane.channel,
+        chat.chatId,
+        { kind: 'text', text: promoText(ctx, deps.message, chat.locale) },
+        meta,
+      );
+    } catch (err) {
+      const error = asChannelError(err);
+      if (error.code === 'RATE_LIMITED' && attempt <= deps.maxRateLimitRetries) {
+        // Not sent: wait as asked, then check again (the customer may have said STOP meanwhile).
+        lane.throttle.pause(error.retryAfterMs ?? 1000);
+        const again = await checkRecipient(ctx, customerId, lane.channel, deps.store);
+        if (!again.ok) return { state: 'skipped', reason: again.reason };
+        chat = again;
+        continue;
+      }
+      if (error.code === 'UNAVAILABLE') {
+        lane.failureStreak += 1;
+        lane.throttle.pause(Math.min(1000 * 2 ** (lane.failureStreak - 1), OPEN_BACKOFF_CAP_MS));
+        if (lane.failureStreak >= deps.maxConsecutiveFailures)
+          stop(
+            `unreachable ${lane.failureStreak} times in a row (${sanitizeDetail(error.message).slice(0, 80)})`,
+          );
+      }
+      return {
+        state: 'failed',
+        code: error.code,
+        detail: sanitizeDetail(error.message).slice(0, 200),
+        attempts: attempt,
+      };
+    }
+    lane.failureStreak = 0;
+    return {
+      state: 'sent',
+      attempts: attempt,
+      chatHash: chat.chatHash,
+      channel: lane.channel,
+      ...(sent.messageId ? { messageId: sent.messageId } : {}),
+    };
+  }
+}
+
+/**
+ * What happened to a batch, in as few writes as possible: one update per distinct outcome (on
+ * FerretDB every update statement reads the whole collection), and the platform message ids in
+ * `promomessages` (insert-only), where a reply to the promo is looked up.
+ */
+async function recordOutcomes(
+  deps: LaneDeps,
+  results: { id: Types.ObjectId; outcome: Outcome }[],
+): Promise<void> {
+  if (results.length === 0) return;
+  const { PromoDelivery, PromoMessage } = deps.ctx.models;
+  const now = new Date();
+  const groups = new Map<string, { set: Record<string, unknown> | undefined; keys: string[] }>();
+  for (const { id, outcome } of results) {
+    const set =
+      outcome.state === 'released'
+        ? undefined
+        : outcome.state === 'sent'
+          ? { state: 'sent', attempts: outcome.attempts, sentAt: now }
+          : outcome.state === 'failed'
+            ? {
+                state: 'failed',
+                attempts: outcome.attempts,
+                error: { code: outcome.code, detail: outcome.detail },
+              }
+            : { state: 'skipped', reason: outcome.reason };
+    const group = JSON.stringify(set ?? null);
+    const entry = groups.get(group) ?? { set, keys: [] as string[] };
+    entry.keys.push(deliveryId(deps.promoId, id));
+    groups.set(group, entry);
+  }
+  const messages = results.flatMap(({ id, outcome }) =>
+    outcome.state === 'sent' && outcome.messageId && outcome.chatHash
+      ? [
+          {
+            _id: `${outcome.chatHash}:${outcome.messageId}`,
+            promoId: deps.promoId,
+            customerId: id,
+            channel: outcome.channel,
+            sentAt: now,
+          },
+        ]
+      : [],
+  );
+  if (messages.length > 0) {
+    try {
+      await withStorageRetry(() => PromoMessage.insertMany(messages, { ordered: false }));
+    } catch (err) {
+      if (!duplicateIndexes(err)) throw err;
+    }
+  }
+  for (const { set, keys } of groups.values()) {
+    const filter = { _id: { $in: keys }, state: 'pending' as const };
+    // Never sent (the run stopped while they waited for a slot): the claim is withdrawn.
+    if (!set) await withStorageRetry(() => PromoDelivery.deleteMany(filter));
+    else await withStorageRetry(() => PromoDelivery.updateMany(filter, { $set: { ...set, updatedAt: now } }));
+  }
+  for (const { outcome } of results) {
+    if (outcome.state === 'sent') deps.counts.sent += 1;
+    else if (outcome.state === 'failed') deps.counts.failed += 1;
+    else if (outcome.state === 'skipped') deps.counts.skipped += 1;
+  }
+}
+
+function asChannelError(err: unknown): ChannelSendError {
+  if (err instanceof ChannelSendError) return err;
+  // The outbox refused (malformed) or Redis failed: nothing left this process.
+  const code = (err as { code?: unknown }).code === 'INVALID_MESSAGE' ? 'BAD_REQUEST' : 'UNAVAILABLE';
+  return new ChannelSendError(code, err instanceof Error ? err.message : String(err));
+}

@@ -1,0 +1,138 @@
+import type { Types } from 'mongoose';
+import type { AppContext } from '../app/context.js';
+import type { Promo } from '../db/models/promo.js';
+import { type CustomerFilter, consentedFilter } from './audience.js';
+import { PromoError } from './errors.js';
+import { type Audience, audienceOf, type PromoFile, promoFileHash } from './file.js';
+import { firstReachable, isRegisteredChannel, registeredChannels } from './recipients.js';
+import { ratesFor } from './throttle.js';
+
+/** What a run sends: from the file (a new promo) or from MongoDB (a resume). */
+export interface Plan {
+  promoId: string;
+  message: { id: string; en: string };
+  audience: Audience;
+  channels: string[];
+  rates: Record<string, number>;
+  existing: Promo | null;
+  fileHash?: string;
+}
+
+export interface PlanRequest {
+  promoId?: string;
+  resume?: boolean;
+  dryRun?: boolean;
+  rates?: Record<string, number>;
+}
+
+export async function planOf(
+  ctx: AppContext,
+  file: PromoFile | undefined,
+  request: PlanRequest,
+): Promise<Plan> {
+  const promoId = request.promoId ?? file?.id;
+  if (!promoId)
+    throw new PromoError('PROMO_NOT_FOUND', 'Give a promo file, or the id of the promo to resume.');
+  if (file && request.promoId && file.id !== request.promoId)
+    throw new PromoError('PROMO_FILE_CHANGED', `The file is promo "${file.id}", not "${request.promoId}".`);
+  const existing = await ctx.models.Promo.findOne({ promoId }).lean<Promo>();
+  const fileHash = file ? promoFileHash(file) : undefined;
+
+  if (existing) {
+    if (fileHash && existing.fileHash !== fileHash)
+      throw new PromoError(
+        'PROMO_FILE_CHANGED',
+        `Promo "${promoId}" was started from a different file (message, audience or channels changed). Give the promo a new id to send the new version.`,
+      );
+    if (existing.status === 'completed' && !request.dryRun)
+      throw new PromoError(
+        'PROMO_EXISTS',
+        `Promo "${promoId}" was already sent to its audience (${existing.progress.sent} messages). A new promotion needs a new id.`,
+      );
+    if (!request.resume && !request.dryRun)
+      throw new PromoError(
+        'PROMO_EXISTS',
+        `Promo "${promoId}" was started and did not finish (${existing.status}). Continue it with --resume ${promoId}.`,
+      );
+  } else if (request.resume || !file) {
+    throw new PromoError('PROMO_NOT_FOUND', `There is no promo "${promoId}" to resume.`);
+  }
+
+  const channels = existing?.channels ?? file?.channels ?? [];
+  const unknown = channels.filter((c) => !isRegisteredChannel(c));
+  if (unknown.length > 0)
+    throw new PromoError(
+      'UNKNOWN_CHANNEL',
+      `Unknown channel ${unknown.join(', ')}: the channels are ${registeredChannels().join(', ')}.`,
+    );
+  const stored = existing?.audience;
+  // A resume keeps the audience as resolved when the promo started ("within 90 days" of then).
+  const audience: Audience = stored
+    ? {
+        ...(stored.areas ? { areas: stored.areas } : {}),
+        ...(stored.lastOrderSince ? { lastOrderSince: stored.lastOrderSince } : {}),
+        ...(stored.lastOrderUntil ? { lastOrderUntil: stored.lastOrderUntil } : {}),
+      }
+    : audienceOf(file as PromoFile);
+  return {
+    promoId,
+    message: existing?.message ?? (file as PromoFile).message,
+    audience,
+    channels,
+    rates: ratesFor(ctx, channels, { ...existing?.rates, ...file?.rate, ...request.rates }),
+    existing,
+    ...(fileHash ? { fileHash } : {}),
+  };
+}
+
+async function decidedCustomers(ctx: AppContext, promoId: string): Promise<Set<string>> {
+  const rows = await ctx.models.PromoDelivery.find({ promoId }, { customerId: 1 }).lean();
+  return new Set(rows.map((d) => String(d.customerId)));
+}
+
+export interface Assignment {
+  /** Per channel, the customers it reaches first, in a stable order (by id). */
+  lanes: Map<string, Types.ObjectId[]>;
+  /** Consented customers no enabled channel of the promo reaches. */
+  unreachable: Types.ObjectId[];
+}
+
+/**
+ * The consented customers not yet decided on, each put in the lane of the first channel that
+ * reaches them. Only the channel is decided here; the chat is looked up again at send time.
+ */
+export async function assignLanes(
+  ctx: AppContext,
+  promoId: string,
+  channels: string[],
+  base: CustomerFilter,
+): Promise<Assignment> {
+  const decided = await decidedCustomers(ctx, promoId);
+  const rows = (
+    await ctx.models.Customer.find(consentedFilter(base), { _id: 1, phone: 1 }).sort({ _id: 1 }).lean()
+  ).filter((c) => !decided.has(String(c._id)));
+  const lanes = new Map<string, Types.ObjectId[]>(channels.map((c) => [c, []]));
+  const unreachable: Types.ObjectId[] = [];
+  const CHUNK = 500;
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const chunk = rows.slice(i, i + CHUNK);
+    const reach = await Promise.all(chunk.map((c) => firstReachable(ctx, channels, c)));
+    chunk.forEach((c, j) => {
+      const r = reach[j];
+      if (r) lanes.get(r.channel)?.push(c._id);
+      else unreachable.push(c._id);
+    });
+  }
+  return { lanes, unreachable };
+}
+
+/** Consented audience members with no delivery yet (0 when a run got through everyone). */
+export async function undecidedCount(
+  ctx: AppContext,
+  promoId: string,
+  base: CustomerFilter,
+): Promise<number> {
+  const decided = await decidedCustomers(ctx, promoId);
+  const ids = await ctx.models.Customer.find(consentedFilter(base), { _id: 1 }).lean();
+  return ids.filter((c) => !decided.has(String(c._id))).length;
+}

@@ -1,0 +1,68 @@
+import type { AppContext } from '../app/context.js';
+import { channelDefinitions } from '../channels/registry.js';
+import { chatIdForPhone } from '../channels/whatsapp/convert.js';
+import { chatsOfCustomer, linkedCustomer } from '../identity/links.js';
+
+/**
+ * Where a customer can be reached for a promotion.
+ *
+ * - WhatsApp addresses a person by phone: `<digits>@c.us` from the customer's number (only where
+ *   WHATSAPP_ENABLED=true).
+ * - Every other channel (Telegram, the dev web chat) only through a chat LINKED to the customer:
+ *   one where they verified with a code within VERIFIED_LINK_TTL_SECONDS (identity/links.ts).
+ *   A Telegram chat id is not something we know from a customer's record; we never guess one.
+ *   The reverse set can outlive a link or name a chat since linked to someone else, so a chat
+ *   counts only while its link still points to this customer.
+ */
+const PHONE_ADDRESSED: Record<string, (e164: string) => string> = { whatsapp: chatIdForPhone };
+
+export interface Reachable {
+  channel: string;
+  chatId: string;
+}
+
+export function isRegisteredChannel(channel: string): boolean {
+  return channelDefinitions.some((d) => d.name === channel);
+}
+
+export function isChannelEnabled(ctx: AppContext, channel: string): boolean {
+  return channelDefinitions.find((d) => d.name === channel)?.enabled(ctx) ?? false;
+}
+
+export function registeredChannels(): string[] {
+  return channelDefinitions.map((d) => d.name);
+}
+
+async function linkedChatsOn(ctx: AppContext, customerId: string, channel: string): Promise<string[]> {
+  const chats = (await chatsOfCustomer(ctx, customerId)).filter((c) => c.channel === channel);
+  if (chats.length === 0) return [];
+  const owners = await Promise.all(chats.map((c) => linkedCustomer(ctx, channel, c.chatId)));
+  return chats
+    .filter((_, i) => owners[i] === customerId)
+    .map((c) => c.chatId)
+    .sort();
+}
+
+/** The customer's chat on one channel, or undefined. */
+export async function chatOn(
+  ctx: AppContext,
+  channel: string,
+  customer: { _id: unknown; phone?: string | null },
+): Promise<string | undefined> {
+  const byPhone = PHONE_ADDRESSED[channel];
+  if (byPhone) return customer.phone ? byPhone(customer.phone) : undefined;
+  return (await linkedChatsOn(ctx, String(customer._id), channel))[0];
+}
+
+/** The first channel of the preference list (enabled ones only) that reaches the customer. */
+export async function firstReachable(
+  ctx: AppContext,
+  channels: string[],
+  customer: { _id: unknown; phone?: string | null },
+): Promise<Reachable | undefined> {
+  for (const channel of channels) {
+    const chatId = await chatOn(ctx, channel, customer);
+    if (chatId) return { channel, chatId };
+  }
+  return undefined;
+}

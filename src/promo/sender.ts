@@ -1,0 +1,456 @@
+import type { AppContext } from '../app/context.js';
+import { recordAudit } from '../audit/record.js';
+import { SessionStore } from '../conversation/session-store.js';
+import type { Promo } from '../db/models/promo.js';
+import { audienceFilter, type CustomerFilter, countExcluded } from './audience.js';
+import { checkRecipients } from './eligibility.js';
+import { PromoError } from './errors.js';
+import type { PromoFile } from './file.js';
+import { deliveryId, type Lane, type LaneDeps, runLane } from './lane.js';
+import { assignLanes, type Plan, planOf, undecidedCount } from './plan.js';
+import { isChannelEnabled } from './recipients.js';
+import { withStorageRetry } from './storage.js';
+import { newLease, renewLease, saveProgress, sum, takeLease, tallyDeliveries } from './store.js';
+import { SendThrottle } from './throttle.js';
+import { createPromoTransport, type PromoTransport } from './transport.js';
+
+export interface PromoSendOptions {
+  /** Count who would get it and why not; write and send nothing. */
+  dryRun?: boolean;
+  /** Continue a promo already started (after a crash or an interrupt). */
+  resume?: boolean;
+  /** Take the promo over although another sender's lease looks alive (it must really be gone). */
+  force?: boolean;
+  /** Messages per second per channel; over the file's `rate` and the defaults. */
+  rates?: Record<string, number>;
+  /** Batches in progress at once per channel (default 3). */
+  concurrency?: number;
+  /** Recipients checked and claimed together; default: a tenth of a second of sends (1-50). */
+  batchSize?: number;
+  /** Aborting stops taking recipients; messages in flight finish and are recorded. */
+  signal?: AbortSignal;
+  onProgress?: (progress: LiveProgress) => void;
+  /** Who started it, for the audit trail and the console ("cli:<user>", "staff:<id>"). */
+  by?: string;
+  leaseMs?: number;
+  /** How often progress is written to MongoDB. */
+  progressEveryMs?: number;
+  /** 429 answers one message may get before it counts as failed. */
+  maxRateLimitRetries?: number;
+  /** Channel unreachable this many times in a row: stop that channel (resume later). */
+  maxConsecutiveFailures?: number;
+  /** The promo's channels, in use here; tests pass one with a fake platform. */
+  transport?: PromoTransport;
+}
+
+/** This run's numbers, for a progress bar. */
+export interface LiveProgress {
+  promoId: string;
+  /** Recipients this run decides on. */
+  total: number;
+  done: number;
+  sent: number;
+  skipped: number;
+  failed: number;
+  perSecond: number;
+}
+
+export interface PromoReport {
+  promoId: string;
+  status: 'completed' | 'interrupted' | 'dry_run';
+  /** Customers the area / last-order filters match. */
+  audience: number;
+  /** Messages sent (in a dry run: that would be sent), over all runs of the promo. */
+  sent: number;
+  byChannel: Record<string, number>;
+  skipped: Record<string, number>;
+  failed: Record<string, number>;
+  /** Sent by this run, how long its sending took, and the rate reached. */
+  sentThisRun: number;
+  elapsedMs: number;
+  perSecond: number;
+  rates: Record<string, number>;
+  /** Deliveries a crashed run left uncertain, closed as failed (INTERRUPTED) by this run. */
+  recovered: number;
+  notes: string[];
+}
+
+const DEFAULT_LEASE_MS = 15_000;
+
+const isDuplicate = (err: unknown) => (err as { code?: unknown }).code === 11000;
+
+/**
+ * Sends a promotion to the consented part of its audience, once per customer, at the channels'
+ * rates. Safe to run again after a crash (`resume`): the unique delivery per (promo, customer),
+ * written before the message leaves, is the claim, so nobody gets the promo twice.
+ */
+export async function sendPromo(
+  ctx: AppContext,
+  file: PromoFile | undefined,
+  options: PromoSendOptions & { promoId?: string } = {},
+): Promise<PromoReport> {
+  const plan = await planOf(ctx, file, options);
+  const notes: string[] = [];
+  for (const channel of plan.channels)
+    if (!isChannelEnabled(ctx, channel))
+      notes.push(`${channel} is not enabled here: left out of the preference`);
+  const channels = plan.channels.filter((c) => isChannelEnabled(ctx, c));
+  if (channels.length === 0)
+    throw new PromoError(
+      'NO_CHANNEL',
+      `None of the promo's channels (${plan.channels.join(', ')}) is enabled here: set TELEGRAM_BOT_TOKEN or WHATSAPP_ENABLED=true.`,
+    );
+  const telegramRate = plan.rates.telegram;
+  if (telegramRate && telegramRate > 30)
+    notes.push(
+      `telegram at ${telegramRate}/s is above Telegram's ~30 messages a second: expect 429 answers (the sender then waits)`,
+    );
+
+  const base = await audienceFilter(ctx, plan.audience);
+  const audienceSize = await ctx.models.Customer.countDocuments(base);
+  if (options.dryRun) return dryRun(ctx, plan, channels, base, audienceSize, notes);
+  return liveRun(ctx, plan, channels, base, audienceSize, notes, options);
+}
+
+async function dryRun(
+  ctx: AppContext,
+  plan: Plan,
+  channels: string[],
+  base: CustomerFilter,
+  audienceSize: number,
+  notes: string[],
+): Promise<PromoReport> {
+  const started = performance.now();
+  const excluded = await countExcluded(ctx, base);
+  const { lanes, unreachable } = await assignLanes(ctx, plan.promoId, channels, base);
+  const skipped: Record<string, number> = { ...excluded };
+  const byChannel: Record<string, number> = {};
+  if (unreachable.length) skipped.no_chat = (skipped.no_chat ?? 0) + unreachable.length;
+  const store = new SessionStore(ctx);
+  for (const [channel, ids] of lanes) {
+    for (let i = 0; i < ids.length; i += 100) {
+      for (const check of await checkRecipients(ctx, ids.slice(i, i + 100), channel, store)) {
+        if (check.ok) byChannel[channel] = (byChannel[channel] ?? 0) + 1;
+        else skipped[check.reason] = (skipped[check.reason] ?? 0) + 1;
+      }
+    }
+  }
+  let sent = sum(byChannel);
+  if (plan.existing) {
+    // What earlier runs already decided, so the dry run of a resume adds up to the audience.
+    const tally = await tallyDeliveries(ctx, plan.promoId);
+    sent += tally.sent;
+    for (const [k, v] of Object.entries(tally.skippedByReason)) skipped[k] = (skipped[k] ?? 0) + v;
+    notes.push(`${tally.sent} already sent by earlier runs`);
+  }
+  return {
+    promoId: plan.promoId,
+    status: 'dry_run',
+    audience: audienceSize,
+    sent,
+    byChannel,
+    skipped,
+    failed: {},
+    sentThisRun: 0,
+    elapsedMs: Math.round(performance.now() - started),
+    perSecond: 0,
+    rates: plan.rates,
+    recovered: 0,
+    notes,
+  };
+}
+
+/** Creates the promo, or takes over an existing one from a sender that is gone. */
+async function takePromo(
+  ctx: AppContext,
+  plan: Plan,
+  base: CustomerFilter,
+  audienceSize: number,
+  lease: ReturnType<typeof newLease>,
+  options: PromoSendOptions,
+  leaseMs: number,
+): Promise<void> {
+  const { promoId } = plan;
+  if (!plan.existing) {
+    try {
+      await ctx.models.Promo.create({
+        promoId,
+        fileHash: plan.fileHash,
+        message: plan.message,
+        audience: plan.audience,
+        channels: plan.channels,
+        rates: plan.rates,
+        status: 'running',
+        lease,
+        excluded: await countExcluded(ctx, base),
+        progress: {
+          total: audienceSize,
+          sent: 0,
+          skipped: 0,
+          failed: 0,
+          perSecond: 0,
+          updatedAt: new Date(),
+        },
+        runs: [],
+      });
+      return;
+    } catch (err) {
+      if (!isDuplicate(err)) throw err;
+      throw new PromoError('PROMO_EXISTS', `Promo "${promoId}" was just started by another sender.`);
+    }
+  }
+  const taken = await takeLease(ctx, promoId, lease, options.force ?? false);
+  if (taken.ok) return;
+  const seen = Math.max(0, Math.round((Date.now() - (taken.holder.until.getTime() - leaseMs)) / 1000));
+  throw new PromoError(
+    'PROMO_BUSY',
+    `Promo "${promoId}" is being sent by ${taken.holder.host} (process ${taken.holder.pid}, seen ${seen} s ago). ` +
+      'Wait for it, or add --force if that process is gone.',
+  );
+}
+
+/**
+ * Deliveries a crashed run left `pending` may have reached the customer: closed as INTERRUPTED,
+ * never sent again. Queued ones (outbox) are re-queued instead: their dedupe key drops a copy.
+ */
+async function recoverInterrupted(ctx: AppContext, promoId: string, at: Date) {
+  const { PromoDelivery } = ctx.models;
+  const requeued = await withStorageRetry(() =>
+    PromoDelivery.deleteMany({ promoId, state: 'pending', via: 'outbox' }),
+  );
+  const closed = await withStorageRetry(() =>
+    PromoDelivery.updateMany(
+      { promoId, state: 'pending' },
+      {
+        $set: {
+          state: 'failed',
+          error: {
+            code: 'INTERRUPTED',
+            detail: 'the sender stopped while sending; maybe delivered, not resent',
+          },
+          updatedAt: at,
+        },
+      },
+    ),
+  );
+  return { requeued: requeued.deletedCount, closed: closed.modifiedCount };
+}
+
+async function liveRun(
+  ctx: AppContext,
+  plan: Plan,
+  channels: string[],
+  base: CustomerFilter,
+  audienceSize: number,
+  notes: string[],
+  options: PromoSendOptions,
+): Promise<PromoReport> {
+  const { Promo } = ctx.models;
+  const { promoId } = plan;
+  const log = ctx.logger.child({ component: 'promo', promoId });
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  const lease = newLease(leaseMs);
+  const by = options.by ?? 'cli';
+  const startedAt = new Date();
+
+  await takePromo(ctx, plan, base, audienceSize, lease, options, leaseMs);
+  const promo = (await Promo.findOne({ promoId }).lean<Promo>()) as Promo;
+  const excluded = promo.excluded ?? {};
+  const recovered = await recoverInterrupted(ctx, promoId, startedAt);
+  if (recovered.closed > 0)
+    notes.push(`${recovered.closed} message(s) in flight when an earlier run stopped: not resent`);
+  if (recovered.requeued > 0)
+    notes.push(`${recovered.requeued} queued message(s) of an earlier run re-queued`);
+  const runIndex = promo.runs.length;
+  await Promo.updateOne(
+    { promoId },
+    { $push: { runs: { startedAt, by, sent: 0, recovered: recovered.closed } }, $set: { rates: plan.rates } },
+  );
+  await recordAudit(ctx, {
+    actor: by,
+    action: runIndex === 0 ? 'promo.started' : 'promo.resumed',
+    details: { promoId, channels, audience: audienceSize },
+    idempotencyKey: `promo:${promoId}:run:${runIndex}`,
+  });
+
+  const transport =
+    options.transport ??
+    createPromoTransport(ctx, { maxBacklog: (c) => Math.max(5, Math.ceil((plan.rates[c] ?? 1) * 5)) });
+  const stopAll = new AbortController();
+  const onAbort = () => stopAll.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) stopAll.abort();
+
+  const counts = { sent: 0, skipped: 0, failed: 0 };
+  let sendStart = 0;
+  let total = 0;
+  const progress = (): LiveProgress => {
+    const seconds = sendStart ? (performance.now() - sendStart) / 1000 : 0;
+    return {
+      promoId,
+      total,
+      done: counts.sent + counts.skipped + counts.failed,
+      ...counts,
+      perSecond: seconds > 0 ? counts.sent / seconds : 0,
+    };
+  };
+  const before = await tallyDeliveries(ctx, promoId);
+  const overall = (p: LiveProgress) => ({
+    total: audienceSize,
+    sent: before.sent + p.sent,
+    skipped: sum(excluded) + sum(before.skippedByReason) + p.skipped,
+    failed: sum(before.failedByCode) + p.failed,
+    perSecond: Math.round(p.perSecond * 10) / 10,
+  });
+
+  let heartbeat: NodeJS.Timeout | undefined;
+  try {
+    const { lanes: assigned, unreachable } = await assignLanes(ctx, promoId, channels, base);
+    // Nobody on the promo's channels: decided now, recorded like any other skip.
+    await recordUnreachable(ctx, promoId, unreachable);
+    counts.skipped += unreachable.length;
+    const lanes: Lane[] = [...assigned].map(([channel, ids]) => {
+      const rate = plan.rates[channel] ?? 1;
+      return {
+        channel,
+        ids,
+        next: 0,
+        throttle: new SendThrottle(rate),
+        batchSize: options.batchSize ?? Math.min(50, Math.max(1, Math.ceil(rate / 10))),
+        workers: options.concurrency ?? 3,
+        failureStreak: 0,
+      };
+    });
+    total = unreachable.length + lanes.reduce((n, l) => n + l.ids.length, 0);
+    log.info(
+      { total, lanes: Object.fromEntries(lanes.map((l) => [l.channel, l.ids.length])), rates: plan.rates },
+      'promo sending',
+    );
+    heartbeat = setInterval(
+      () => {
+        void renewLease(ctx, promoId, lease.owner, leaseMs)
+          .then(() => saveProgress(ctx, promoId, overall(progress())))
+          .catch((err: Error) => log.warn({ err: { message: err.message } }, 'promo progress not saved'));
+      },
+      Math.min(options.progressEveryMs ?? 1000, leaseMs / 3),
+    );
+    const deps: LaneDeps = {
+      ctx,
+      promoId,
+      message: plan.message,
+      transport,
+      store: new SessionStore(ctx),
+      owner: lease.owner,
+      counts,
+      maxRateLimitRetries: options.maxRateLimitRetries ?? 5,
+      maxConsecutiveFailures: options.maxConsecutiveFailures ?? 10,
+      onProgress: () => options.onProgress?.(progress()),
+      log,
+    };
+    options.onProgress?.(progress());
+    sendStart = performance.now();
+    await Promise.all(lanes.map((lane) => runLane(deps, lane, stopAll.signal)));
+    for (const lane of lanes) if (lane.stopped) notes.push(`${lane.channel} stopped: ${lane.stopped}`);
+    if (stopAll.signal.aborted) notes.push('interrupted before every recipient was decided');
+  } finally {
+    clearInterval(heartbeat);
+    options.signal?.removeEventListener('abort', onAbort);
+    if (!options.transport) await transport.close();
+  }
+
+  const live = progress();
+  const elapsedMs = sendStart ? performance.now() - sendStart : 0;
+  const tally = await tallyDeliveries(ctx, promoId);
+  const status =
+    (await undecidedCount(ctx, promoId, base)) > 0 || tally.pending > 0 ? 'interrupted' : 'completed';
+  const skipped = mergeCounts(excluded, tally.skippedByReason);
+  const endedAt = new Date();
+  await withStorageRetry(() =>
+    Promo.updateOne(
+      { promoId, 'lease.owner': lease.owner },
+      {
+        $set: {
+          status,
+          lease: null,
+          progress: {
+            ...overall(live),
+            sent: tally.sent,
+            skipped: sum(skipped),
+            failed: sum(tally.failedByCode),
+            updatedAt: endedAt,
+          },
+          skippedByReason: skipped,
+          failedByCode: tally.failedByCode,
+          [`runs.${runIndex}.endedAt`]: endedAt,
+          [`runs.${runIndex}.outcome`]: status,
+          [`runs.${runIndex}.sent`]: live.sent,
+          ...(status === 'completed' ? { finishedAt: endedAt } : {}),
+        },
+      },
+    ),
+  );
+  await recordAudit(ctx, {
+    actor: by,
+    action: status === 'completed' ? 'promo.completed' : 'promo.interrupted',
+    details: { promoId, sent: tally.sent, skipped: sum(skipped), failed: sum(tally.failedByCode) },
+    idempotencyKey: `promo:${promoId}:run:${runIndex}:end`,
+  });
+  log.info(
+    {
+      status,
+      sent: tally.sent,
+      sentThisRun: live.sent,
+      skipped,
+      failed: tally.failedByCode,
+      perSecond: live.perSecond,
+    },
+    'promo run ended',
+  );
+  return {
+    promoId,
+    status,
+    audience: audienceSize,
+    sent: tally.sent,
+    byChannel: tally.byChannel,
+    skipped,
+    failed: tally.failedByCode,
+    sentThisRun: live.sent,
+    elapsedMs: Math.round(elapsedMs),
+    perSecond: Math.round(live.perSecond * 10) / 10,
+    rates: plan.rates,
+    recovered: recovered.closed,
+    notes,
+  };
+}
+
+function mergeCounts(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + v;
+  return out;
+}
+
+async function recordUnreachable(ctx: AppContext, promoId: string, ids: PromoReportIds): Promise<void> {
+  if (ids.length === 0) return;
+  const now = new Date();
+  try {
+    await withStorageRetry(() =>
+      ctx.models.PromoDelivery.insertMany(
+        ids.map((customerId) => ({
+          _id: deliveryId(promoId, customerId),
+          promoId,
+          customerId,
+          state: 'skipped',
+          reason: 'no_chat',
+          attempts: 0,
+          createdAt: now,
+        })),
+        { ordered: false },
+      ),
+    );
+  } catch (err) {
+    // Decided meanwhile by another sender: theirs stands.
+    if (!isDuplicate(err) && !Array.isArray((err as { writeErrors?: unknown }).writeErrors)) throw err;
+  }
+}
+
+type PromoReportIds = Awaited<ReturnType<typeof assignLanes>>['unreachable'];

@@ -1,0 +1,99 @@
+import { Queue } from 'bullmq';
+import type { AppContext } from '../app/context.js';
+import type { OutboundMeta } from '../channels/outbox.js';
+import { channelDefinitions } from '../channels/registry.js';
+import type { ChannelAdapter, OutboundMessage } from '../channels/types.js';
+import { queueOptions } from '../queues/options.js';
+import { createOutbox, type OutboxHandle } from '../workers/outbound-outbox.js';
+import { defaultPartitions, outboundQueueName } from '../workers/outbound-queues.js';
+import { sleep } from './throttle.js';
+
+/**
+ * How a promo message leaves, per channel:
+ *
+ * - `direct`: channels any process may call (sendFrom 'any': Telegram's HTTP Bot API, the dev
+ *   web chat) are sent by this process through the channel adapter. The consent check then
+ *   happens milliseconds before the platform call, not minutes before behind a queue; the
+ *   platform's message id comes back at once (a STOP replying to it names the promotion); and a
+ *   crash leaves at most the few messages in flight uncertain.
+ * - `outbox`: a channel whose session one gateway holds (sendFrom 'gateway': WhatsApp Web) can
+ *   only be sent by that gateway, so the message goes through the outbound queue with
+ *   meta {purpose:'promo', promoId, dedupeKey}. The dedupe key makes a re-queue after a crash
+ *   harmless; the sender keeps the queue short (`waitForRoom`) so the check stays recent.
+ */
+export type Via = 'direct' | 'outbox';
+
+export interface PromoTransport {
+  via(channel: string): Via;
+  /** Outbox channels: waits while the channel's queue already holds enough waiting messages. */
+  waitForRoom(channel: string, signal?: AbortSignal): Promise<void>;
+  send(
+    channel: string,
+    chatId: string,
+    message: OutboundMessage,
+    meta: OutboundMeta,
+  ): Promise<{ messageId?: string }>;
+  close(): Promise<void>;
+}
+
+export interface TransportOptions {
+  /** Queued-but-unsent messages allowed per outbox channel. */
+  maxBacklog?: (channel: string) => number;
+}
+
+export function createPromoTransport(ctx: AppContext, options: TransportOptions = {}): PromoTransport {
+  const adapters = new Map<string, ChannelAdapter>();
+  const backlogQueues = new Map<string, Queue[]>();
+  const lastRoomCheck = new Map<string, number>();
+  let outbox: OutboxHandle | undefined;
+  const maxBacklog = options.maxBacklog ?? (() => 10);
+
+  const definition = (channel: string) => {
+    const found = channelDefinitions.find((d) => d.name === channel);
+    if (!found) throw new Error(`channel ${channel} is not registered`);
+    return found;
+  };
+  const via = (channel: string): Via => (definition(channel).sendFrom === 'any' ? 'direct' : 'outbox');
+
+  const backlog = async (channel: string) => {
+    let queues = backlogQueues.get(channel);
+    if (!queues) {
+      queues = Array.from({ length: Math.max(1, defaultPartitions(channel)) }, (_, p) => {
+        return new Queue(outboundQueueName(channel, p), queueOptions(ctx));
+      });
+      backlogQueues.set(channel, queues);
+    }
+    const counts = await Promise.all(queues.map((q) => q.getJobCounts('waiting', 'prioritized', 'delayed')));
+    return counts.reduce((sum, c) => sum + (c.waiting ?? 0) + (c.prioritized ?? 0) + (c.delayed ?? 0), 0);
+  };
+
+  return {
+    via,
+    async waitForRoom(channel, signal) {
+      if (via(channel) !== 'outbox') return;
+      // A check every quarter second is plenty: the throttle spaces sends anyway.
+      if (performance.now() - (lastRoomCheck.get(channel) ?? 0) < 250) return;
+      while ((await backlog(channel)) >= maxBacklog(channel)) await sleep(500, signal);
+      lastRoomCheck.set(channel, performance.now());
+    },
+    async send(channel, chatId, message, meta) {
+      if (via(channel) === 'outbox') {
+        outbox ??= createOutbox(ctx);
+        await outbox.send(channel, chatId, [message], meta);
+        return {};
+      }
+      let adapter = adapters.get(channel);
+      if (!adapter) {
+        // Send-only: never started, so it receives nothing.
+        adapter = definition(channel).createAdapter(ctx);
+        adapters.set(channel, adapter);
+      }
+      return adapter.send(chatId, message);
+    },
+    async close() {
+      await Promise.allSettled([...adapters.values()].map((a) => a.stop()));
+      await outbox?.close();
+      await Promise.allSettled([...backlogQueues.values()].flat().map((q) => q.close()));
+    },
+  };
+}

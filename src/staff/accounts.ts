@@ -1,0 +1,275 @@
+import { z } from 'zod';
+import type { AppContext } from '../app/context.js';
+import { recordAudit } from '../audit/record.js';
+import { STAFF_ROLES, type StaffAccount, type StaffRole } from '../db/models/staff-account.js';
+import { clearFailures, lockedFor, recordFailure } from './console/lockout.js';
+import {
+  dummyHash,
+  hashPassword,
+  passwordProblem,
+  randomPassword,
+  verifyPassword,
+} from './console/passwords.js';
+
+/**
+ * Staff accounts of the web console: creation (CLI, admin page, demo), login with lockout, and
+ * the few changes an admin makes. Every change and every login attempt is audited.
+ */
+
+export class StaffError extends Error {
+  constructor(
+    readonly code: 'INVALID_INPUT' | 'EXISTS' | 'NOT_FOUND' | 'LAST_ADMIN' | 'NOT_ALLOWED',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StaffError';
+  }
+}
+
+export const usernameSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9][a-z0-9._-]{2,31}$/, '3-32 characters: a-z, 0-9, dot, dash, underscore');
+export const roleSchema = z.enum(STAFF_ROLES);
+
+/** What the console keeps of an account: never the hash. */
+export interface StaffIdentity {
+  username: string;
+  role: StaffRole;
+}
+
+export const staffActor = (username: string) => `staff:${username}`;
+
+export interface NewStaffAccount {
+  username: string;
+  role: StaffRole;
+  password: string;
+  /** `staff:<admin>`, `cli`, `demo`. */
+  createdBy: string;
+}
+
+const isDuplicateKey = (err: unknown) => (err as { code?: unknown }).code === 11000;
+
+export async function createStaffAccount(ctx: AppContext, input: NewStaffAccount): Promise<StaffIdentity> {
+  const username = usernameSchema.safeParse(input.username);
+  if (!username.success)
+    throw new StaffError('INVALID_INPUT', `Username: ${username.error.issues[0]?.message ?? 'invalid'}.`);
+  const role = roleSchema.safeParse(input.role);
+  if (!role.success) throw new StaffError('INVALID_INPUT', 'Role must be agent or admin.');
+  const problem = passwordProblem(input.password);
+  if (problem) throw new StaffError('INVALID_INPUT', problem.en);
+  try {
+    await ctx.models.StaffAccount.create({
+      username: username.data,
+      role: role.data,
+      passwordHash: await hashPassword(input.password),
+      disabled: false,
+      createdBy: input.createdBy,
+      passwordChangedAt: new Date(),
+    });
+  } catch (err) {
+    if (isDuplicateKey(err))
+      throw new StaffError('EXISTS', `A staff account named ${username.data} exists already.`);
+    throw err;
+  }
+  await recordAudit(ctx, {
+    actor: input.createdBy.includes(':') ? input.createdBy : `system:${input.createdBy}`,
+    action: 'staff.created',
+    details: { username: username.data, role: role.data },
+    idempotencyKey: null,
+  });
+  return { username: username.data, role: role.data };
+}
+
+export type LoginResult =
+  | { ok: true; staff: StaffIdentity }
+  | { ok: false; code: 'INVALID' }
+  | { ok: false; code: 'LOCKED'; retryAfterSeconds: number };
+
+/**
+ * Checks a login. Locked usernames are refused before the password is even looked at; unknown
+ * usernames and disabled accounts cost the same scrypt time and give the same answer as a wrong
+ * password.
+ */
+export async function authenticate(
+  ctx: AppContext,
+  rawUsername: string,
+  password: string,
+): Promise<LoginResult> {
+  const parsed = usernameSchema.safeParse(rawUsername);
+  // Unparseable names still count against a (normalized) key, so the lock cannot be dodged by junk.
+  const username = parsed.success ? parsed.data : rawUsername.trim().toLowerCase().slice(0, 64);
+  const wait = await lockedFor(ctx, username);
+  if (wait > 0) {
+    await recordAudit(ctx, {
+      actor: parsed.success ? staffActor(username) : 'anonymous',
+      action: 'console.login.refused_locked',
+      details: { retryAfterSeconds: wait },
+      idempotencyKey: null,
+    });
+    return { ok: false, code: 'LOCKED', retryAfterSeconds: wait };
+  }
+  const account = parsed.success
+    ? await ctx.models.StaffAccount.findOne({ username }).lean<StaffAccount>()
+    : null;
+  const good =
+    password.length <= 1024 && (await verifyPassword(password, account?.passwordHash ?? (await dummyHash())));
+  if (account && good && !account.disabled) {
+    await clearFailures(ctx, username);
+    await ctx.models.StaffAccount.updateOne({ _id: account._id }, { $set: { lastLoginAt: new Date() } });
+    await recordAudit(ctx, {
+      actor: staffActor(username),
+      action: 'console.login',
+      details: { role: account.role },
+      idempotencyKey: null,
+    });
+    return { ok: true, staff: { username, role: account.role } };
+  }
+  const { failures, locked } = await recordFailure(ctx, username);
+  await recordAudit(ctx, {
+    actor: account ? staffActor(username) : 'anonymous',
+    action: locked ? 'console.login.locked' : 'console.login.failed',
+    details: { failures, knownAccount: Boolean(account), ...(account?.disabled ? { disabled: true } : {}) },
+    idempotencyKey: null,
+  });
+  ctx.logger.warn({ failures, locked }, 'console login failed');
+  return locked
+    ? { ok: false, code: 'LOCKED', retryAfterSeconds: await lockedFor(ctx, username) }
+    : { ok: false, code: 'INVALID' };
+}
+
+/** The account as it is now (role changes and disabling take effect on the next request). */
+export async function activeStaff(ctx: AppContext, username: string): Promise<StaffIdentity | undefined> {
+  const account = await ctx.models.StaffAccount.findOne(
+    { username },
+    { username: 1, role: 1, disabled: 1 },
+  ).lean<Pick<StaffAccount, 'username' | 'role' | 'disabled'>>();
+  return account && !account.disabled ? { username: account.username, role: account.role } : undefined;
+}
+
+export interface StaffListEntry {
+  username: string;
+  role: StaffRole;
+  disabled: boolean;
+  createdBy: string;
+  createdAt: Date;
+  lastLoginAt?: Date | null;
+  telegramUserId?: string | null;
+  lockedForSeconds: number;
+}
+
+export async function listStaff(ctx: AppContext): Promise<StaffListEntry[]> {
+  const rows = await ctx.models.StaffAccount.find({}, { passwordHash: 0 })
+    .sort({ username: 1 })
+    .limit(500)
+    .lean<StaffAccount[]>();
+  return Promise.all(
+    rows.map(async (r) => ({
+      username: r.username,
+      role: r.role,
+      disabled: r.disabled,
+      createdBy: r.createdBy,
+      createdAt: r.createdAt,
+      lastLoginAt: r.lastLoginAt ?? null,
+      telegramUserId: r.telegramUserId ?? null,
+      lockedForSeconds: await lockedFor(ctx, r.username),
+    })),
+  );
+}
+
+/** An admin's change to another account: enable/disable, role, unlock. */
+export type StaffChange =
+  | { kind: 'disable' }
+  | { kind: 'enable' }
+  | { kind: 'role'; role: StaffRole }
+  | { kind: 'unlock' }
+  /** Links (or with null unlinks) the Telegram user whose staff-chat button presses count as this account's. */
+  | { kind: 'telegram'; telegramUserId: string | null };
+
+export async function changeStaff(
+  ctx: AppContext,
+  username: string,
+  change: StaffChange,
+  by: StaffIdentity,
+): Promise<void> {
+  const account = await ctx.models.StaffAccount.findOne({ username }).lean<StaffAccount>();
+  if (!account) throw new StaffError('NOT_FOUND', `No staff account ${username}.`);
+  const removesAdmin =
+    account.role === 'admin' &&
+    !account.disabled &&
+    (change.kind === 'disable' || (change.kind === 'role' && change.role !== 'admin'));
+  if (removesAdmin) {
+    if (username === by.username)
+      throw new StaffError('NOT_ALLOWED', 'You cannot remove your own admin rights.');
+    const admins = await ctx.models.StaffAccount.countDocuments({ role: 'admin', disabled: false });
+    if (admins <= 1) throw new StaffError('LAST_ADMIN', 'The last active admin cannot be removed.');
+  }
+  if (change.kind === 'unlock') await clearFailures(ctx, username);
+  else if (change.kind === 'telegram') {
+    if (change.telegramUserId !== null && !/^\d{1,20}$/.test(change.telegramUserId))
+      throw new StaffError('INVALID_INPUT', 'A Telegram user id is a number.');
+    const taken = () => new StaffError('EXISTS', 'That Telegram user is linked to another account.');
+    // Checked first: FerretDB reports a unique-index clash on update as a generic error, not 11000.
+    if (
+      change.telegramUserId !== null &&
+      (await ctx.models.StaffAccount.exists({
+        telegramUserId: change.telegramUserId,
+        _id: { $ne: account._id },
+      }))
+    )
+      throw taken();
+    try {
+      await ctx.models.StaffAccount.updateOne(
+        { _id: account._id },
+        change.telegramUserId === null
+          ? { $unset: { telegramUserId: 1 } }
+          : { $set: { telegramUserId: change.telegramUserId } },
+      );
+    } catch (err) {
+      if (isDuplicateKey(err)) throw taken();
+      throw err;
+    }
+  } else {
+    const set = change.kind === 'role' ? { role: change.role } : { disabled: change.kind === 'disable' };
+    await ctx.models.StaffAccount.updateOne({ _id: account._id }, { $set: set });
+  }
+  await recordAudit(ctx, {
+    actor: staffActor(by.username),
+    action: `staff.${change.kind}`,
+    details: {
+      username,
+      ...(change.kind === 'role' ? { from: account.role, to: change.role } : {}),
+      ...(change.kind === 'telegram' ? { linked: change.telegramUserId !== null } : {}),
+    },
+    idempotencyKey: null,
+  });
+}
+
+export const DEMO_ADMIN = 'admin';
+
+/**
+ * Development only: the demo's `admin` account with a fresh random password each run (printed by
+ * `npm run demo`). An `admin` account someone created by hand is left alone.
+ */
+export async function ensureDemoAdmin(
+  ctx: AppContext,
+): Promise<{ username: string; password: string | undefined }> {
+  if (ctx.config.isProduction)
+    throw new StaffError('NOT_ALLOWED', 'The demo admin is refused in production.');
+  const existing = await ctx.models.StaffAccount.findOne({ username: DEMO_ADMIN }).lean<StaffAccount>();
+  if (existing && existing.createdBy !== 'demo') return { username: DEMO_ADMIN, password: undefined };
+  const password = randomPassword();
+  if (!existing) {
+    await createStaffAccount(ctx, { username: DEMO_ADMIN, role: 'admin', password, createdBy: 'demo' });
+  } else {
+    await ctx.models.StaffAccount.updateOne(
+      { _id: existing._id },
+      {
+        $set: { passwordHash: await hashPassword(password), passwordChangedAt: new Date(), disabled: false },
+      },
+    );
+    await clearFailures(ctx, DEMO_ADMIN);
+  }
+  return { username: DEMO_ADMIN, password };
+}

@@ -1,0 +1,41 @@
+import type { AppContext } from '../app/context.js';
+
+/**
+ * Who may decide requests from the Telegram staff chat. Membership of the chat proves nothing
+ * (a chat can be forwarded, an invite leaked): the server checks the Telegram user id of whoever
+ * pressed the button against this list, every time.
+ */
+export interface StaffAllowlist {
+  allows(telegramUserId: string): Promise<boolean>;
+}
+
+/** Another source of staff ids, e.g. console accounts linked to a Telegram user. */
+export type LinkedStaffLookup = (telegramUserId: string) => Promise<boolean>;
+
+/** Console accounts (`staffaccounts`) linked to a Telegram user and not disabled. */
+export const linkedConsoleAccount =
+  (ctx: AppContext): LinkedStaffLookup =>
+  async (telegramUserId) =>
+    (await ctx.models.StaffAccount.countDocuments({ telegramUserId, disabled: false })) > 0;
+
+/**
+ * TELEGRAM_STAFF_USER_IDS, plus linked console accounts (or another `linked` lookup). The
+ * configured list is read once: a change there is a change of configuration and a restart;
+ * console links take effect at once.
+ */
+export function createStaffAllowlist(
+  ctx: AppContext,
+  linked: LinkedStaffLookup | undefined = linkedConsoleAccount(ctx),
+): StaffAllowlist {
+  const configured = new Set(ctx.config.telegram.staffUserIds);
+  return {
+    async allows(telegramUserId) {
+      if (!/^\d{1,20}$/.test(telegramUserId)) return false;
+      if (configured.has(telegramUserId)) return true;
+      return linked ? linked(telegramUserId) : false;
+    },
+  };
+}
+
+/** How a Telegram staff member is named in decisions and the audit trail. */
+export const telegramStaffActor = (telegramUserId: string) => `telegram:${telegramUserId}`;

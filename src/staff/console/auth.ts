@@ -1,0 +1,132 @@
+import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type { AppContext } from '../../app/context.js';
+import type { StaffRole } from '../../db/models/staff-account.js';
+import { activeStaff, type StaffIdentity } from '../accounts.js';
+import { isLang, type Lang } from './i18n.js';
+import { hasRole } from './roles.js';
+import { type ConsoleSession, loadSession } from './sessions.js';
+import { errorPage } from './views/error.js';
+
+/**
+ * The admin server's front door. Every route needs a signed-in staff member, except the short
+ * list below: deny by default, so a page or API added later is protected without anyone
+ * remembering to. HTML requests without a session are sent to the login page (302), anything
+ * else gets 401 JSON. Routes may ask for a role with `config: { access: 'admin' }`.
+ */
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    consoleSession: ConsoleSession | null;
+    staff: StaffIdentity | null;
+    lang: Lang;
+  }
+  interface FastifyContextConfig {
+    /** Who may use a route: 'public' (no sign-in), 'agent' (any staff, the default) or 'admin'. */
+    access?: 'public' | StaffRole;
+  }
+}
+
+export const LOGIN_PATH = '/console/login';
+export const CONSOLE_HOME = '/console/requests';
+export const LANG_COOKIE = 'hakdata_lang';
+
+export function sessionCookieName(ctx: AppContext): string {
+  // `__Host-` makes the browser refuse the cookie unless Secure, Path=/ and no Domain.
+  return ctx.config.isProduction ? '__Host-hakdata_console' : 'hakdata_console';
+}
+
+export function sessionCookieOptions(ctx: AppContext) {
+  return {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'strict' as const,
+    secure: ctx.config.isProduction,
+    signed: true,
+  };
+}
+
+/** Routes other modules serve that must stay reachable without a console session. */
+export function publicRoutePredicate(ctx: AppContext): (method: string, url: string) => boolean {
+  const webhook = ctx.config.telegram.webhookUrl
+    ? new URL(ctx.config.telegram.webhookUrl).pathname
+    : undefined;
+  return (method, url) =>
+    url === '/healthz' ||
+    url === '/readyz' ||
+    // The development web chat; the config refuses it in production.
+    url === '/chat' ||
+    url.startsWith('/chat/') ||
+    // Telegram's webhook checks its own secret token.
+    (method === 'POST' && url === webhook);
+}
+
+/** Routes of other modules that only admins may use (linking the business WhatsApp number). */
+const ADMIN_PREFIXES = ['/whatsapp/', '/console/queues'];
+
+export function wantsHtml(request: FastifyRequest): boolean {
+  return (request.headers.accept ?? '').includes('text/html');
+}
+
+/** Reads the signed session cookie; a forged, unsigned or expired cookie is no session. */
+export async function sessionOf(
+  ctx: AppContext,
+  request: FastifyRequest,
+): Promise<ConsoleSession | undefined> {
+  const value = request.cookies[sessionCookieName(ctx)];
+  if (!value) return undefined;
+  const unsigned = request.unsignCookie(value);
+  if (!unsigned.valid || !unsigned.value) return undefined;
+  return loadSession(ctx, unsigned.value);
+}
+
+function langOf(request: FastifyRequest): Lang {
+  const q = (request.query as Record<string, unknown> | undefined)?.lang;
+  if (isLang(q)) return q;
+  const c = request.cookies[LANG_COOKIE];
+  return isLang(c) ? c : 'id';
+}
+
+export function refuseUnauthenticated(request: FastifyRequest, reply: FastifyReply) {
+  if (wantsHtml(request)) {
+    const back = request.method === 'GET' && request.url.startsWith('/console') ? request.url : CONSOLE_HOME;
+    return reply.redirect(`${LOGIN_PATH}?next=${encodeURIComponent(back)}`, 302);
+  }
+  return reply
+    .code(401)
+    .header('cache-control', 'no-store')
+    .send({ code: 'UNAUTHENTICATED', message: 'Sign in to the staff console first.' });
+}
+
+export function refuseForbidden(request: FastifyRequest, reply: FastifyReply) {
+  if (wantsHtml(request))
+    return reply.code(403).type('text/html; charset=utf-8').send(errorPage(request, 'forbidden').value);
+  return reply.code(403).send({ code: 'FORBIDDEN', message: 'Your role may not use this.' });
+}
+
+export function authGuard(ctx: AppContext): onRequestAsyncHookHandler {
+  const isPublic = publicRoutePredicate(ctx);
+  return async function consoleAuthGuard(request, reply) {
+    request.lang = langOf(request);
+    const url = request.routeOptions.url;
+    const access = request.routeOptions.config?.access;
+    if (url !== undefined && isPublic(request.method, url)) return;
+    if (access === 'public') {
+      // The login page still wants to know who (if anyone) is signed in, and its CSRF token.
+      const session = await sessionOf(ctx, request);
+      request.consoleSession = session ?? null;
+      request.staff = session?.username ? ((await activeStaff(ctx, session.username)) ?? null) : null;
+      return;
+    }
+
+    const session = await sessionOf(ctx, request);
+    // Role changes and disabled accounts take effect on the very next request.
+    const staff = session?.username ? await activeStaff(ctx, session.username) : undefined;
+    if (!session || !staff) return refuseUnauthenticated(request, reply);
+    request.consoleSession = session;
+    request.staff = staff;
+
+    const path = url ?? request.url;
+    const needsAdmin = access === 'admin' || ADMIN_PREFIXES.some((p) => path.startsWith(p));
+    if (needsAdmin && !hasRole(staff, 'admin')) return refuseForbidden(request, reply);
+  };
+}

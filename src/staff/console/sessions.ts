@@ -1,0 +1,88 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import type { AppContext } from '../../app/context.js';
+import { STAFF_ROLES } from '../../db/models/staff-account.js';
+
+/**
+ * Console sessions in Redis. The cookie carries a random id (signed with ADMIN_SECRET); Redis
+ * holds only its SHA-256, so a copy of Redis gives no usable cookie. A session without a
+ * username is the pre-login one that carries the login form's CSRF token. Each session has its
+ * own CSRF token (synchronizer pattern), replaced at login.
+ */
+
+/** Idle timeout: each request pushes the expiry this far. */
+export const IDLE_SECONDS = 2 * 3600;
+/** Absolute limit: a session older than this ends even if used. */
+export const MAX_AGE_SECONDS = 12 * 3600;
+const ANONYMOUS_SECONDS = 30 * 60;
+
+const sessionSchema = z.object({
+  csrf: z.string().min(32),
+  createdAt: z.number(),
+  username: z.string().optional(),
+  role: z.enum(STAFF_ROLES).optional(),
+});
+export type SessionData = z.infer<typeof sessionSchema>;
+
+export interface ConsoleSession extends SessionData {
+  /** The cookie's value (the session id), not stored anywhere. */
+  id: string;
+}
+
+const storeKey = (ctx: AppContext, id: string) =>
+  ctx.key('console', 'session', createHash('sha256').update(id).digest('hex'));
+
+const newToken = () => randomBytes(32).toString('base64url');
+
+export async function createSession(
+  ctx: AppContext,
+  staff?: { username: string; role: SessionData['role'] },
+): Promise<ConsoleSession> {
+  const id = newToken();
+  const data: SessionData = {
+    csrf: newToken(),
+    createdAt: Date.now(),
+    ...(staff ? { username: staff.username, role: staff.role } : {}),
+  };
+  await ctx.redis.set(
+    storeKey(ctx, id),
+    JSON.stringify(data),
+    'EX',
+    staff ? IDLE_SECONDS : ANONYMOUS_SECONDS,
+  );
+  return { id, ...data };
+}
+
+/** The live session for this id, its idle expiry pushed on; undefined when gone or too old. */
+export async function loadSession(ctx: AppContext, id: string): Promise<ConsoleSession | undefined> {
+  if (!/^[A-Za-z0-9_-]{43}$/.test(id)) return undefined;
+  const key = storeKey(ctx, id);
+  const stored = await ctx.redis.get(key);
+  if (!stored) return undefined;
+  let parsed: SessionData;
+  try {
+    const result = sessionSchema.safeParse(JSON.parse(stored));
+    if (!result.success) return undefined;
+    parsed = result.data;
+  } catch {
+    return undefined;
+  }
+  if (Date.now() - parsed.createdAt > MAX_AGE_SECONDS * 1000) {
+    await ctx.redis.del(key);
+    return undefined;
+  }
+  if (parsed.username) await ctx.redis.expire(key, IDLE_SECONDS);
+  return { id, ...parsed };
+}
+
+export async function destroySession(ctx: AppContext, id: string): Promise<void> {
+  await ctx.redis.del(storeKey(ctx, id));
+}
+
+/** Constant-time check of a submitted CSRF token against the session's. */
+export function csrfMatches(session: Pick<SessionData, 'csrf'> | undefined, given: unknown): boolean {
+  if (!session || typeof given !== 'string') return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(session.csrf);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

@@ -1,0 +1,455 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { REQUEST_STATUSES } from '../../src/db/index.js';
+import { RequestError } from '../../src/requests/api.js';
+import { createRequestQueue, type RequestQueue } from '../../src/requests/queue.js';
+import { normalizeRef, REF_PATTERN } from '../../src/requests/ref.js';
+import { createRequestService, type RequestServiceImpl } from '../../src/requests/service.js';
+import { canTransition, TRANSITIONS, transition } from '../../src/requests/states.js';
+import {
+  oid,
+  type RecordingOutbox,
+  type RecordingStaff,
+  recordingOutbox,
+  recordingStaff,
+  seedCustomer,
+} from '../fixtures/requests-kit.js';
+import { createTestContext, type TestContext } from '../helpers/context.js';
+
+let ctx: TestContext;
+let outbox: RecordingOutbox;
+let staff: RecordingStaff;
+let queue: RequestQueue;
+let service: RequestServiceImpl;
+let clock = new Date('2025-03-03T02:00:00Z');
+
+beforeAll(async () => {
+  ctx = await createTestContext({ MAX_REQUESTS_PER_DAY: '3', SLA_ERASE_HOURS: '120' });
+  queue = createRequestQueue(ctx);
+  outbox = recordingOutbox();
+  staff = recordingStaff();
+  service = createRequestService(ctx, { outbox, staff, queue, now: () => clock });
+});
+afterAll(async () => {
+  await queue.close();
+  await ctx.cleanup();
+});
+beforeEach(() => {
+  outbox.clear();
+  staff.flagged.length = 0;
+  clock = new Date(clock.getTime() + 3 * 86_400_000);
+});
+
+const base = (customerId: string) => ({
+  customerId,
+  channel: 'telegram',
+  chatId: '5550001',
+  locale: 'id' as const,
+});
+
+describe('creating a request', () => {
+  it('saves it queued with ref, dueAt and history, audits it and queues a job named by the ref', async () => {
+    const c = await seedCustomer(ctx);
+    const created = await service.create({ ...base(String(c._id)), type: 'access' });
+    expect(created.ref).toMatch(REF_PATTERN);
+    expect(created.ref).not.toMatch(/[01OI]/);
+    expect(created).toMatchObject({ status: 'queued', flagged: false, flags: [] });
+    expect(created.dueAt.getTime() - clock.getTime()).toBe(72 * 3600_000);
+
+    const doc = await ctx.models.PrivacyRequest.findOne({ ref: created.ref }).lean();
+    expect(doc).toMatchObject({
+      type: 'access',
+      status: 'queued',
+      channel: 'telegram',
+      chatId: '5550001',
+      locale: 'id',
+      flags: [],
+      reminders: [],
+    });
+    expect(String(doc?.customerId)).toBe(String(c._id));
+    expect(doc?.createdAt.toISOString()).toBe(clock.toISOString());
+    expect(doc?.history).toEqual([{ at: clock, from: null, to: 'queued', actor: 'customer' }]);
+
+    const events = await ctx.models.AuditEvent.find({ requestRef: created.ref }).lean();
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ action: 'request.created', actor: 'customer' });
+    expect(events[0]?.details).toMatchObject({ type: 'access', from: null, to: 'queued' });
+
+    const job = await queue.getJob(created.ref);
+    expect(job?.id).toBe(created.ref);
+    expect(job?.name).toBe('access');
+    expect(job?.data).toEqual({ ref: created.ref });
+    expect(job?.opts.attempts).toBeGreaterThan(1);
+    expect(job?.opts.backoff).toMatchObject({ type: 'exponential' });
+    // Nothing is said to the customer by create itself for a queued request: the flow replies.
+    expect(outbox.delivered).toHaveLength(0);
+  });
+
+  it('takes dueAt from the per-type SLA configuration', async () => {
+    const c = await seedCustomer(ctx);
+    const erase = await service.create({ ...base(String(c._id)), type: 'erase' });
+    expect(erase.dueAt.getTime() - clock.getTime()).toBe(120 * 3600_000);
+    const unsub = await service.create({ ...base(String(c._id)), type: 'unsubscribe' });
+    expect(unsub.dueAt.getTime() - clock.getTime()).toBe(24 * 3600_000);
+  });
+
+  it('draws a new ref when the first one is taken', async () => {
+    const c = await seedCustomer(ctx);
+    const refs = ['PR-AAAAAA', 'PR-AAAAAA', 'PR-BBBBBB'];
+    const colliding = createRequestService(ctx, {
+      outbox,
+      queue,
+      now: () => clock,
+      newRef: () => refs.shift() ?? 'PR-ZZZZZZ',
+    });
+    const first = await colliding.create({ ...base(String(c._id)), type: 'access' });
+    const second = await colliding.create({ ...base(String(c._id)), type: 'access' });
+    expect(first.ref).toBe('PR-AAAAAA');
+    expect(second.ref).toBe('PR-BBBBBB');
+    expect(await ctx.models.PrivacyRequest.countDocuments({ ref: { $in: ['PR-AAAAAA', 'PR-BBBBBB'] } })).toBe(
+      2,
+    );
+  });
+
+  it('refuses bad input with coded errors', async () => {
+    const c = await seedCustomer(ctx);
+    await expect(
+      service.create({ ...base(String(c._id)), customerId: undefined, type: 'erase' }),
+    ).rejects.toMatchObject({
+      code: 'NOT_VERIFIED',
+    });
+    await expect(
+      service.create({ ...base('65f000000000000000000000'), type: 'access' }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(
+      service.create({ ...base(String(c._id)), type: 'update', changes: { email: 'not-an-email' } }),
+    ).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(
+      service.create({ ...base(String(c._id)), type: 'update', changes: { customerNo: 'C-9' } }),
+    ).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(
+      service.create({ ...base(String(c._id)), type: 'update', changes: {} }),
+    ).rejects.toBeInstanceOf(RequestError);
+    await ctx.models.Customer.updateOne({ _id: c._id }, { $set: { erasedAt: new Date() } });
+    await expect(service.create({ ...base(String(c._id)), type: 'access' })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+  });
+
+  it('stores update changes normalized', async () => {
+    const c = await seedCustomer(ctx);
+    const r = await service.create({
+      ...base(String(c._id)),
+      type: 'update',
+      changes: { email: '  Kartika.Baru@Contoh.ID ', name: '  Kartika   W. ' },
+    });
+    const doc = await ctx.models.PrivacyRequest.findOne({ ref: r.ref }).lean();
+    expect(doc?.changes).toEqual({ email: 'kartika.baru@contoh.id', name: 'Kartika W.' });
+  });
+
+  it('accepts an unsubscribe from a proven sender who is not a customer', async () => {
+    const r = await service.create({
+      type: 'unsubscribe',
+      channel: 'whatsapp',
+      chatId: '6281299990000@c.us',
+      locale: 'id',
+      proof: { words: 'STOP', messageId: 'wamid.1', promoId: 'PROMO-7' },
+    });
+    const doc = await ctx.models.PrivacyRequest.findOne({ ref: r.ref }).lean();
+    expect(doc?.customerId).toBeUndefined();
+    expect(doc?.changes).toEqual({ words: 'STOP', messageId: 'wamid.1', promoId: 'PROMO-7' });
+    expect(r.status).toBe('queued');
+  });
+});
+
+describe('flag rules', () => {
+  it('holds an erase with an open order and an unpaid order for staff, and tells the customer', async () => {
+    const c = await seedCustomer(ctx, { open: 1, unpaid: 1 });
+    const r = await service.create({ ...base(String(c._id)), type: 'erase' });
+    expect(r.status).toBe('pending_approval');
+    expect(r.flagged).toBe(true);
+    expect(r.flags.map((f) => f.code)).toEqual(['OPEN_ORDER', 'UNPAID_ORDER']);
+    expect(staff.flagged).toEqual([r.ref]);
+    expect(await queue.getJob(r.ref)).toBeUndefined();
+    expect(outbox.delivered).toHaveLength(1);
+    expect(outbox.delivered[0]).toMatchObject({ channel: 'telegram', chatId: '5550001' });
+    expect(outbox.textsTo('5550001')[0]).toContain(`Permintaan ${r.ref} perlu ditinjau staf`);
+    const doc = await ctx.models.PrivacyRequest.findOne({ ref: r.ref }).lean();
+    expect(doc?.flags.map((f) => f.code)).toEqual(['OPEN_ORDER', 'UNPAID_ORDER']);
+  });
+
+  it('does not flag an erase whose orders are all finished (cancelled unpaid owes nothing)', async () => {
+    const c = await seedCustomer(ctx, { orders: 2 });
+    await ctx.models.ServiceOrder.create({
+      orderNo: `SO-X-${c.customerNo}`,
+      customerId: c._id,
+      service: 'sedot WC',
+      status: 'cancelled',
+      scheduledAt: new Date(),
+      amount: 0,
+      paymentStatus: 'unpaid',
+    });
+    const r = await service.create({ ...base(String(c._id)), type: 'erase' });
+    expect(r.status).toBe('queued');
+  });
+
+  it('flags a phone change but not other changes, in English when asked', async () => {
+    const c = await seedCustomer(ctx);
+    const phone = await service.create({
+      ...base(String(c._id)),
+      locale: 'en',
+      type: 'update',
+      changes: { phone: '0812-8761-2200' },
+    });
+    expect(phone.flags).toEqual([{ code: 'PHONE_CHANGE', reason: expect.any(String) }]);
+    expect(outbox.textsTo('5550001')[0]).toContain(`Request ${phone.ref} needs a review by our staff`);
+    const email = await service.create({
+      ...base(String(c._id)),
+      type: 'update',
+      changes: { email: 'a@b.id' },
+    });
+    expect(email.status).toBe('queued');
+  });
+
+  it('flags more than MAX_REQUESTS_PER_DAY requests in 24 hours, but never a consent change', async () => {
+    const c = await seedCustomer(ctx);
+    const statuses: string[] = [];
+    for (let i = 0; i < 4; i++)
+      statuses.push((await service.create({ ...base(String(c._id)), type: 'access' })).status);
+    expect(statuses).toEqual(['queued', 'queued', 'queued', 'pending_approval']);
+    const unsub = await service.create({ ...base(String(c._id)), type: 'unsubscribe' });
+    expect(unsub.status).toBe('queued');
+    // A day later the count starts again.
+    clock = new Date(clock.getTime() + 25 * 3600_000);
+    expect((await service.create({ ...base(String(c._id)), type: 'access' })).status).toBe('queued');
+  });
+});
+
+describe('staff decisions', () => {
+  it('approved: queued with the decision recorded, job added, customer told', async () => {
+    const c = await seedCustomer(ctx, { open: 1 });
+    const r = await service.create({ ...base(String(c._id)), type: 'erase' });
+    outbox.clear();
+    const summary = await service.decide({
+      ref: r.ref.toLowerCase(),
+      outcome: 'approved',
+      staff: 'staff:rina',
+    });
+    expect(summary.status).toBe('queued');
+    const doc = await ctx.models.PrivacyRequest.findOne({ ref: r.ref }).lean();
+    expect(doc?.decision).toMatchObject({ outcome: 'approved', by: 'staff:rina', at: clock });
+    expect(doc?.history.map((h) => [h.from, h.to, h.actor])).toEqual([
+      [null, 'pending_approval', 'customer'],
+      ['pending_approval', 'queued', 'staff:rina'],
+    ]);
+    expect((await queue.getJob(r.ref))?.id).toBe(r.ref);
+    expect(outbox.textsTo('5550001')).toEqual([`Permintaan ${r.ref} disetujui staf dan sedang kami proses.`]);
+    const audit = await ctx.models.AuditEvent.find({ requestRef: r.ref }).sort({ at: 1 }).lean();
+    expect(audit.map((a) => [a.action, a.actor])).toEqual([
+      ['request.created', 'customer'],
+      ['request.status', 'staff:rina'],
+    ]);
+  });
+
+  it('rejected: needs a reason, sends it to the customer, and a second decision changes nothing', async () => {
+    const c = await seedCustomer(ctx, { unpaid: 1 });
+    const r = await service.create({ ...base(String(c._id)), type: 'erase' });
+    outbox.clear();
+    await expect(
+      service.decide({ ref: r.ref, outcome: 'rejected', staff: 'staff:rina' }),
+    ).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
+    const summary = await service.decide({
+      ref: r.ref,
+      outcome: 'rejected',
+      staff: 'telegram:111',
+      reason: 'Masih ada tagihan yang belum dibayar',
+    });
+    expect(summary).toMatchObject({ status: 'rejected', reason: 'Masih ada tagihan yang belum dibayar' });
+    expect(outbox.textsTo('5550001')[0]).toContain('Alasan dari staf: Masih ada tagihan yang belum dibayar');
+    await expect(
+      service.decide({ ref: r.ref, outcome: 'approved', staff: 'staff:budi' }),
+    ).rejects.toMatchObject({
+      code: 'ALREADY_DECIDED',
+    });
+    const doc = await ctx.models.PrivacyRequest.findOne({ ref: r.ref }).lean();
+    expect(doc?.status).toBe('rejected');
+    expect(doc?.decision?.by).toBe('telegram:111');
+    expect(await queue.getJob(r.ref)).toBeUndefined();
+    expect((await service.findForCustomer(String(c._id), r.ref))?.reason).toBe(
+      'Masih ada tagihan yang belum dibayar',
+    );
+  });
+
+  it('a rejected or cancelled update keeps none of the new values', async () => {
+    const c = await seedCustomer(ctx);
+    const r = await service.create({
+      ...base(String(c._id)),
+      type: 'update',
+      changes: { phone: '0812-8761-3300' },
+    });
+    await service.decide({
+      ref: r.ref,
+      outcome: 'rejected',
+      staff: 'staff:rina',
+      reason: 'nomor tidak cocok',
+    });
+    expect((await ctx.models.PrivacyRequest.findOne({ ref: r.ref }).lean())?.changes).toBeUndefined();
+    const q = await service.create({
+      ...base(String(c._id)),
+      type: 'update',
+      changes: { email: 'x@contoh.id' },
+    });
+    await service.cancel(String(c._id), q.ref);
+    expect((await ctx.models.PrivacyRequest.findOne({ ref: q.ref }).lean())?.changes).toBeUndefined();
+  });
+
+  it('two staff deciding at once: exactly one wins', async () => {
+    const c = await seedCustomer(ctx, { open: 1 });
+    const r = await service.create({ ...base(String(c._id)), type: 'erase' });
+    const results = await Promise.allSettled([
+      service.decide({ ref: r.ref, outcome: 'approved', staff: 'staff:a' }),
+      service.decide({ ref: r.ref, outcome: 'rejected', staff: 'staff:b', reason: 'tidak' }),
+    ]);
+    expect(results.filter((x) => x.status === 'fulfilled')).toHaveLength(1);
+    const loser = results.find((x) => x.status === 'rejected');
+    expect((loser as PromiseRejectedResult).reason).toMatchObject({ code: 'ALREADY_DECIDED' });
+    const doc = await ctx.models.PrivacyRequest.findOne({ ref: r.ref }).lean();
+    expect(doc?.history).toHaveLength(2);
+  });
+
+  it('refuses to decide a request that is not waiting for staff', async () => {
+    const c = await seedCustomer(ctx);
+    const r = await service.create({ ...base(String(c._id)), type: 'access' });
+    await expect(service.decide({ ref: r.ref, outcome: 'approved', staff: 'staff:a' })).rejects.toMatchObject(
+      {
+        code: 'ILLEGAL_TRANSITION',
+      },
+    );
+    await expect(
+      service.decide({ ref: 'PR-ZZZZZZ', outcome: 'approved', staff: 'staff:a' }),
+    ).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+  });
+});
+
+describe('customer reads and cancels', () => {
+  it('lists newest first and finds only the customer’s own refs', async () => {
+    const a = await seedCustomer(ctx);
+    const b = await seedCustomer(ctx);
+    const first = await service.create({ ...base(String(a._id)), type: 'access' });
+    clock = new Date(clock.getTime() + 60_000);
+    const second = await service.create({ ...base(String(a._id)), type: 'unsubscribe' });
+    const list = await service.listForCustomer(String(a._id));
+    expect(list.map((s) => s.ref)).toEqual([second.ref, first.ref]);
+    expect(list[0]).toMatchObject({ type: 'unsubscribe', status: 'queued' });
+    expect(await service.findForCustomer(String(a._id), first.ref.slice(3).toLowerCase())).toMatchObject({
+      ref: first.ref,
+    });
+    expect(await service.findForCustomer(String(b._id), first.ref)).toBeUndefined();
+    expect(await service.findForCustomer(String(a._id), 'nonsense')).toBeUndefined();
+    expect(await service.listForCustomer('not-an-id')).toEqual([]);
+  });
+
+  it('cancels a queued request (job removed) but not someone else’s, and not twice', async () => {
+    const a = await seedCustomer(ctx);
+    const b = await seedCustomer(ctx);
+    const r = await service.create({ ...base(String(a._id)), type: 'access' });
+    await expect(service.cancel(String(b._id), r.ref)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const s = await service.cancel(String(a._id), r.ref);
+    expect(s.status).toBe('cancelled');
+    expect(await queue.getJob(r.ref)).toBeUndefined();
+    await expect(service.cancel(String(a._id), r.ref)).rejects.toMatchObject({ code: 'ILLEGAL_TRANSITION' });
+    const events = await ctx.models.AuditEvent.countDocuments({
+      requestRef: r.ref,
+      action: 'request.status',
+    });
+    expect(events).toBe(1);
+  });
+});
+
+describe('state machine', () => {
+  it('allows exactly the transitions of the table', () => {
+    const allowed = REQUEST_STATUSES.flatMap((from) =>
+      REQUEST_STATUSES.filter((to) => canTransition(from, to)).map((to) => `${from}>${to}`),
+    );
+    expect(allowed.sort()).toEqual(
+      [
+        'pending_approval>queued',
+        'pending_approval>rejected',
+        'pending_approval>cancelled',
+        'queued>processing',
+        'queued>cancelled',
+        'queued>failed',
+        'processing>completed',
+        'processing>failed',
+      ].sort(),
+    );
+    for (const terminal of ['completed', 'rejected', 'failed', 'cancelled'] as const)
+      expect(TRANSITIONS[terminal]).toEqual([]);
+  });
+
+  it('refuses an illegal transition without touching the request', async () => {
+    const c = await seedCustomer(ctx);
+    const r = await service.create({ ...base(String(c._id)), type: 'access' });
+    await expect(
+      transition(ctx, { ref: r.ref, from: 'queued', to: 'completed', actor: 'test' }),
+    ).rejects.toMatchObject({ code: 'ILLEGAL_TRANSITION' });
+    // Legal in the table but the request is not in that state.
+    await expect(
+      transition(ctx, { ref: r.ref, from: 'processing', to: 'completed', actor: 'test' }),
+    ).rejects.toMatchObject({ code: 'ILLEGAL_TRANSITION', message: expect.stringContaining('is queued') });
+    await transition(ctx, { ref: r.ref, from: 'queued', to: 'processing', actor: 'test' });
+    await transition(ctx, { ref: r.ref, from: 'processing', to: 'completed', actor: 'test' });
+    await expect(
+      transition(ctx, { ref: r.ref, from: 'completed', to: 'queued', actor: 'test' }),
+    ).rejects.toMatchObject({ code: 'ILLEGAL_TRANSITION' });
+    await expect(
+      transition(ctx, { ref: 'PR-ZZZZZ2', from: 'queued', to: 'processing', actor: 'test' }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const doc = await ctx.models.PrivacyRequest.findOne({ ref: r.ref }).lean();
+    expect(doc?.status).toBe('completed');
+    expect(doc?.history.map((h) => h.to)).toEqual(['queued', 'processing', 'completed']);
+    expect(await ctx.models.AuditEvent.countDocuments({ requestRef: r.ref })).toBe(3);
+  });
+
+  it('lets only one of two racing transitions from the same state win', async () => {
+    const c = await seedCustomer(ctx);
+    const r = await service.create({ ...base(String(c._id)), type: 'access' });
+    const results = await Promise.allSettled([
+      transition(ctx, { ref: r.ref, from: 'queued', to: 'processing', actor: 'worker' }),
+      transition(ctx, { ref: r.ref, from: 'queued', to: 'cancelled', actor: 'customer' }),
+    ]);
+    expect(results.filter((x) => x.status === 'fulfilled')).toHaveLength(1);
+    const doc = await ctx.models.PrivacyRequest.findOne({ ref: r.ref }).lean();
+    expect(doc?.history).toHaveLength(2);
+  });
+});
+
+describe('audit trail', () => {
+  it('holds no raw personal data', async () => {
+    const c = await seedCustomer(ctx);
+    await service.create({
+      ...base(String(c._id)),
+      type: 'update',
+      changes: { email: 'rahasia.sekali@contoh.id', phone: '081287612345', name: 'Nama Rahasia' },
+    });
+    const all = JSON.stringify(await ctx.models.AuditEvent.find({ customerId: oid(c._id) }).lean());
+    for (const secret of [
+      'rahasia.sekali',
+      '+6281287612345',
+      '81287612345',
+      'Nama Rahasia',
+      c.phone ?? 'x',
+      '5550001',
+    ])
+      expect(all).not.toContain(secret);
+  });
+
+  it('normalizes refs the way customers type them', () => {
+    expect(normalizeRef(' pr-7k3m9q ')).toBe('PR-7K3M9Q');
+    expect(normalizeRef('7K3M9Q')).toBe('PR-7K3M9Q');
+    expect(normalizeRef('PR-7K3M9O')).toBeUndefined();
+  });
+});
