@@ -1,11 +1,12 @@
 import { mkdir } from 'node:fs/promises';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRequestService } from '../../src/requests/service.js';
 import { seedDemo } from '../../src/seed/seed.js';
 import { ensureDemoAdmin } from '../../src/staff/accounts.js';
 import { createOutbox } from '../../src/workers/outbound-outbox.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { launchChromium } from '../helpers/browser.js';
 
 /**
  * The staff console in real Chromium, with the whole app running in this process (ROLE=all):
@@ -26,18 +27,7 @@ const problems: string[] = [];
 
 beforeAll(async () => {
   // Chromium starts while the app does: both take seconds on a busy machine.
-  const launching = chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const launching = launchChromium();
   try {
     t = await startTestApp({ WEBCHAT_ENABLED: 'true' });
     await seedDemo(t.ctx.models);

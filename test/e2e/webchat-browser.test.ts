@@ -1,8 +1,9 @@
 import { mkdir } from 'node:fs/promises';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../src/seed/seed.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { launchChromium } from '../helpers/browser.js';
 
 /**
  * The local web chat (/chat) in real Chromium, as a newcomer uses it after `npm run demo`:
@@ -33,18 +34,7 @@ async function botSays(part: string | RegExp) {
 
 beforeAll(async () => {
   // The browser starts while the app does: both take seconds on a busy machine.
-  const launching = chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const launching = launchChromium();
   try {
     t = await startTestApp({ WEBCHAT_ENABLED: 'true', OTP_PROVIDER: 'console' });
     await seedDemo(t.ctx.models);

@@ -1,6 +1,6 @@
-import { createServer } from 'node:net';
 import { type RunningApp, startApp } from '../../src/app/start.js';
 import { loadConfig } from '../../src/config/index.js';
+import { freePort } from '../../src/services/processes.js';
 import { captureLogger, createTestContext, type TestContext } from './context.js';
 
 export interface TestApp {
@@ -14,20 +14,6 @@ export interface TestApp {
   appLogLines: string[];
   /** Stops the app, then drops the database and the Redis keys. Safe to call twice. */
   stop(): Promise<void>;
-}
-
-/** A TCP port nobody listens on right now (the OS picks; closed again before the app takes it). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

@@ -2,7 +2,7 @@ import type { AppContext } from '../../app/context.js';
 import type { InboundMessage } from '../../channels/types.js';
 import { keyedHash } from '../../identity/keyed-hash.js';
 import { linkedCustomer } from '../../identity/links.js';
-import { type ActionResult, defineAction } from './types.js';
+import { type ActionCall, type ActionResult, defineAction } from './types.js';
 
 /**
  * Who may change marketing consent without a code: on WhatsApp the sender's own number proves
@@ -43,27 +43,34 @@ const proof = (inbound: InboundMessage) => ({
   ...(inbound.replyToMessageId ? { promoId: inbound.replyToMessageId } : {}),
 });
 
+/** Consent changes go through a request like every other change: audited, with proof. */
+function consentRequest(type: 'unsubscribe' | 'subscribe', call: ActionCall, customerId: string) {
+  const { deps, inbound, locale } = call;
+  return deps.requests.create({
+    type,
+    customerId,
+    channel: inbound.channel,
+    chatId: inbound.chatId,
+    locale,
+    proof: proof(inbound),
+    actor: 'customer',
+    // The conversation confirms to the customer at once; the worker need not say it again.
+    toldInChat: true,
+  });
+}
+
 export const optOut = defineAction({
   name: 'consent.opt_out',
   outcomes: ['done'],
   texts: [],
-  async run({ app, deps, inbound, locale }): Promise<ActionResult> {
+  async run(call): Promise<ActionResult> {
+    const { app, inbound } = call;
     const customerId = await provenCustomer(app, inbound);
     if (!customerId) {
       await suppressChat(app, inbound);
       return { outcome: 'done' };
     }
-    const created = await deps.requests.create({
-      type: 'unsubscribe',
-      customerId,
-      channel: inbound.channel,
-      chatId: inbound.chatId,
-      locale,
-      proof: proof(inbound),
-      actor: 'customer',
-      // The flow (or the STOP reply) confirms to the customer at once.
-      toldInChat: true,
-    });
+    const created = await consentRequest('unsubscribe', call, customerId);
     return { outcome: 'done', vars: { ref: created.ref } };
   },
 });
@@ -72,20 +79,10 @@ export const optIn = defineAction({
   name: 'consent.opt_in',
   outcomes: ['done', 'need_verify'],
   texts: [],
-  async run({ app, deps, inbound, session, locale }): Promise<ActionResult> {
-    const customerId = session.vars.customerId ?? (await provenCustomer(app, inbound));
+  async run(call): Promise<ActionResult> {
+    const customerId = call.session.vars.customerId ?? (await provenCustomer(call.app, call.inbound));
     if (!customerId) return { outcome: 'need_verify' };
-    const created = await deps.requests.create({
-      type: 'subscribe',
-      customerId,
-      channel: inbound.channel,
-      chatId: inbound.chatId,
-      locale,
-      proof: proof(inbound),
-      actor: 'customer',
-      // The flow (or the STOP reply) confirms to the customer at once.
-      toldInChat: true,
-    });
+    const created = await consentRequest('subscribe', call, customerId);
     return { outcome: 'done', vars: { ref: created.ref } };
   },
 });
