@@ -94,7 +94,7 @@ program
   .option('--resume <promoId>', 'continue a promo that was interrupted or crashed')
   .option('--force', 'with --resume: take over although another sender seems to hold it')
   .option('--rate <channel=perSecond...>', 'override a rate, e.g. --rate telegram=20')
-  .option('--concurrency <n>', 'sends in flight per channel')
+  .option('--concurrency <n>', 'batches in progress at once per channel (default 3)')
   .action(async (options: PromoSendCliOptions) => {
     loadEnvFiles();
     process.exitCode = await runPromoSend(configOrExit(), options);

@@ -68,7 +68,7 @@ export async function runPromoSend(config: Config, options: PromoSendCliOptions)
     return 2;
   }
 
-  // Logs go to stderr (warnings and up), so the progress bar and the report own stdout.
+  // Logs go to stderr too (warnings and up).
   const verbose = config.logLevel === 'debug' || config.logLevel === 'trace';
   const logger = createLogger({ level: verbose ? config.logLevel : 'warn', destination: process.stderr });
   const ctx = await createAppContext(config, logger);
@@ -86,6 +86,8 @@ export async function runPromoSend(config: Config, options: PromoSendCliOptions)
       format:
         'promo {promoId} [{bar}] {percentage}% | {value}/{total} | sent {sent} skipped {skipped} failed {failed} | {rate}/s | ETA {eta_formatted}',
       hideCursor: true,
+      // The bar on stderr: stdout carries only the report, so it can be saved or piped.
+      stream: process.stderr,
       noTTYOutput: true,
       notTTYSchedule: 5000,
       etaBuffer: 200,

@@ -3,6 +3,7 @@ import type { AppContext } from '../app/context.js';
 import { type ChannelDefinition, channelDefinitions } from '../channels/registry.js';
 import type { ChannelAdapter, InboundMessage } from '../channels/types.js';
 import { type Conversation, createConversation } from '../conversation/runtime.js';
+import { recordPromoMessage } from '../promo/replies.js';
 import { outboxStaffNotifier } from '../requests/staff-notices.js';
 import { attachTelegramStaffChat } from '../staff/telegram-staff-chat.js';
 import { createOutbox, type OutboxHandle } from '../workers/outbound-outbox.js';
@@ -50,6 +51,8 @@ export function createGatewayComponent(ctx: AppContext): Component | undefined {
         sessionWorker = createOutboundWorker(ctx, {
           channels: held.map((d) => d.name),
           onDeadLetter: (notice) => staff.deadLetter(notice),
+          // A STOP quoting a promo is tied to it by the platform id the send returned.
+          onSent: (sent) => recordPromoMessage(ctx, sent),
           resolveAdapter: (channel) => {
             const adapter = adapters.get(channel);
             return adapter?.health().ok ? adapter : undefined;

@@ -31,8 +31,11 @@ const dateSchema = z.union([
     }),
 ]);
 
+const required = (what: string) => (issue: { input: unknown }) =>
+  issue.input === undefined ? 'is required' : what;
+
 const text = z
-  .string({ error: 'must be text' })
+  .string({ error: required('must be text') })
   .trim()
   .min(1, 'must not be empty')
   .max(MAX_MESSAGE_LENGTH, `must be at most ${MAX_MESSAGE_LENGTH} characters (the stop footer is added)`);
@@ -42,7 +45,7 @@ const channelName = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'must be a chann
 export const promoFileSchema = z
   .strictObject({
     id: z
-      .string({ error: 'is required: a short name such as diskon-agustus-2025' })
+      .string({ error: required('must be text: a short name such as diskon-agustus-2025') })
       .regex(
         /^[a-z0-9][a-z0-9-]{2,47}$/,
         'must be 3-48 lowercase letters, digits and dashes (e.g. diskon-agustus-2025)',

@@ -135,7 +135,6 @@ async function recordSkips(
           state: 'skipped',
           reason: check.reason,
           channel,
-          ...(check.chatHash ? { chatHash: check.chatHash } : {}),
           attempts: 0,
           createdAt: now,
         })),
@@ -187,9 +186,7 @@ async function claim(
     state: 'pending' as const,
     claimedBy: deps.owner,
     channel,
-    chatHash: e.check.chatHash,
     via,
-    locale: e.check.locale,
     attempts: 0,
     createdAt: now,
   }));
@@ -223,12 +220,22 @@ async function sendOne(
   const { ctx, promoId, transport } = deps;
   const meta: OutboundMeta = { purpose: 'promo', promoId, dedupeKey: `promo:${promoId}:${customerId}` };
   let chat = check;
+  let recheck = false;
   for (let attempt = 1; ; attempt++) {
     try {
       await lane.throttle.acquire(signal);
     } catch (err) {
       if (err instanceof AbortedError) return { state: 'released' };
       throw err;
+    }
+    if (recheck) {
+      // After a wait the platform asked for: the customer may have said STOP meanwhile.
+      const again = await checkRecipient(ctx, customerId, lane.channel, deps.store);
+      if (!again.ok) {
+        lane.throttle.release();
+        return { state: 'skipped', reason: again.reason };
+      }
+      chat = again;
     }
     let sent: { messageId?: string };
     try {
@@ -241,11 +248,9 @@ async function sendOne(
     } catch (err) {
       const error = asChannelError(err);
       if (error.code === 'RATE_LIMITED' && attempt <= deps.maxRateLimitRetries) {
-        // Not sent: wait as asked, then check again (the customer may have said STOP meanwhile).
+        // Not sent: every send of the channel waits as asked, then this one is checked again.
         lane.throttle.pause(error.retryAfterMs ?? 1000);
-        const again = await checkRecipient(ctx, customerId, lane.channel, deps.store);
-        if (!again.ok) return { state: 'skipped', reason: again.reason };
-        chat = again;
+        recheck = true;
         continue;
       }
       if (error.code === 'UNAVAILABLE') {
@@ -275,9 +280,8 @@ async function sendOne(
 }
 
 /**
- * What happened to a batch, in as few writes as possible: one update per distinct outcome (on
- * FerretDB every update statement reads the whole collection), and the platform message ids in
- * `promomessages` (insert-only), where a reply to the promo is looked up.
+ * What happened to a batch, in few statements: one update per distinct outcome, and the platform
+ * message ids in `promomessages` (insert-only), where a reply to the promo is looked up.
  */
 async function recordOutcomes(
   deps: LaneDeps,
@@ -329,7 +333,7 @@ async function recordOutcomes(
     const filter = { _id: { $in: keys }, state: 'pending' as const };
     // Never sent (the run stopped while they waited for a slot): the claim is withdrawn.
     if (!set) await withStorageRetry(() => PromoDelivery.deleteMany(filter));
-    else await withStorageRetry(() => PromoDelivery.updateMany(filter, { $set: { ...set, updatedAt: now } }));
+    else await withStorageRetry(() => PromoDelivery.updateMany(filter, { $set: set }));
   }
   for (const { outcome } of results) {
     if (outcome.state === 'sent') deps.counts.sent += 1;

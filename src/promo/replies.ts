@@ -1,4 +1,6 @@
+import { Types } from 'mongoose';
 import type { AppContext } from '../app/context.js';
+import type { OutboundMeta } from '../channels/outbox.js';
 import type { InboundMessage } from '../channels/types.js';
 import { chatSuppressionHash } from '../requests/suppression.js';
 
@@ -15,4 +17,35 @@ export async function promoOfReply(
   const key = `${chatSuppressionHash(ctx, inbound.channel, inbound.chatId)}:${inbound.replyToMessageId}`;
   const message = await ctx.models.PromoMessage.findById(key, { promoId: 1, customerId: 1 }).lean();
   return message ? { promoId: message.promoId, customerId: String(message.customerId) } : undefined;
+}
+
+/**
+ * For the outbound worker's `onSent` hook: remembers which promo a queued message (WhatsApp, sent
+ * by the gateway) was, once the platform gave it an id. Other messages are ignored.
+ */
+export async function recordPromoMessage(
+  ctx: AppContext,
+  sent: { channel: string; chatId: string; messageId?: string; meta: OutboundMeta },
+): Promise<void> {
+  const { promoId, dedupeKey, purpose } = sent.meta;
+  const customerId = dedupeKey?.split(':').at(-1);
+  if (
+    purpose !== 'promo' ||
+    !promoId ||
+    !sent.messageId ||
+    !customerId ||
+    !Types.ObjectId.isValid(customerId)
+  )
+    return;
+  try {
+    await ctx.models.PromoMessage.create({
+      _id: `${chatSuppressionHash(ctx, sent.channel, sent.chatId)}:${sent.messageId}`,
+      promoId,
+      customerId: new Types.ObjectId(customerId),
+      channel: sent.channel,
+      sentAt: new Date(),
+    });
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== 11000) throw err;
+  }
 }

@@ -10,7 +10,7 @@ const FAILURE_TEXT: Record<string, string> = {
   INTERRUPTED: 'in flight when a sender stopped; maybe delivered, not resent',
 };
 
-const pad = (label: string, n: number, width = 44) => `${label.padEnd(width)}${String(n).padStart(7)}`;
+const pad = (label: string, n: number, width = 56) => `${label.padEnd(width)}${String(n).padStart(7)}`;
 const perChannel = (counts: Record<string, number>) =>
   Object.entries(counts)
     .map(([c, n]) => `${c} ${n}`)

@@ -10,7 +10,7 @@ import { deliveryId, type Lane, type LaneDeps, runLane } from './lane.js';
 import { assignLanes, type Plan, planOf, undecidedCount } from './plan.js';
 import { isChannelEnabled } from './recipients.js';
 import { withStorageRetry } from './storage.js';
-import { newLease, renewLease, saveProgress, sum, takeLease, tallyDeliveries } from './store.js';
+import { heartbeat, newLease, sum, takeLease, tallyDeliveries } from './store.js';
 import { SendThrottle } from './throttle.js';
 import { createPromoTransport, type PromoTransport } from './transport.js';
 
@@ -39,7 +39,7 @@ export interface PromoSendOptions {
   maxRateLimitRetries?: number;
   /** Channel unreachable this many times in a row: stop that channel (resume later). */
   maxConsecutiveFailures?: number;
-  /** The promo's channels, in use here; tests pass one with a fake platform. */
+  /** Where messages go; default: channel adapters, and the outbound queue for session channels. */
   transport?: PromoTransport;
 }
 
@@ -213,27 +213,32 @@ async function takePromo(
  * Deliveries a crashed run left `pending` may have reached the customer: closed as INTERRUPTED,
  * never sent again. Queued ones (outbox) are re-queued instead: their dedupe key drops a copy.
  */
-async function recoverInterrupted(ctx: AppContext, promoId: string, at: Date) {
+async function recoverInterrupted(ctx: AppContext, promoId: string) {
   const { PromoDelivery } = ctx.models;
-  const requeued = await withStorageRetry(() =>
-    PromoDelivery.deleteMany({ promoId, state: 'pending', via: 'outbox' }),
+  // Counted first: a retried update (FerretDB busy) would report only its own share.
+  const pending = await withStorageRetry(() =>
+    PromoDelivery.find({ promoId, state: 'pending' }, { _id: 1, via: 1 }).lean(),
   );
-  const closed = await withStorageRetry(() =>
-    PromoDelivery.updateMany(
-      { promoId, state: 'pending' },
-      {
-        $set: {
-          state: 'failed',
-          error: {
-            code: 'INTERRUPTED',
-            detail: 'the sender stopped while sending; maybe delivered, not resent',
+  const queued = pending.filter((d) => d.via === 'outbox').map((d) => d._id);
+  const uncertain = pending.filter((d) => d.via !== 'outbox').map((d) => d._id);
+  if (queued.length > 0)
+    await withStorageRetry(() => PromoDelivery.deleteMany({ _id: { $in: queued }, state: 'pending' }));
+  if (uncertain.length > 0)
+    await withStorageRetry(() =>
+      PromoDelivery.updateMany(
+        { _id: { $in: uncertain }, state: 'pending' },
+        {
+          $set: {
+            state: 'failed',
+            error: {
+              code: 'INTERRUPTED',
+              detail: 'the sender stopped while sending; maybe delivered, not resent',
+            },
           },
-          updatedAt: at,
         },
-      },
-    ),
-  );
-  return { requeued: requeued.deletedCount, closed: closed.modifiedCount };
+      ),
+    );
+  return { requeued: queued.length, closed: uncertain.length };
 }
 
 async function liveRun(
@@ -256,7 +261,7 @@ async function liveRun(
   await takePromo(ctx, plan, base, audienceSize, lease, options, leaseMs);
   const promo = (await Promo.findOne({ promoId }).lean<Promo>()) as Promo;
   const excluded = promo.excluded ?? {};
-  const recovered = await recoverInterrupted(ctx, promoId, startedAt);
+  const recovered = await recoverInterrupted(ctx, promoId);
   if (recovered.closed > 0)
     notes.push(`${recovered.closed} message(s) in flight when an earlier run stopped: not resent`);
   if (recovered.requeued > 0)
@@ -303,7 +308,8 @@ async function liveRun(
     perSecond: Math.round(p.perSecond * 10) / 10,
   });
 
-  let heartbeat: NodeJS.Timeout | undefined;
+  let beatTimer: NodeJS.Timeout | undefined;
+  let beating: Promise<void> | undefined;
   try {
     const { lanes: assigned, unreachable } = await assignLanes(ctx, promoId, channels, base);
     // Nobody on the promo's channels: decided now, recorded like any other skip.
@@ -326,11 +332,14 @@ async function liveRun(
       { total, lanes: Object.fromEntries(lanes.map((l) => [l.channel, l.ids.length])), rates: plan.rates },
       'promo sending',
     );
-    heartbeat = setInterval(
+    beatTimer = setInterval(
       () => {
-        void renewLease(ctx, promoId, lease.owner, leaseMs)
-          .then(() => saveProgress(ctx, promoId, overall(progress())))
-          .catch((err: Error) => log.warn({ err: { message: err.message } }, 'promo progress not saved'));
+        // One write at a time: a slow database gets fewer, not piled-up, progress writes.
+        beating ??= heartbeat(ctx, promoId, lease.owner, leaseMs, overall(progress()))
+          .catch((err: Error) => log.warn({ err: { message: err.message } }, 'promo progress not saved'))
+          .finally(() => {
+            beating = undefined;
+          });
       },
       Math.min(options.progressEveryMs ?? 1000, leaseMs / 3),
     );
@@ -353,7 +362,9 @@ async function liveRun(
     for (const lane of lanes) if (lane.stopped) notes.push(`${lane.channel} stopped: ${lane.stopped}`);
     if (stopAll.signal.aborted) notes.push('interrupted before every recipient was decided');
   } finally {
-    clearInterval(heartbeat);
+    clearInterval(beatTimer);
+    // The last progress write lands before the final one, never after it.
+    await beating;
     options.signal?.removeEventListener('abort', onAbort);
     if (!options.transport) await transport.close();
   }

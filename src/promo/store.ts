@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { AppContext } from '../app/context.js';
-import type { Promo, PromoProgress } from '../db/models/promo.js';
+import type { PromoProgress } from '../db/models/promo.js';
 
 /**
  * The `promos` document: who is sending (a lease renewed by a heartbeat), the progress the console
@@ -16,7 +18,8 @@ export interface Lease {
 
 export function newLease(leaseMs: number, now = new Date()): Lease {
   return {
-    owner: `${hostname()}:${process.pid}:${now.getTime()}`,
+    // Short: every claim carries it.
+    owner: randomBytes(6).toString('hex'),
     host: hostname(),
     pid: process.pid,
     until: new Date(now.getTime() + leaseMs),
@@ -28,9 +31,16 @@ export function holderIsDead(lease: Lease): boolean {
   if (lease.host !== hostname()) return false;
   try {
     process.kill(lease.pid, 0);
-    return false;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+  // A killed process nobody reaped yet (a zombie) still answers signal 0.
+  try {
+    const stat = readFileSync(`/proc/${lease.pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state === 'Z' || state === 'X';
+  } catch {
+    return false;
   }
 }
 
@@ -59,10 +69,22 @@ export async function takeLease(
   return { ok: false, holder: now?.lease ?? lease };
 }
 
-export async function renewLease(ctx: AppContext, promoId: string, owner: string, leaseMs: number) {
+/** Renews this sender's lease and writes its progress; a no-op once the lease is gone. */
+export async function heartbeat(
+  ctx: AppContext,
+  promoId: string,
+  owner: string,
+  leaseMs: number,
+  progress: Omit<PromoProgress, 'updatedAt'>,
+): Promise<void> {
   await ctx.models.Promo.updateOne(
     { promoId, 'lease.owner': owner },
-    { $set: { 'lease.until': new Date(Date.now() + leaseMs) } },
+    {
+      $set: {
+        'lease.until': new Date(Date.now() + leaseMs),
+        progress: { ...progress, updatedAt: new Date() },
+      },
+    },
   );
 }
 
@@ -106,15 +128,3 @@ export async function tallyDeliveries(ctx: AppContext, promoId: string): Promise
 }
 
 export const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
-
-export async function saveProgress(
-  ctx: AppContext,
-  promoId: string,
-  progress: Omit<PromoProgress, 'updatedAt'>,
-  extra: Partial<Pick<Promo, 'skippedByReason' | 'failedByCode'>> = {},
-): Promise<void> {
-  await ctx.models.Promo.updateOne(
-    { promoId },
-    { $set: { progress: { ...progress, updatedAt: new Date() }, ...extra } },
-  );
-}

@@ -1,4 +1,5 @@
 import type { ComponentFactory } from '../app/component.js';
+import { recordPromoMessage } from '../promo/replies.js';
 import { outboxStaffNotifier } from '../requests/staff-notices.js';
 import { createOutbox } from './outbound-outbox.js';
 import { createStatelessOutboundComponent } from './outbound-worker.js';
@@ -12,6 +13,8 @@ export const createOutboundComponent: ComponentFactory = (ctx) => {
   const staff = outboxStaffNotifier(ctx, outbox);
   const worker = createStatelessOutboundComponent(ctx, {
     onDeadLetter: (notice) => staff.deadLetter(notice),
+    // A STOP quoting a promo is tied to it by the platform id the send returned.
+    onSent: (sent) => recordPromoMessage(ctx, sent),
   });
   if (!worker) {
     void outbox.close();

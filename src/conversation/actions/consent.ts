@@ -1,14 +1,20 @@
 import type { AppContext } from '../../app/context.js';
 import type { InboundMessage } from '../../channels/types.js';
-import { keyedHash } from '../../identity/keyed-hash.js';
 import { linkedCustomer } from '../../identity/links.js';
+import { promoOfReply } from '../../promo/replies.js';
+import { chatSuppressionHash, suppress } from '../../requests/suppression.js';
 import { type ActionCall, type ActionResult, defineAction } from './types.js';
 
 /**
  * Who may change marketing consent without a code: on WhatsApp the sender's own number proves
- * it; elsewhere the chat must be linked to a verified customer.
+ * it; a reply to a promotion names the customer it was sent to (even once the chat's verified
+ * link has expired); otherwise the chat must be linked to a verified customer.
  */
-async function provenCustomer(app: AppContext, inbound: InboundMessage): Promise<string | undefined> {
+async function provenCustomer(
+  app: AppContext,
+  inbound: InboundMessage,
+  promo: { customerId: string } | undefined,
+): Promise<string | undefined> {
   if (inbound.senderPhone) {
     const customer = await app.models.Customer.findOne(
       { phone: inbound.senderPhone, erasedAt: null },
@@ -16,35 +22,33 @@ async function provenCustomer(app: AppContext, inbound: InboundMessage): Promise
     ).lean();
     if (customer) return String(customer._id);
   }
-  return linkedCustomer(app, inbound.channel, inbound.chatId);
+  return promo?.customerId ?? linkedCustomer(app, inbound.channel, inbound.chatId);
 }
 
 /** The chat (not a customer) is suppressed: nothing is known about it, and nothing more is asked. */
 async function suppressChat(app: AppContext, inbound: InboundMessage): Promise<void> {
-  const hash = keyedHash(app.config.otp.secret, 'chat', `${inbound.channel}:${inbound.chatId}`);
-  await app.models.Suppression.updateOne(
-    { hash },
-    {
-      $setOnInsert: {
-        hash,
-        kind: 'chat',
-        reason: 'opted_out',
-        source: `${inbound.channel}:keyword`,
-        createdAt: new Date(),
-      },
-    },
-    { upsert: true },
-  );
+  await suppress(app, {
+    hash: chatSuppressionHash(app, inbound.channel, inbound.chatId),
+    kind: 'chat',
+    reason: 'opted_out',
+    source: `${inbound.channel}:keyword`,
+    at: new Date(),
+  });
 }
 
-const proof = (inbound: InboundMessage) => ({
+const proof = (inbound: InboundMessage, promo: { promoId: string } | undefined) => ({
   ...(inbound.text ? { words: inbound.text.slice(0, 100) } : {}),
   messageId: inbound.messageId,
-  ...(inbound.replyToMessageId ? { promoId: inbound.replyToMessageId } : {}),
+  ...(promo ? { promoId: promo.promoId } : {}),
 });
 
 /** Consent changes go through a request like every other change: audited, with proof. */
-function consentRequest(type: 'unsubscribe' | 'subscribe', call: ActionCall, customerId: string) {
+function consentRequest(
+  type: 'unsubscribe' | 'subscribe',
+  call: ActionCall,
+  customerId: string,
+  promo: { promoId: string } | undefined,
+) {
   const { deps, inbound, locale } = call;
   return deps.requests.create({
     type,
@@ -52,7 +56,7 @@ function consentRequest(type: 'unsubscribe' | 'subscribe', call: ActionCall, cus
     channel: inbound.channel,
     chatId: inbound.chatId,
     locale,
-    proof: proof(inbound),
+    proof: proof(inbound, promo),
     actor: 'customer',
     // The conversation confirms to the customer at once; the worker need not say it again.
     toldInChat: true,
@@ -65,12 +69,13 @@ export const optOut = defineAction({
   texts: [],
   async run(call): Promise<ActionResult> {
     const { app, inbound } = call;
-    const customerId = await provenCustomer(app, inbound);
+    const promo = await promoOfReply(app, inbound);
+    const customerId = await provenCustomer(app, inbound, promo);
     if (!customerId) {
       await suppressChat(app, inbound);
       return { outcome: 'done' };
     }
-    const created = await consentRequest('unsubscribe', call, customerId);
+    const created = await consentRequest('unsubscribe', call, customerId, promo);
     return { outcome: 'done', vars: { ref: created.ref } };
   },
 });
@@ -80,9 +85,10 @@ export const optIn = defineAction({
   outcomes: ['done', 'need_verify'],
   texts: [],
   async run(call): Promise<ActionResult> {
-    const customerId = call.session.vars.customerId ?? (await provenCustomer(call.app, call.inbound));
+    const promo = await promoOfReply(call.app, call.inbound);
+    const customerId = call.session.vars.customerId ?? (await provenCustomer(call.app, call.inbound, promo));
     if (!customerId) return { outcome: 'need_verify' };
-    const created = await consentRequest('subscribe', call, customerId);
+    const created = await consentRequest('subscribe', call, customerId, promo);
     return { outcome: 'done', vars: { ref: created.ref } };
   },
 });

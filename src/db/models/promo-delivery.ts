@@ -6,7 +6,8 @@ export type DeliveryState = (typeof DELIVERY_STATES)[number];
 /**
  * One customer's fate in one promotion. Written BEFORE the message leaves (`pending`), and the
  * unique (promoId, customerId) index makes that write the claim: no second process, and no run
- * after a crash, can send the same promotion to the same customer again.
+ * after a crash, can send the same promotion to the same customer again. Kept small (on FerretDB
+ * every update reads the whole collection); the platform's message id is in `promomessages`.
  */
 export interface PromoDelivery {
   /** `<promoId>:<customerId>`: the claim is a primary-key insert, and every later write finds it by key. */
@@ -17,11 +18,8 @@ export interface PromoDelivery {
   /** The sender (its lease owner) that wrote the claim: after a batch insert, the claims it won. */
   claimedBy?: string | null;
   channel?: string | null;
-  /** Keyed hash of channel and chat id (requests/suppression.ts); the platform's message id is in `promomessages`. */
-  chatHash?: string | null;
   /** `direct` (this process called the channel) or `outbox` (queued for the session holder). */
   via?: 'direct' | 'outbox' | null;
-  locale?: 'id' | 'en' | null;
   /** Why it was skipped (no_consent, erased, suppressed_phone, …). */
   reason?: string | null;
   /** Why it failed: a channel error code, or INTERRUPTED (a crash while sending; maybe delivered). */
@@ -29,7 +27,6 @@ export interface PromoDelivery {
   attempts: number;
   createdAt: Date;
   sentAt?: Date | null;
-  updatedAt?: Date | null;
 }
 
 export const promoDeliverySchema = new Schema<PromoDelivery>(
@@ -40,9 +37,7 @@ export const promoDeliverySchema = new Schema<PromoDelivery>(
     state: { type: String, enum: DELIVERY_STATES, required: true },
     claimedBy: { type: String },
     channel: { type: String },
-    chatHash: { type: String },
     via: { type: String, enum: ['direct', 'outbox'] },
-    locale: { type: String, enum: ['id', 'en'] },
     reason: { type: String },
     error: {
       type: new Schema({ code: { type: String, required: true }, detail: { type: String } }, { _id: false }),
@@ -51,7 +46,6 @@ export const promoDeliverySchema = new Schema<PromoDelivery>(
     attempts: { type: Number, default: 0 },
     createdAt: { type: Date, required: true, default: () => new Date() },
     sentAt: { type: Date },
-    updatedAt: { type: Date },
   },
   { collection: 'promodeliveries', versionKey: false },
 );
