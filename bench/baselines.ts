@@ -1,7 +1,6 @@
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { measureRate } from './harness.js';
-import type { Benchmark } from './run.js';
 
 /** Raw ioredis GET+SET round trips: the floor under every Redis-backed figure. */
 export async function redisRoundTrips(redisUrl: string, count = 20_000, concurrency = 32): Promise<number> {
@@ -46,9 +45,3 @@ export async function bullmqNoopJobs(redisUrl: string, count = 2_000, concurrenc
     connection.disconnect();
   }
 }
-
-const baselines: Benchmark = async ({ redisUrl }) => ({
-  baseline_redis_get_set: { value: await redisRoundTrips(redisUrl), unit: 'round trips/s' },
-  baseline_bullmq_noop: { value: await bullmqNoopJobs(redisUrl), unit: 'jobs/s' },
-});
-export default baselines;

@@ -1,4 +1,7 @@
-import { cpus, totalmem } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 
 /** One figure of `bench/results.json`; fields that do not apply are left out. */
 export interface BenchFigure {
@@ -61,7 +64,31 @@ export function machine() {
 export function printFigure(name: string, figure: BenchFigure): void {
   const parts = [`${name.padEnd(22)} ${String(round(figure.value)).padStart(10)} ${figure.unit}`];
   if (figure.baseline !== undefined) parts.push(`baseline ${round(figure.baseline)} ${figure.unit}`);
-  if (figure.ratio !== undefined) parts.push(`ratio ${round(figure.ratio)}`);
+  // Two significant digits: a ratio of 0.003 must not print as 0.
+  if (figure.ratio !== undefined) parts.push(`ratio ${Number(figure.ratio.toPrecision(2))}`);
   if (figure.p50_ms !== undefined) parts.push(`p50 ${figure.p50_ms} ms, p99 ${figure.p99_ms} ms`);
   process.stdout.write(`${parts.join(' · ')}\n`);
+}
+
+/**
+ * With BENCH_PROFILE=1, records a CPU profile of `fn` alone (not the set-up around it) to
+ * `<tmpdir>/hakdata-profiles/<name>.cpuprofile`; read it with `npx tsx bench/profile-summary.ts`.
+ */
+export async function profiled<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  if (!process.env.BENCH_PROFILE) return fn();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await fn();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    const dir = join(tmpdir(), 'hakdata-profiles');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `${name}.cpuprofile`);
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+    process.stderr.write(`  CPU profile: ${file}\n`);
+  }
 }

@@ -57,7 +57,7 @@ export const envFields = {
       .regex(/^mongodb(\+srv)?:\/\/\S+$/, 'must be a mongodb:// or mongodb+srv:// URL')
       .default('mongodb://127.0.0.1:27017/hakdata'),
     'mongodb://127.0.0.1:27017/hakdata',
-    'MongoDB connection string (MongoDB 7 or FerretDB 1.24), database name included.',
+    'MongoDB connection string (MongoDB 7 or FerretDB 1.24), database name included; `?serverSelectionTimeoutMS=` sets how long an operation waits for an unreachable server (default 10000).',
   ),
   REDIS_URL: field(
     z

@@ -136,8 +136,8 @@ export class ConversationEngine {
     }
     if (inbound.isGroup) return [];
     const { channel, chatId } = inbound;
-    if (!(await this.store.firstDelivery(channel, chatId, inbound.messageId))) return [];
-    const { session, meta } = await this.store.load(channel, chatId);
+    const { first, session, meta } = await this.store.begin(channel, chatId, inbound.messageId);
+    if (!first) return [];
     const locale: Locale = meta?.locale ?? initialLocale(inbound, this.app.config.defaultLocale);
     const turn = new Turn(this, inbound, session, meta ?? { locale, inFlow: false }, !meta);
     try {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AppContext } from '../app/context.js';
 import { sessionKey } from '../identity/links.js';
 import type { Locale } from './locales.js';
@@ -29,6 +30,17 @@ const SAVE_SCRIPT = `if ARGV[1] == '' then redis.call('DEL', KEYS[1])
 else redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) end
 redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[4])
 return 1`;
+const SAVE_SHA = createHash('sha1').update(SAVE_SCRIPT).digest('hex');
+
+function parseLoaded([session, meta]: (string | null | undefined)[] = []): {
+  session?: Session;
+  meta?: ChatMeta;
+} {
+  return {
+    ...(session ? { session: JSON.parse(session) as Session } : {}),
+    ...(meta ? { meta: JSON.parse(meta) as ChatMeta } : {}),
+  };
+}
 
 export class SessionStore {
   constructor(private readonly ctx: AppContext) {}
@@ -37,33 +49,48 @@ export class SessionStore {
     return this.ctx.key('chat-meta', channel, chatId);
   }
 
-  /** True the first time a platform message id is seen in a chat (platforms redeliver). */
-  async firstDelivery(channel: string, chatId: string, messageId: string): Promise<boolean> {
-    const key = this.ctx.key('seen', channel, chatId, messageId);
-    return (await this.ctx.redis.set(key, '1', 'EX', DEDUPE_TTL_SECONDS, 'NX')) === 'OK';
+  /**
+   * The start of a turn: whether the platform message id is new in the chat (platforms redeliver),
+   * then the session and meta. Two plain commands: an ioredis pipeline of the two measured slower
+   * (bench/inbound.ts: 4,300 against 7,300 msg/s).
+   */
+  async begin(
+    channel: string,
+    chatId: string,
+    messageId: string,
+  ): Promise<{ first: boolean; session?: Session; meta?: ChatMeta }> {
+    const seen = await this.ctx.redis.set(
+      this.ctx.key('seen', channel, chatId, messageId),
+      '1',
+      'EX',
+      DEDUPE_TTL_SECONDS,
+      'NX',
+    );
+    if (seen !== 'OK') return { first: false };
+    return { first: true, ...(await this.load(channel, chatId)) };
   }
 
   async load(channel: string, chatId: string): Promise<{ session?: Session; meta?: ChatMeta }> {
-    const [session, meta] = await this.ctx.redis.mget(
-      sessionKey(this.ctx, channel, chatId),
-      this.metaKey(channel, chatId),
+    return parseLoaded(
+      await this.ctx.redis.mget(sessionKey(this.ctx, channel, chatId), this.metaKey(channel, chatId)),
     );
-    return {
-      ...(session ? { session: JSON.parse(session) as Session } : {}),
-      ...(meta ? { meta: JSON.parse(meta) as ChatMeta } : {}),
-    };
   }
 
   async save(channel: string, chatId: string, session: Session | undefined, meta: ChatMeta): Promise<void> {
-    await this.ctx.redis.eval(
-      SAVE_SCRIPT,
-      2,
+    const args = [
       sessionKey(this.ctx, channel, chatId),
       this.metaKey(channel, chatId),
       session ? JSON.stringify(session) : '',
       this.ctx.config.conversation.sessionTtlSeconds,
       JSON.stringify(meta),
       META_TTL_SECONDS,
-    );
+    ];
+    // By hash: the script's text crosses the wire only when Redis has not seen it (after a restart).
+    try {
+      await this.ctx.redis.evalsha(SAVE_SHA, 2, ...args);
+    } catch (err) {
+      if (!String((err as Error).message).startsWith('NOSCRIPT')) throw err;
+      await this.ctx.redis.eval(SAVE_SCRIPT, 2, ...args);
+    }
   }
 }

@@ -8,8 +8,13 @@ export async function connectMongo(
   uri: string,
   options: { serverSelectionTimeoutMS?: number } = {},
 ): Promise<Connection> {
+  // How long an operation waits for a reachable server before it fails (and its job retries):
+  // 10 s unless the URI says otherwise (`?serverSelectionTimeoutMS=…`).
+  const inUri = /[?&]serverSelectionTimeoutMS=/i.test(uri);
   const conn = mongoose.createConnection(uri, {
-    serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 10_000,
+    ...(inUri && options.serverSelectionTimeoutMS === undefined
+      ? {}
+      : { serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 10_000 }),
     // FerretDB and MongoDB 7 both speak this; retryable writes need a replica set FerretDB lacks.
     retryWrites: false,
     autoIndex: false,

@@ -5,12 +5,15 @@ import { queueOptions } from '../queues/options.js';
 
 /**
  * One queue for every privacy request; the job name is the request type, the job id its ref, and
- * the data only the ref: the request itself (and any personal value) stays in MongoDB.
+ * the data only the ref and the document's _id: the request itself (and any personal value)
+ * stays in MongoDB.
  */
 export const REQUEST_QUEUE = 'requests';
 
 export interface RequestJobData {
   ref: string;
+  /** The request's _id: a lookup by _id alone is the one FerretDB 1.24 serves without a scan. */
+  id?: string;
 }
 
 export interface RequestQueueOptions {
@@ -39,6 +42,10 @@ export function createRequestQueue(ctx: AppContext, options: RequestQueueOptions
 }
 
 /** Queues a request already saved in MongoDB. Adding the same ref twice is a no-op (job id = ref). */
-export async function enqueueRequest(queue: RequestQueue, request: { ref: string; type: RequestType }) {
-  await queue.add(request.type, { ref: request.ref }, { jobId: request.ref });
+export async function enqueueRequest(
+  queue: RequestQueue,
+  request: { ref: string; type: RequestType; _id?: unknown },
+) {
+  const data: RequestJobData = { ref: request.ref, ...(request._id ? { id: String(request._id) } : {}) };
+  await queue.add(request.type, data, { jobId: request.ref });
 }

@@ -19,6 +19,7 @@ import { type Locale, type NoticeId, type NoticeParams, renderNotice, toLocale }
 import { createRequestQueue, enqueueRequest, type RequestQueue } from './queue.js';
 import { newRef, normalizeRef } from './ref.js';
 import { closingUnset, ensureHistoryAudited, transition } from './states.js';
+import { bumpStatusVersion, cachedStatusList } from './status-cache.js';
 
 export interface RequestServiceDeps {
   outbox: Outbox;
@@ -217,6 +218,7 @@ export function createRequestService(ctx: AppContext, deps: RequestServiceDeps):
         createdAt: at,
       });
       await ensureHistoryAudited(ctx, request);
+      await bumpStatusVersion(ctx, request.customerId);
       log.info(
         { ref: request.ref, type: request.type, status, flags: flags.map((f) => f.code) },
         'request created',
@@ -237,11 +239,14 @@ export function createRequestService(ctx: AppContext, deps: RequestServiceDeps):
 
     async listForCustomer(customerId, limit = 5) {
       if (!isValidObjectId(customerId)) return [];
-      const rows = await PrivacyRequest.find({ customerId: new Types.ObjectId(customerId) })
-        .sort({ createdAt: -1 })
-        .limit(Math.min(Math.max(1, limit), 50))
-        .lean<PrivacyRequest[]>();
-      return rows.map(toSummary);
+      const n = Math.min(Math.max(1, limit), 50);
+      return cachedStatusList(ctx, customerId, n, async () => {
+        const rows = await PrivacyRequest.find({ customerId: new Types.ObjectId(customerId) })
+          .sort({ createdAt: -1 })
+          .limit(n)
+          .lean<PrivacyRequest[]>();
+        return rows.map(toSummary);
+      });
     },
 
     async findForCustomer(customerId, ref) {
@@ -259,6 +264,7 @@ export function createRequestService(ctx: AppContext, deps: RequestServiceDeps):
         );
       const updated = await transition(ctx, {
         ref: r.ref,
+        id: r._id,
         from: r.status,
         to: 'cancelled',
         actor: 'customer',
@@ -304,6 +310,7 @@ export function createRequestService(ctx: AppContext, deps: RequestServiceDeps):
       try {
         updated = await transition(ctx, {
           ref,
+          id: current._id,
           from: 'pending_approval',
           to: d.outcome === 'approved' ? 'queued' : 'rejected',
           actor: d.staff,

@@ -1,8 +1,10 @@
+import type { Types } from 'mongoose';
 import type { AppContext } from '../app/context.js';
 import { type AuditInput, recordAudit, recordAuditMany } from '../audit/record.js';
 import type { PrivacyRequest, RequestStatus } from '../db/index.js';
 import { RequestError } from './api.js';
 import { withRequestLock } from './lock.js';
+import { bumpStatusVersion } from './status-cache.js';
 
 /**
  * The privacy-request lifecycle as one table. Every change of status goes through `transition`,
@@ -47,6 +49,8 @@ export function assertTransition(from: RequestStatus, to: RequestStatus): void {
 
 export interface TransitionInput {
   ref: string;
+  /** The request's _id when the caller has it: found without a scan on FerretDB. */
+  id?: Types.ObjectId | string;
   from: RequestStatus;
   to: RequestStatus;
   actor: string;
@@ -63,26 +67,41 @@ export interface TransitionInput {
 export async function transition(ctx: AppContext, t: TransitionInput): Promise<PrivacyRequest> {
   assertTransition(t.from, t.to);
   const at = t.at ?? new Date();
+  // A closed request is touched by no one again, so a crash between the status and its audit
+  // event would lose the event: the mark stays until the event is written (see `auditClosed`).
+  const closing = isTerminal(t.to);
   const update: Record<string, unknown> = {
-    $set: { status: t.to, ...t.set },
+    $set: { status: t.to, ...t.set, ...(closing ? { auditPending: true } : {}) },
     $push: { history: { at, from: t.from, to: t.to, actor: t.actor, ...(t.note ? { note: t.note } : {}) } },
   };
   if (t.unset?.length) update.$unset = Object.fromEntries(t.unset.map((f) => [f, 1]));
   if (t.inc) update.$inc = t.inc;
 
-  const updated = await withRequestLock(ctx, t.ref, () =>
-    ctx.models.PrivacyRequest.findOneAndUpdate({ ref: t.ref, status: t.from }, update, {
+  const { PrivacyRequest } = ctx.models;
+  // Every status change holds this lock, so reading the status and then writing by _id is as
+  // safe as one conditional update. It is also what FerretDB 1.24 serves fast: a filter of `_id`
+  // alone uses its index, while any other filter reads the whole collection.
+  const updated = await withRequestLock(ctx, t.ref, async () => {
+    const current = await PrivacyRequest.findOne(t.id ? { _id: t.id } : { ref: t.ref }, {
+      ref: 1,
+      status: 1,
+    }).lean();
+    if (!current || current.ref !== t.ref) throw new RequestError('NOT_FOUND', `No request ${t.ref}.`);
+    if (current.status !== t.from)
+      throw new RequestError(
+        'ILLEGAL_TRANSITION',
+        `Request ${t.ref} is ${current.status}, so it cannot go from ${t.from} to ${t.to}.`,
+      );
+    return PrivacyRequest.findOneAndUpdate({ _id: current._id }, update, {
       new: true,
-    }).lean<PrivacyRequest>(),
+    }).lean<PrivacyRequest>();
+  });
+  if (!updated) throw new RequestError('NOT_FOUND', `No request ${t.ref}.`);
+  // The customer's `status` list is cached by version (requests/status-cache.ts). The change is
+  // made: a failed bump is reported, not thrown (the list is then stale for at most its TTL).
+  await bumpStatusVersion(ctx, updated.customerId).catch((err: Error) =>
+    ctx.logger.warn({ ref: t.ref, err: { message: err.message } }, 'status cache not bumped'),
   );
-  if (!updated) {
-    const current = await ctx.models.PrivacyRequest.findOne({ ref: t.ref }, { status: 1 }).lean();
-    if (!current) throw new RequestError('NOT_FOUND', `No request ${t.ref}.`);
-    throw new RequestError(
-      'ILLEGAL_TRANSITION',
-      `Request ${t.ref} is ${current.status}, so it cannot go from ${t.from} to ${t.to}.`,
-    );
-  }
   await recordAudit(ctx, {
     ...historyAudit(updated, { at, from: t.from, to: t.to, actor: t.actor, note: t.note }),
     details: {
@@ -93,6 +112,8 @@ export async function transition(ctx: AppContext, t: TransitionInput): Promise<P
       ...t.details,
     },
   });
+  if (closing)
+    await ctx.models.PrivacyRequest.updateOne({ _id: updated._id }, { $unset: { auditPending: 1 } });
   return updated;
 }
 
@@ -122,4 +143,23 @@ export async function ensureHistoryAudited(
     ctx,
     req.history.map((h) => historyAudit(req, h)),
   );
+}
+
+/**
+ * Closed requests whose last audit event may be missing (a process died between the status and
+ * the event): their history is audited and the mark removed. Run by the reconciler.
+ */
+export async function auditClosed(ctx: AppContext, now = new Date()): Promise<number> {
+  const { PrivacyRequest } = ctx.models;
+  // Older than a transition takes: a live transition writes its own event and clears the mark.
+  const settled = new Date(now.getTime() - 30_000);
+  const pending = await PrivacyRequest.find(
+    { auditPending: true, updatedAt: { $lt: settled } },
+    { ref: 1, type: 1, customerId: 1, history: 1 },
+  ).lean<PrivacyRequest[]>();
+  for (const r of pending) {
+    await ensureHistoryAudited(ctx, r);
+    await PrivacyRequest.updateOne({ _id: r._id }, { $unset: { auditPending: 1 } });
+  }
+  return pending.length;
 }

@@ -2,7 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
-import { findOrBuildFerretdb } from './ferretdb.js';
+import { ferretdbArgs, findOrBuildFerretdb } from './ferretdb.js';
 import { findOnPath, freePort, type Started, startProcess, waitFor } from './processes.js';
 
 export interface LocalServicesOptions {
@@ -28,7 +28,7 @@ export interface LocalServices {
 const DEFAULT_REDIS = 'redis://127.0.0.1:6379';
 const DEFAULT_MONGO = 'mongodb://127.0.0.1:27017';
 
-async function redisAnswers(url: string): Promise<boolean> {
+export async function redisAnswers(url: string): Promise<boolean> {
   const client = new Redis(url, {
     lazyConnect: true,
     maxRetriesPerRequest: 0,
@@ -46,7 +46,7 @@ async function redisAnswers(url: string): Promise<boolean> {
   }
 }
 
-async function mongoAnswers(uri: string): Promise<boolean> {
+export async function mongoAnswers(uri: string): Promise<boolean> {
   const client = new MongoClient(uri, { serverSelectionTimeoutMS: 1000, connectTimeoutMS: 1000 });
   try {
     await client.connect();
@@ -135,22 +135,7 @@ export async function ensureLocalServices(options: LocalServicesOptions = {}): P
         started.push(`mongod on ${mongoBaseUri}`);
       } else {
         const ferretdb = await findOrBuildFerretdb(log);
-        children.push(
-          startProcess(
-            'ferretdb',
-            ferretdb,
-            [
-              '--handler=sqlite',
-              `--sqlite-url=file:${dataDir}/`,
-              `--listen-addr=127.0.0.1:${port}`,
-              '--debug-addr=-',
-              '--telemetry=disable',
-              `--state-dir=${dataDir}`,
-              '--log-level=error',
-            ],
-            dataDir,
-          ),
-        );
+        children.push(startProcess('ferretdb', ferretdb, ferretdbArgs(dataDir, port), dataDir));
         started.push(`FerretDB (SQLite in ${dataDir}) on ${mongoBaseUri}`);
       }
       await waitFor(() => mongoAnswers(mongoBaseUri), 20_000, 'MongoDB-wire server');

@@ -1,5 +1,6 @@
 import { recordAudit } from '../audit/record.js';
 import type { ConsentEvent } from '../db/index.js';
+import { withRequestLock } from '../requests/lock.js';
 import { contactLine } from '../requests/service.js';
 import { chatSuppressionHash, liftOptOut, phoneSuppressionHash, suppress } from '../requests/suppression.js';
 import { failed, localeOf, type RequestHandler, text } from './outcome.js';
@@ -49,14 +50,6 @@ export const applyConsent: RequestHandler = async (ctx, request, deps) => {
     return { ...done, result: { granted, scope: 'chat' } };
   }
 
-  const { Customer } = ctx.models;
-  const customer = await Customer.findById(request.customerId, { phone: 1, erasedAt: 1 }).lean();
-  if (!customer || customer.erasedAt) {
-    // An erased customer already receives no marketing; there is nothing left to opt in.
-    if (granted) return failed('CUSTOMER_GONE', [text(locale, 'failed', { ref, contact: contactLine(ctx) })]);
-    return { ...done, result: { granted, scope: 'customer', alreadyErased: true } };
-  }
-
   const event: ConsentEvent = {
     granted,
     at,
@@ -67,11 +60,27 @@ export const applyConsent: RequestHandler = async (ctx, request, deps) => {
     ...(proof.messageId ? { messageId: proof.messageId } : {}),
     ...(proof.promoId ? { promoId: proof.promoId } : {}),
   };
-  // The history entry carries the ref: a retried job finds it and writes nothing twice.
-  await Customer.updateOne(
-    { _id: customer._id, 'consentHistory.requestRef': { $ne: ref } },
-    { $set: { marketingConsent: { granted, updatedAt: at, source } }, $push: { consentHistory: event } },
-  );
+  const { Customer } = ctx.models;
+  // The history entry carries the ref: a retried job finds it and writes nothing twice. Read and
+  // written under the request's lock, by _id alone (FerretDB scans for any other filter).
+  const customer = await withRequestLock(ctx, ref, async () => {
+    const found = await Customer.findById(request.customerId, {
+      phone: 1,
+      erasedAt: 1,
+      'consentHistory.requestRef': 1,
+    }).lean();
+    if (found && !found.erasedAt && !found.consentHistory?.some((h) => h.requestRef === ref))
+      await Customer.updateOne(
+        { _id: found._id },
+        { $set: { marketingConsent: { granted, updatedAt: at, source } }, $push: { consentHistory: event } },
+      );
+    return found;
+  });
+  if (!customer || customer.erasedAt) {
+    // An erased customer already receives no marketing; there is nothing left to opt in.
+    if (granted) return failed('CUSTOMER_GONE', [text(locale, 'failed', { ref, contact: contactLine(ctx) })]);
+    return { ...done, result: { granted, scope: 'customer', alreadyErased: true } };
+  }
   await deps.checkpoint?.(ref, 'consent:applied');
   if (customer.phone) {
     const hash = phoneSuppressionHash(ctx, customer.phone);

@@ -65,6 +65,13 @@ export const eraseCustomer: RequestHandler = async (ctx, request, deps) => {
     { $set: { chatId: ERASED }, $unset: { changes: 1 } },
   );
 
+  // 4b. Which promotions reached the customer, and the chat hashes that matched replies to them:
+  // the number is suppressed for good, so neither is needed any more.
+  const [deliveries, promoMessages] = await Promise.all([
+    ctx.models.PromoDelivery.deleteMany({ customerId }),
+    ctx.models.PromoMessage.deleteMany({ customerId }),
+  ]);
+
   // 5. The customer document, last. Guarded by erasedAt so a re-run changes nothing.
   await Customer.updateOne(
     { _id: customerId, erasedAt: { $exists: false } },
@@ -92,6 +99,7 @@ export const eraseCustomer: RequestHandler = async (ctx, request, deps) => {
       ordersAnonymized: anonymized,
       ordersKept: kept,
       chatsPurged,
+      promoRecordsDeleted: deliveries.deletedCount + promoMessages.deletedCount,
       suppressed: Boolean(customer.phone),
     },
     at,
@@ -119,6 +127,7 @@ async function cancelOtherOpenRequests(ctx: AppContext, request: PrivacyRequest,
     try {
       await transition(ctx, {
         ref: other.ref,
+        id: other._id,
         from: other.status,
         to: 'cancelled',
         actor: 'system:erase-worker',

@@ -4,7 +4,7 @@ import type { PrivacyRequest } from '../db/index.js';
 import { RequestError } from '../requests/api.js';
 import { enqueueRequest, type RequestQueue } from '../requests/queue.js';
 import { contactLine } from '../requests/service.js';
-import { closingUnset, transition } from '../requests/states.js';
+import { auditClosed, closingUnset, transition } from '../requests/states.js';
 import { localeOf, text } from './outcome.js';
 
 /**
@@ -28,6 +28,8 @@ export interface ReconcileReport {
   checked: number;
   requeued: string[];
   failed: string[];
+  /** Closed requests whose missing audit event was written. */
+  audited: number;
 }
 
 export async function reconcileRequests(
@@ -42,7 +44,7 @@ export async function reconcileRequests(
     { ref: 1, type: 1, status: 1, attempts: 1, channel: 1, chatId: 1, locale: 1 },
   ).lean<PrivacyRequest[]>();
 
-  const report: ReconcileReport = { checked: open.length, requeued: [], failed: [] };
+  const report: ReconcileReport = { checked: open.length, requeued: [], failed: [], audited: 0 };
   for (const r of open) {
     const job = await queue.getJob(r.ref);
     const state = job ? await job.getState() : 'missing';
@@ -63,8 +65,12 @@ export async function reconcileRequests(
     await enqueueRequest(queue, r);
     report.requeued.push(r.ref);
   }
-  if (report.requeued.length || report.failed.length)
-    log.warn({ requeued: report.requeued, failed: report.failed }, 'reconciler repaired lost jobs');
+  report.audited = await auditClosed(ctx, deps.now?.());
+  if (report.requeued.length || report.failed.length || report.audited)
+    log.warn(
+      { requeued: report.requeued, failed: report.failed, audited: report.audited },
+      'reconciler repaired lost jobs',
+    );
   return report;
 }
 
@@ -81,6 +87,7 @@ async function giveUp(ctx: AppContext, deps: ReconcileDeps, r: PrivacyRequest): 
   );
   await transition(ctx, {
     ref: r.ref,
+    id: r._id,
     from: 'processing',
     to: 'failed',
     actor: 'system:reconciler',

@@ -1,4 +1,5 @@
 import { type Job, Worker } from 'bullmq';
+import { isValidObjectId } from 'mongoose';
 import type { AppContext } from '../app/context.js';
 import { maskString } from '../audit/mask.js';
 import type { PrivacyRequest, RequestType } from '../db/index.js';
@@ -37,10 +38,15 @@ export async function processRequest(
   ctx: AppContext,
   deps: HandlerDeps,
   ref: string,
-  options: { finalAttempt: boolean } = { finalAttempt: true },
+  options: { finalAttempt?: boolean; id?: string } = {},
 ): Promise<ProcessResult> {
   const log = ctx.logger.child({ component: 'request-worker', ref });
-  let request = await ctx.models.PrivacyRequest.findOne({ ref }).lean<PrivacyRequest>();
+  const finalAttempt = options.finalAttempt ?? true;
+  // By _id when the job carries it (no collection scan on FerretDB); the ref must still match.
+  let request = await ctx.models.PrivacyRequest.findOne(
+    options.id && isValidObjectId(options.id) ? { _id: options.id } : { ref },
+  ).lean<PrivacyRequest>();
+  if (request && request.ref !== ref) request = null;
   if (!request) {
     log.warn('job for an unknown request; dropped');
     return 'skipped';
@@ -56,6 +62,7 @@ export async function processRequest(
     try {
       request = await transition(ctx, {
         ref,
+        id: request._id,
         from: 'queued',
         to: 'processing',
         actor: ACTOR,
@@ -69,7 +76,7 @@ export async function processRequest(
     }
   } else {
     // Resumed after a crash, a stall or a retry.
-    await ctx.models.PrivacyRequest.updateOne({ ref }, { $inc: { attempts: 1 } });
+    await ctx.models.PrivacyRequest.updateOne({ _id: request._id }, { $inc: { attempts: 1 } });
   }
   let outcome: RequestOutcome;
   try {
@@ -77,10 +84,10 @@ export async function processRequest(
     outcome = await REQUEST_HANDLERS[request.type](ctx, request, deps);
   } catch (err) {
     log.warn(
-      { err: { message: maskString((err as Error).message) }, final: options.finalAttempt },
+      { err: { message: maskString((err as Error).message) }, final: finalAttempt },
       'request step failed',
     );
-    if (!options.finalAttempt) throw err;
+    if (!finalAttempt) throw err;
     outcome = {
       status: 'failed',
       // Driver errors can quote values (a duplicate key names the phone): masked before kept.
@@ -99,6 +106,7 @@ export async function processRequest(
   }
   await transition(ctx, {
     ref,
+    id: request._id,
     from: 'processing',
     to: outcome.status,
     actor: ACTOR,
@@ -139,6 +147,7 @@ export function startRequestWorker(
     async (job: Job<RequestJobData, ProcessResult>) =>
       processRequest(ctx, deps, job.data.ref, {
         finalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
+        ...(job.data.id ? { id: job.data.id } : {}),
       }),
     {
       connection,

@@ -4,6 +4,7 @@ import { inject } from 'vitest';
 import { type AppContext, closeAppContext, createAppContext } from '../../src/app/context.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createLogger, type Logger } from '../../src/logging/logger.js';
+import { deleteKeys } from './redis-keys.js';
 
 /** A logger whose every line is kept, so tests can assert what was (not) logged. */
 export function captureLogger(level = 'debug'): { logger: Logger; lines: string[] } {
@@ -47,18 +48,9 @@ export async function createTestContext(overrides: Record<string, string> = {}):
     logLines: lines,
     env,
     cleanup: async () => {
-      await deleteKeys(ctx, `${config.redisPrefix}:*`);
+      await deleteKeys(ctx.redis, `${config.redisPrefix}:*`);
       await ctx.mongo.dropDatabase().catch(() => {});
       await closeAppContext(ctx);
     },
   };
-}
-
-async function deleteKeys(ctx: AppContext, pattern: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await ctx.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await ctx.redis.unlink(...keys);
-  } while (cursor !== '0');
 }

@@ -137,7 +137,7 @@ describe('request detail and decisions', () => {
     const doc = await ctx.models.PrivacyRequest.findOne({ ref: erase.ref }).lean();
     expect(doc?.status).toBe('queued');
     expect(doc?.decision).toMatchObject({ outcome: 'approved', by: 'staff:agen' });
-    expect((await queue.getJob(erase.ref))?.data).toEqual({ ref: erase.ref });
+    expect((await queue.getJob(erase.ref))?.data).toEqual({ ref: erase.ref, id: String(doc?._id) });
     const event = await ctx.models.AuditEvent.findOne({
       requestRef: erase.ref,
       action: 'request.status',

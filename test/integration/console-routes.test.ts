@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminPlugins } from '../../src/admin/plugins.js';
 import { buildAdminServer } from '../../src/admin/server.js';
+import { needsAdminRole } from '../../src/staff/console/auth.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { addStaff, HTML, signIn } from './console-kit.js';
 
@@ -14,7 +15,7 @@ import { addStaff, HTML, signIn } from './console-kit.js';
 let ctx: TestContext;
 let app: FastifyInstance;
 let real: FastifyInstance;
-const routes: { method: string; url: string }[] = [];
+const routes: { method: string; url: string; access?: string }[] = [];
 
 const WEBHOOK_PATH = '/telegram/webhook-3f9a';
 const PUBLIC = new Set([
@@ -46,7 +47,8 @@ beforeAll(async () => {
   // buildAdminServer (checked below against the real server).
   app = Fastify();
   app.addHook('onRoute', (r: RouteOptions) => {
-    for (const method of [r.method].flat()) routes.push({ method, url: r.url });
+    const access = (r.config as { access?: string } | undefined)?.access;
+    for (const method of [r.method].flat()) routes.push({ method, url: r.url, access });
   });
   for (const plugin of adminPlugins) {
     const p = plugin(ctx);
@@ -141,5 +143,43 @@ describe('every console and API route needs a session', () => {
     const adminPw = await addStaff(ctx, 'boss', 'admin');
     const admin = await signIn(app, 'boss', adminPw);
     expect((await admin.b.get('/whatsapp/qr')).statusCode).toBe(200);
+  });
+
+  it('an agent is refused (403) on every admin-only route, with a valid session and form token', async () => {
+    const pw = await addStaff(ctx, 'agen2', 'agent');
+    const { b } = await signIn(app, 'agen2', pw);
+    const csrf = await b.csrf();
+    const accountsBefore = await ctx.models.StaffAccount.countDocuments({});
+    const adminOnly = routes.filter((r) => !isPublic(r) && needsAdminRole(r.url, r.access));
+    const urls = new Set(adminOnly.map((r) => `${r.method} ${r.url}`));
+    for (const expected of [
+      'GET /console/staff',
+      'POST /console/staff',
+      'GET /console/audit',
+      'GET /whatsapp/qr',
+    ])
+      expect(urls, expected).toContain(expected);
+    expect([...urls].some((u) => u.includes('/console/queues'))).toBe(true);
+    for (const r of adminOnly) {
+      const url = sample(r.url);
+      const res = ['GET', 'HEAD'].includes(r.method)
+        ? await b.get(url)
+        : await app.inject({
+            method: r.method as 'POST',
+            url,
+            payload: `_csrf=${encodeURIComponent(csrf)}`,
+            headers: {
+              ...HTML,
+              'content-type': 'application/x-www-form-urlencoded',
+              cookie: Object.entries(b.cookies)
+                .map(([k, v]) => `${k}=${v}`)
+                .join('; '),
+            },
+          });
+      expect(res.statusCode, `${r.method} ${url}`).toBe(403);
+    }
+    // Nothing the agent tried took effect: the same accounts, and the agent still an agent.
+    expect(await ctx.models.StaffAccount.countDocuments({})).toBe(accountsBefore);
+    expect((await ctx.models.StaffAccount.findOne({ username: 'agen2' }).lean())?.role).toBe('agent');
   });
 });

@@ -5,6 +5,8 @@ import { createRequestQueue, type RequestQueue } from '../../src/requests/queue.
 import { normalizeRef, REF_PATTERN } from '../../src/requests/ref.js';
 import { createRequestService, type RequestServiceImpl } from '../../src/requests/service.js';
 import { canTransition, TRANSITIONS, transition } from '../../src/requests/states.js';
+import { cachedStatusList } from '../../src/requests/status-cache.js';
+import { reconcileRequests } from '../../src/workers/reconciler.js';
 import {
   oid,
   type RecordingOutbox,
@@ -77,7 +79,8 @@ describe('creating a request', () => {
     const job = await queue.getJob(created.ref);
     expect(job?.id).toBe(created.ref);
     expect(job?.name).toBe('access');
-    expect(job?.data).toEqual({ ref: created.ref });
+    // Only keys, no personal value: the ref and the document's _id.
+    expect(job?.data).toEqual({ ref: created.ref, id: String(doc?._id) });
     expect(job?.opts.attempts).toBeGreaterThan(1);
     expect(job?.opts.backoff).toMatchObject({ type: 'exponential' });
     // Nothing is said to the customer by create itself for a queued request: the flow replies.
@@ -369,6 +372,43 @@ describe('customer reads and cancels', () => {
   });
 });
 
+describe('the status list cache', () => {
+  it('serves a repeated status from Redis, and every new request or status change is seen at once', async () => {
+    const c = await seedCustomer(ctx);
+    const id = String(c._id);
+    const first = await service.create({ ...base(id), type: 'access' });
+    expect((await service.listForCustomer(id)).map((s) => s.status)).toEqual(['queued']);
+    // A write that bypasses the request service (never done by the app) shows the cache is used…
+    await ctx.models.PrivacyRequest.updateOne({ ref: first.ref }, { $set: { type: 'update' } });
+    const cached = await service.listForCustomer(id);
+    expect(cached[0]?.type).toBe('access');
+    expect(cached[0]?.createdAt).toBeInstanceOf(Date);
+    // …and every change through the service or the state machine invalidates it.
+    await transition(ctx, { ref: first.ref, from: 'queued', to: 'processing', actor: 'test' });
+    expect(await service.listForCustomer(id)).toMatchObject([{ ref: first.ref, status: 'processing' }]);
+    clock = new Date(clock.getTime() + 1000);
+    const second = await service.create({ ...base(id), type: 'unsubscribe' });
+    expect((await service.listForCustomer(id)).map((s) => s.ref)).toEqual([second.ref, first.ref]);
+    // Another customer's list is another entry.
+    const other = await seedCustomer(ctx);
+    expect(await service.listForCustomer(String(other._id))).toEqual([]);
+  });
+
+  it('a list read while the requests changed is not used afterwards', async () => {
+    const c = await seedCustomer(ctx);
+    const id = String(c._id);
+    const r = await service.create({ ...base(id), type: 'access' });
+    // The reader loads the old list; the change lands (and bumps the version) before it caches it.
+    const stale = await cachedStatusList(ctx, id, 5, async () => {
+      const rows = await service.listForCustomer(id, 6);
+      await transition(ctx, { ref: r.ref, from: 'queued', to: 'cancelled', actor: 'customer' });
+      return rows;
+    });
+    expect(stale[0]?.status).toBe('queued');
+    expect((await service.listForCustomer(id))[0]?.status).toBe('cancelled');
+  });
+});
+
 describe('state machine', () => {
   it('allows exactly the transitions of the table', () => {
     const allowed = REQUEST_STATUSES.flatMap((from) =>
@@ -411,6 +451,46 @@ describe('state machine', () => {
     const doc = await ctx.models.PrivacyRequest.findOne({ ref: r.ref }).lean();
     expect(doc?.status).toBe('completed');
     expect(doc?.history.map((h) => h.to)).toEqual(['queued', 'processing', 'completed']);
+    expect(await ctx.models.AuditEvent.countDocuments({ requestRef: r.ref })).toBe(3);
+  });
+
+  it('finishes the audit of a request closed by a process that died before writing its event', async () => {
+    const c = await seedCustomer(ctx);
+    const r = await service.create({ ...base(String(c._id)), type: 'access' });
+    const doc = await ctx.models.PrivacyRequest.findOne({ ref: r.ref }).lean();
+    if (!doc) throw new Error('not saved');
+    // By _id, the ref must still match: a job with a stale id changes nothing.
+    await expect(
+      transition(ctx, { ref: 'PR-ZZZZZ2', id: doc._id, from: 'queued', to: 'processing', actor: 'test' }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await transition(ctx, { ref: r.ref, id: doc._id, from: 'queued', to: 'processing', actor: 'test' });
+    const closed = await transition(ctx, {
+      ref: r.ref,
+      id: doc._id,
+      from: 'processing',
+      to: 'completed',
+      actor: 'test',
+    });
+    expect(closed.status).toBe('completed');
+    expect((await ctx.models.PrivacyRequest.findById(doc._id).lean())?.auditPending).toBeUndefined();
+
+    // What a SIGKILL between the closing status and its event leaves behind.
+    // (The model refuses deletes: audit events are append-only. The driver is the crash's stand-in.)
+    await ctx.mongo.collection('auditevents').deleteOne({ idempotencyKey: `${r.ref}:processing>completed` });
+    await ctx.models.PrivacyRequest.updateOne(
+      { _id: doc._id },
+      { $set: { auditPending: true, updatedAt: new Date(Date.now() - 60_000) } },
+      { timestamps: false },
+    );
+    const report = await reconcileRequests(ctx, queue, { outbox });
+    expect(report.audited).toBeGreaterThanOrEqual(1);
+    expect(await ctx.models.AuditEvent.countDocuments({ requestRef: r.ref })).toBe(3);
+    expect(
+      await ctx.models.AuditEvent.countDocuments({ idempotencyKey: `${r.ref}:processing>completed` }),
+    ).toBe(1);
+    expect((await ctx.models.PrivacyRequest.findById(doc._id).lean())?.auditPending).toBeUndefined();
+    // Run again: nothing more to do, nothing written twice.
+    await reconcileRequests(ctx, queue, { outbox });
     expect(await ctx.models.AuditEvent.countDocuments({ requestRef: r.ref })).toBe(3);
   });
 

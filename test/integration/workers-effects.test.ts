@@ -175,6 +175,26 @@ describe('erase worker', () => {
       changes: { address: 'Jl. Rahasia Lama No. 1, Bogor' },
     });
     await ctx.models.PrivacyRequest.updateOne({ ref: earlier.ref }, { $set: { status: 'completed' } });
+    // A promotion reached the customer (and someone else, whose records stay).
+    const other = await seedCustomer(ctx);
+    for (const [id, n] of [
+      [c._id, 1],
+      [other._id, 2],
+    ] as const) {
+      await ctx.models.PromoDelivery.create({
+        _id: `p1:${id}`,
+        promoId: 'p1',
+        customerId: id,
+        state: 'sent',
+      });
+      await ctx.models.PromoMessage.create({
+        _id: `hash${n}:${n}00`,
+        promoId: 'p1',
+        customerId: id,
+        channel: 'telegram',
+        sentAt: clock,
+      });
+    }
 
     const r = await ask(c._id, { type: 'erase', chatId: chat });
     expect(r.status).toBe('queued');
@@ -189,6 +209,11 @@ describe('erase worker', () => {
     expect(after?.consentHistory).toEqual([
       { granted: false, at: clock, source: 'erasure', requestRef: r.ref },
     ]);
+
+    expect(await ctx.models.PromoDelivery.countDocuments({ customerId: c._id })).toBe(0);
+    expect(await ctx.models.PromoMessage.countDocuments({ customerId: c._id })).toBe(0);
+    expect(await ctx.models.PromoDelivery.countDocuments({ customerId: other._id })).toBe(1);
+    expect(await ctx.models.PromoMessage.countDocuments({ customerId: other._id })).toBe(1);
 
     const orders = await ctx.models.ServiceOrder.find({ customerId: c._id }).lean();
     expect(orders).toHaveLength(4);

@@ -47,6 +47,8 @@ export interface PrivacyRequest {
   history: HistoryEntry[];
   result?: Record<string, unknown> | null;
   attempts: number;
+  /** Set with a closing status until its audit event is written; the reconciler finishes it. */
+  auditPending?: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -94,6 +96,7 @@ export const privacyRequestSchema = new Schema<PrivacyRequest>(
     history: { type: [historyEntrySchema], default: [] },
     result: { type: Schema.Types.Mixed },
     attempts: { type: Number, default: 0 },
+    auditPending: { type: Boolean },
   },
   { timestamps: true, collection: 'privacyrequests' },
 );

@@ -24,3 +24,5 @@ export const promoMessageSchema = new Schema<PromoMessage>(
   { collection: 'promomessages', versionKey: false },
 );
 promoMessageSchema.index({ promoId: 1 });
+// Erasure deletes a customer's records.
+promoMessageSchema.index({ customerId: 1 });

@@ -61,7 +61,13 @@ export function publicRoutePredicate(ctx: AppContext): (method: string, url: str
 }
 
 /** Routes of other modules that only admins may use (linking the business WhatsApp number). */
+/** Parts of the admin server that belong to admins whatever their routes declare. */
 const ADMIN_PREFIXES = ['/whatsapp/', '/console/queues'];
+
+/** Whether a route is for admins only: declared with `config: { access: 'admin' }` or under an admin prefix. */
+export function needsAdminRole(url: string, access: string | undefined): boolean {
+  return access === 'admin' || ADMIN_PREFIXES.some((p) => url.startsWith(p));
+}
 
 export function wantsHtml(request: FastifyRequest): boolean {
   return (request.headers.accept ?? '').includes('text/html');
@@ -126,7 +132,6 @@ export function authGuard(ctx: AppContext): onRequestAsyncHookHandler {
     request.staff = staff;
 
     const path = url ?? request.url;
-    const needsAdmin = access === 'admin' || ADMIN_PREFIXES.some((p) => path.startsWith(p));
-    if (needsAdmin && !hasRole(staff, 'admin')) return refuseForbidden(request, reply);
+    if (needsAdminRole(path, access) && !hasRole(staff, 'admin')) return refuseForbidden(request, reply);
   };
 }
