@@ -28,6 +28,11 @@ export interface LocalServices {
 const DEFAULT_REDIS = 'redis://127.0.0.1:6379';
 const DEFAULT_MONGO = 'mongodb://127.0.0.1:27017';
 
+/** A local redis-server that keeps nothing on disk: jobs and sessions are rebuilt from MongoDB. */
+export function redisServerArgs(port: number): string[] {
+  return ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+}
+
 export async function redisAnswers(url: string): Promise<boolean> {
   const client = new Redis(url, {
     lazyConnect: true,
@@ -89,18 +94,7 @@ export async function ensureLocalServices(options: LocalServicesOptions = {}): P
       if (!server)
         throw new Error('No Redis answers on 127.0.0.1:6379 and redis-server is not on PATH; set REDIS_URL.');
       const port = await freePort();
-      children.push(
-        startProcess('redis-server', server, [
-          '--port',
-          String(port),
-          '--bind',
-          '127.0.0.1',
-          '--save',
-          '',
-          '--appendonly',
-          'no',
-        ]),
-      );
+      children.push(startProcess('redis-server', server, redisServerArgs(port)));
       redisUrl = `redis://127.0.0.1:${port}`;
       await waitFor(() => redisAnswers(redisUrl), 10_000, 'redis-server');
       started.push(`redis-server on ${redisUrl}`);
