@@ -3,6 +3,7 @@ import pino from 'pino';
 import { type AppContext, closeAppContext, createAppContext } from '../src/app/context.js';
 import { loadConfig } from '../src/config/index.js';
 import { createLogger } from '../src/logging/logger.js';
+import { pollUntil } from '../test/helpers/poll.js';
 import { deleteKeys } from '../test/helpers/redis-keys.js';
 import type { BenchEnv } from './run.js';
 
@@ -45,20 +46,11 @@ export async function benchContext(
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `check` until it returns a truthy value. */
-export async function waitUntil<T>(
+export const waitUntil = <T>(
   what: string,
   check: () => Promise<T | undefined | false>,
   ms: number,
   everyMs = 50,
-) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
+) => pollUntil(what, check, { timeoutMs: ms, everyMs });
 
 export const log = (line: string) => process.stderr.write(`  ${line}\n`);

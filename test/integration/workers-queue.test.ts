@@ -16,6 +16,7 @@ import {
   seedCustomer,
 } from '../fixtures/requests-kit.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
+import { pollUntil } from '../helpers/poll.js';
 
 let ctx: TestContext;
 let outbox: RecordingOutbox;
@@ -51,22 +52,15 @@ function workers(reconcileEveryMs = 60_000): Component {
   });
 }
 
-async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined | false>,
-  ms = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline)
-      throw new Error(
-        `timed out waiting for ${what}: ${JSON.stringify(await ctx.models.PrivacyRequest.find({}, { ref: 1, type: 1, status: 1, attempts: 1, _id: 0 }).lean())}`,
-      );
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Waits, and on a timeout says where every request stands. */
+const waitFor = <T>(what: string, check: () => Promise<T | undefined | false>, ms = 30_000) =>
+  pollUntil(what, check, {
+    timeoutMs: ms,
+    explain: async () =>
+      JSON.stringify(
+        await ctx.models.PrivacyRequest.find({}, { ref: 1, type: 1, status: 1, attempts: 1, _id: 0 }).lean(),
+      ),
+  });
 
 const statuses = async (refs: string[]) =>
   (await ctx.models.PrivacyRequest.find({ ref: { $in: refs } }).lean<PrivacyRequest[]>()).map(
