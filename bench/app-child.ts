@@ -43,6 +43,7 @@ async function drive({ chats, messages, script }: Drive): Promise<{ seconds: num
           chatId,
           senderId: chatId,
           messageId: `mem-${++sequence}`,
+          messageKey: `${chatId}:mem-${sequence}`,
           receivedAt: new Date(),
           text: script[Math.floor(n / chats.length) % script.length] ?? 'menu',
         };

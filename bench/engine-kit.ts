@@ -71,6 +71,7 @@ export function textMessage(chatId: string, text: string, channel = 'webchat'): 
     chatId,
     senderId: chatId,
     messageId: `bm-${++seq}`,
+    messageKey: `${chatId}:bm-${seq}`,
     receivedAt: new Date(),
     text,
   };

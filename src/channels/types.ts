@@ -1,6 +1,20 @@
 /**
  * The one shape every channel speaks. Adapters (src/channels/<name>/) convert platform updates
  * to InboundMessage and OutboundMessage to platform calls; nothing else knows a platform exists.
+ *
+ * Ids and the scope they are unique in (a key built from an id must carry that scope):
+ *
+ * | channel  | id                         | unique within                   | key we build                     |
+ * |----------|----------------------------|---------------------------------|----------------------------------|
+ * | telegram | `update_id`                | one bot (increasing; offset)    | polling offset only              |
+ * | telegram | `message.message_id`       | one chat (a new chat starts low)| `<chat id>:<message_id>`         |
+ * | telegram | `callback_query.id`        | everywhere (global)             | `<chat id>:cb:<id>`; audit keys  |
+ * | telegram | chat id / user id          | the whole of Telegram           | chat-scoped Redis keys           |
+ * | whatsapp | `id._serialized`           | the account: `<fromMe>_<chat>_<id>` contains its chat | the serialized id itself |
+ * | webchat  | message id (random UUID v4)| everywhere (made by our server) | `<chat id>:<uuid>`               |
+ *
+ * `messageId` is the platform's id as the platform scopes it (Telegram: per chat); `messageKey`
+ * is the one to build keys from. Both contain chat ids, which are personal data: never log them.
  */
 
 export interface InboundMessage {
@@ -8,8 +22,16 @@ export interface InboundMessage {
   channel: string;
   /** Where replies go. On WhatsApp this is `<digits>@c.us`, itself personal data: never log it. */
   chatId: string;
-  /** Platform message id, unique within the chat: inbound messages are de-duplicated on it. */
+  /**
+   * Platform message id, unique only within the chat on Telegram (every new chat starts near 1):
+   * to compare with other ids of the same chat (a reply's quoted message), never a key by itself.
+   */
   messageId: string;
+  /**
+   * Unique across every chat of the channel, built by the adapter (see the table above): the
+   * one id dedupe keys, Redis keys and job ids are made from. Personal data (holds the chat).
+   */
+  messageKey: string;
   /** Platform user id of the sender (Telegram user id; WhatsApp chat id). */
   senderId: string;
   receivedAt: Date;

@@ -60,6 +60,7 @@ const inboundSchema = z.object({
   channel: z.string().min(1).max(32),
   chatId: z.string().min(1).max(128),
   messageId: z.string().min(1).max(128),
+  messageKey: z.string().min(1).max(300),
   senderId: z.string().max(128),
   text: z.string().optional(),
   action: z.object({ value: z.string().max(256), sourceMessageId: z.string().optional() }).optional(),
@@ -136,7 +137,7 @@ export class ConversationEngine {
     }
     if (inbound.isGroup) return [];
     const { channel, chatId } = inbound;
-    const { first, session, meta } = await this.store.begin(channel, chatId, inbound.messageId);
+    const { first, session, meta } = await this.store.begin(inbound);
     if (!first) return [];
     const locale: Locale = meta?.locale ?? initialLocale(inbound, this.app.config.defaultLocale);
     const turn = new Turn(this, inbound, session, meta ?? { locale, inFlow: false }, !meta);

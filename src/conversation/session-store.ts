@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AppContext } from '../app/context.js';
+import type { InboundMessage } from '../channels/types.js';
 import { sessionKey } from '../identity/links.js';
 import type { Locale } from './locales.js';
 
@@ -50,17 +51,17 @@ export class SessionStore {
   }
 
   /**
-   * The start of a turn: whether the platform message id is new in the chat (platforms redeliver),
-   * then the session and meta. Two plain commands: an ioredis pipeline of the two measured slower
+   * The start of a turn: whether the message is new (platforms redeliver), then the session and
+   * meta. Marked by the adapter's `messageKey`, unique across chats (a Telegram message_id is
+   * unique only in its chat). Two plain commands: an ioredis pipeline of the two measured slower
    * (bench/inbound.ts: 4,300 against 7,300 msg/s).
    */
   async begin(
-    channel: string,
-    chatId: string,
-    messageId: string,
+    inbound: Pick<InboundMessage, 'channel' | 'chatId' | 'messageKey'>,
   ): Promise<{ first: boolean; session?: Session; meta?: ChatMeta }> {
+    const { channel, chatId } = inbound;
     const seen = await this.ctx.redis.set(
-      this.ctx.key('seen', channel, chatId, messageId),
+      this.ctx.key('seen', channel, inbound.messageKey),
       '1',
       'EX',
       DEDUPE_TTL_SECONDS,

@@ -10,6 +10,15 @@ import { createOutbox, type OutboxHandle } from '../workers/outbound-outbox.js';
 import { createOutboundWorker, type OutboundWorker } from '../workers/outbound-worker.js';
 
 /**
+ * The replies to one inbound message are queued once. Built from `messageKey` (unique across
+ * chats), never `messageId`: Telegram numbers messages per chat, and a key without the chat made
+ * BullMQ drop the replies to every new chat whose first message id an earlier chat had used.
+ */
+export function replyDedupeKey(inbound: Pick<InboundMessage, 'channel' | 'messageKey'>): string {
+  return `reply:${inbound.channel}:${inbound.messageKey}`;
+}
+
+/**
  * The gateway role: every enabled channel's adapter receives, the conversation engine answers,
  * and the replies go out through the outbound queue. Channels whose session lives here
  * (sendFrom 'gateway': WhatsApp Web) also get their outbound worker here.
@@ -32,7 +41,7 @@ export function createGatewayComponent(ctx: AppContext): Component | undefined {
     if (replies.length > 0) {
       await outbox.send(inbound.channel, inbound.chatId, replies, {
         purpose: 'reply',
-        dedupeKey: `reply:${inbound.channel}:${inbound.messageId}`,
+        dedupeKey: replyDedupeKey(inbound),
       });
     }
   };

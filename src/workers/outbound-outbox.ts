@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { z } from 'zod';
 import type { AppContext } from '../app/context.js';
@@ -29,9 +29,16 @@ export interface OutboxOptions {
   keepFailedSeconds?: number;
 }
 
-/** The Outbox plus `close()`, for the process that owns it. */
+/** What the outbox counted since it was created (metrics come later). */
+export interface OutboxStats {
+  /** Messages not queued because one with the same dedupe key was queued within its TTL. */
+  duplicatesSkipped: number;
+}
+
+/** The Outbox plus `close()` and its counters, for the process that owns it. */
 export interface OutboxHandle extends Outbox {
   close(): Promise<void>;
+  stats(): OutboxStats;
 }
 
 /** Raised for a call the outbox cannot queue (bad channel name, malformed message). */
@@ -62,6 +69,7 @@ export function createOutbox(ctx: AppContext, options: OutboxOptions = {}): Outb
   const keepFailedSeconds = options.keepFailedSeconds ?? 24 * 3600;
   const queues = new Map<string, Queue<OutboundJobData>>();
   const logger = ctx.logger.child({ component: 'outbox' });
+  let duplicatesSkipped = 0;
 
   const queueFor = (name: string) => {
     let queue = queues.get(name);
@@ -103,12 +111,35 @@ export function createOutbox(ctx: AppContext, options: OutboxOptions = {}): Outb
           part: { index, total: messages.length },
           enqueuedAt,
         },
-        opts: dedupe ? { deduplication: { id: `${dedupe}:${index}`, ttl: dedupeTtlMs } } : {},
+        // With a dedupe key, a job id of our own: BullMQ answers a deduplicated add with the job
+        // already holding the key ("deduplicated" event; the add returns that job's id), so an
+        // id other than ours is how a skipped message is told apart from a queued one.
+        opts: dedupe
+          ? { jobId: randomUUID(), deduplication: { id: `${dedupe}:${index}`, ttl: dedupeTtlMs } }
+          : {},
       }));
       const queue = queueFor(name);
       // addBulk is one MULTI: all messages of a call enter the partition together, in order.
-      if (jobs.length === 1 && jobs[0]) await queue.add(jobs[0].name, jobs[0].data, jobs[0].opts);
-      else await queue.addBulk(jobs);
+      const added =
+        jobs.length === 1 && jobs[0]
+          ? [await queue.add(jobs[0].name, jobs[0].data, jobs[0].opts)]
+          : await queue.addBulk(jobs);
+      const skipped = jobs.filter((job, i) => job.opts.jobId && added[i]?.id !== job.opts.jobId).length;
+      if (skipped > 0) {
+        duplicatesSkipped += skipped;
+        // Never silent: a reply lost here would look like a bot that ignores the customer.
+        logger.info(
+          {
+            queue: name,
+            chatTag: logTag(`${channel}:${chatId}`),
+            skipped,
+            count: messages.length,
+            purpose: meta.purpose,
+            requestRef: meta.requestRef,
+          },
+          'outbound skipped as a duplicate: a message with the same dedupe key was queued within its TTL',
+        );
+      }
       if (!logger.isLevelEnabled('debug')) return;
       logger.debug(
         {
@@ -125,5 +156,6 @@ export function createOutbox(ctx: AppContext, options: OutboxOptions = {}): Outb
       await Promise.allSettled([...queues.values()].map((q) => q.close()));
       queues.clear();
     },
+    stats: () => ({ duplicatesSkipped }),
   };
 }

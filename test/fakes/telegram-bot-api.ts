@@ -16,21 +16,33 @@ import type { AddressInfo, Socket } from 'node:net';
  *   fake.messagesTo(5001);                              // everything the bot sent there, in order
  *   await fake.close();
  *
- * Behaviour:
+ * Behaviour, each as the Bot API documentation (https://core.telegram.org/bots/api) states it;
+ * the comment beside each piece of code quotes or names the documented behaviour, and
+ * test/integration/fake-telegram-contract.test.ts checks every one:
+ * - `message_id` is numbered per chat ("Unique message identifier inside this chat"): every new
+ *   chat starts at 1, and the customer's and the bot's messages share the chat's sequence.
+ * - `update_id` increases by one per update ("Update identifiers start from a certain positive
+ *   number and increase sequentially"); `firstUpdateId` picks the start.
  * - Every call is recorded in `calls` (method, params from JSON or multipart, uploaded files,
  *   the status answered and the result), failed ones too.
  * - `getUpdates` long-polls (its `timeout`, capped at `maxPollSeconds`), forgets updates below
- *   `offset` as Telegram does, answers 409 while a webhook is set, and ends an older
- *   getUpdates still waiting with 409 when a new one arrives (two bots on one token).
+ *   `offset` ("confirmed as soon as getUpdates is called with an offset higher than its
+ *   update_id"), answers 409 while a webhook is set, and ends an older getUpdates still waiting
+ *   with 409 when a new one arrives (two bots on one token).
  * - After `setWebhook`, updates are POSTed to its URL with the X-Telegram-Bot-Api-Secret-Token
  *   header, in order, retried a few times on failure (see `webhookDeliveries`).
  * - sendMessage/sendDocument check what Telegram checks (empty or > 4096-character text,
- *   callback data > 64 bytes, caption > 1024, missing document) and answer 400 like it.
- * - Failures on demand: `rateLimit` (429 + retry_after), `failFor` (503), `goOffline` (connection
- *   refused), `userBlocksBot` (403 for that chat).
+ *   callback data > 64 bytes, caption > 1024, missing document, a chat the bot does not know)
+ *   and answer 400 like it; an upload over 50 MB gets the 413 Telegram's front end answers.
+ * - editMessageText/editMessageReplyMarkup: 400 "message to edit not found" for a message the
+ *   bot did not send in that chat, 400 "message is not modified" when nothing would change.
+ * - Failures on demand: `rateLimit` (429 + parameters.retry_after), `failFor` (503), `goOffline`
+ *   (connection refused), `userBlocksBot` (403 "Forbidden: bot was blocked by the user").
  *
- * In a private chat Telegram's chat id equals the user id; the helpers follow that. Group and
- * supergroup ids are negative.
+ * A chat is known to the bot once its user wrote (private chat) or, for a group, once someone
+ * wrote there or the test said the bot is a member (`botJoinsGroup`, `knownChats`): sending
+ * anywhere else is Telegram's 400 "chat not found". In a private chat Telegram's chat id equals
+ * the user id; the helpers follow that. Group and supergroup ids are negative.
  */
 
 export interface UploadedFile {
@@ -94,6 +106,10 @@ export interface FakeTelegramOptions {
   botUsername?: string;
   /** Cap on a getUpdates long poll, so tests never wait the client's full timeout. Default 2. */
   maxPollSeconds?: number;
+  /** Chats (and groups the bot is a member of) the bot may send to before anyone wrote there. */
+  knownChats?: (number | string)[];
+  /** The first `update_id` (Telegram starts "from a certain positive number"). Default 1. */
+  firstUpdateId?: number;
 }
 
 type Update = Record<string, unknown> & { update_id: number };
@@ -103,9 +119,18 @@ interface Poller {
   wake: (outcome: PollOutcome) => void;
 }
 
+/** sendMessage `text`: "1-4096 characters after entities parsing". */
 const MAX_TEXT = 4096;
+/** sendDocument `caption`: "0-1024 characters after entities parsing". */
 const MAX_CAPTION = 1024;
+/** InlineKeyboardButton `callback_data`: "1-64 bytes". */
 const MAX_CALLBACK_BYTES = 64;
+/** sendDocument: "Bots can currently send files of any type of up to 50 MB in size". */
+export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
+
+/** What Telegram's front end (nginx) answers a request body over the limit: HTML, not JSON. */
+const TOO_LARGE_HTML =
+  '<html>\r\n<head><title>413 Request Entity Too Large</title></head>\r\n<body>\r\n<center><h1>413 Request Entity Too Large</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
 
 export class FakeTelegramBotApi {
   readonly token: string;
@@ -116,8 +141,13 @@ export class FakeTelegramBotApi {
   /** Every webhook POST attempt (webhook mode). */
   readonly webhookDeliveries: WebhookDelivery[] = [];
   private readonly updates: Update[] = [];
-  private nextUpdateId = 1;
-  private nextMessageId = 1000;
+  private nextUpdateId: number;
+  /** Last message_id used in each chat: Telegram numbers messages per chat. */
+  private readonly lastMessageId = new Map<string, number>();
+  /** Text and markup of every message the bot sent, by `<chat>:<message_id>` (for edits). */
+  private readonly botMessages = new Map<string, { text?: string; markup: string }>();
+  /** Chats the bot may send to: users who wrote to it, groups it is a member of. */
+  private readonly knownChats = new Set<string>();
   private nextCallbackId = 1;
   private pollers: Poller[] = [];
   private callWaiters: (() => void)[] = [];
@@ -140,6 +170,8 @@ export class FakeTelegramBotApi {
     this.botUsername = options.botUsername ?? 'HakdataTestBot';
     this.botId = Number(this.token.split(':')[0]);
     this.maxPollMs = (options.maxPollSeconds ?? 2) * 1000;
+    this.nextUpdateId = options.firstUpdateId ?? 1;
+    for (const chat of options.knownChats ?? []) this.knownChats.add(String(chat));
   }
 
   static async start(options: FakeTelegramOptions = {}): Promise<FakeTelegramBotApi> {
@@ -172,7 +204,13 @@ export class FakeTelegramBotApi {
 
   /** Queues any update (or delivers it to the webhook); `update_id` is assigned. */
   injectUpdate(update: Record<string, unknown>): Update {
+    // "Update identifiers start from a certain positive number and increase sequentially."
     const full = { ...update, update_id: this.nextUpdateId++ };
+    // Whoever writes in a chat (or presses a button there) makes it a chat the bot can answer.
+    const message = (update.message ?? (update.callback_query as { message?: unknown })?.message) as
+      | { chat?: { id?: unknown } }
+      | undefined;
+    if (message?.chat?.id !== undefined) this.knownChats.add(String(message.chat.id));
     this.updates.push(full);
     if (this.webhook) this.deliverToWebhook(full);
     else this.wakePollers('ready');
@@ -226,7 +264,8 @@ export class FakeTelegramBotApi {
       data = found.data;
       messageId ??= sent.messageId;
     }
-    const id = `cbq-${this.nextCallbackId++}`;
+    // A callback query id is "Unique identifier for this query": global, unlike message ids.
+    const id = `${this.botId}${String(this.nextCallbackId++).padStart(6, '0')}`;
     this.injectUpdate({
       callback_query: {
         id,
@@ -234,7 +273,7 @@ export class FakeTelegramBotApi {
         chat_instance: String(chatId),
         data,
         message: {
-          message_id: messageId ?? this.nextMessageId,
+          message_id: messageId ?? this.lastMessageId.get(String(chatId)) ?? 1,
           chat: this.chat(chatId),
           date: nowSeconds(),
           text: '',
@@ -264,7 +303,7 @@ export class FakeTelegramBotApi {
 
   /** A user writes in a group (negative id; e.g. the staff chat) where the bot is a member. */
   groupSends(groupChatId: number, userId: number, text: string, options: UserOptions = {}): number {
-    const message_id = this.nextMessageId++;
+    const message_id = this.nextMessageIdIn(groupChatId);
     this.injectUpdate({
       message: {
         message_id,
@@ -275,6 +314,16 @@ export class FakeTelegramBotApi {
       },
     });
     return message_id;
+  }
+
+  /** The bot is (or was made) a member of a group: it may send there before anyone writes. */
+  botJoinsGroup(groupChatId: number | string): void {
+    this.knownChats.add(String(groupChatId));
+  }
+
+  /** The message_id the next message in this chat will get (Telegram numbers per chat from 1). */
+  nextMessageIdFor(chatId: number | string): number {
+    return (this.lastMessageId.get(String(chatId)) ?? 0) + 1;
   }
 
   /** Updates queued and not yet confirmed by a getUpdates offset (or delivered to the webhook). */
@@ -323,6 +372,8 @@ export class FakeTelegramBotApi {
 
   /** Sends to this chat answer 403 "bot was blocked by the user" (until `userUnblocksBot`). */
   userBlocksBot(chatId: number | string): void {
+    // Only a user who had a chat with the bot can block it: the chat exists, sends get 403.
+    this.knownChats.add(String(chatId));
     this.blocked.add(String(chatId));
   }
 
@@ -472,6 +523,14 @@ export class FakeTelegramBotApi {
     const body = await readBody(req);
     if (!match) return reply(res, 404, { ok: false, error_code: 404, description: 'Not Found' });
     const [, token, method = ''] = match;
+    if (body.length > MAX_UPLOAD_BYTES) {
+      // "up to 50 MB": a bigger upload never reaches the Bot API; the front end answers 413 in HTML.
+      this.calls.push({ method, params: {}, files: [], at: Date.now(), status: 413 });
+      for (const w of this.callWaiters.splice(0)) w();
+      res.writeHead(413, { 'content-type': 'text/html' });
+      res.end(TOO_LARGE_HTML);
+      return;
+    }
     const { params, files } = parseParams(req.headers['content-type'] ?? '', body);
     for (const [k, v] of url.searchParams) params[k] ??= parseValue(k, v);
     delete params.method; // telegraf repeats the method as a multipart field
@@ -491,6 +550,8 @@ export class FakeTelegramBotApi {
       (r) => r.remaining > 0 && (r.method === undefined || r.method === method),
     );
     if (limit) {
+      // Flood control: 429 "Too Many Requests: retry after N" with ResponseParameters.retry_after,
+      // "the number of seconds left to wait before the request can be repeated".
       limit.remaining -= 1;
       this.rateLimits = this.rateLimits.filter((r) => r.remaining > 0);
       return fail(429, `Too Many Requests: retry after ${limit.retryAfter}`, {
@@ -513,8 +574,10 @@ export class FakeTelegramBotApi {
           },
         });
       case 'getUpdates': {
+        // getUpdates: "This method will not work if an outgoing webhook is set up."
         if (this.webhook) return fail(409, "Conflict: can't use getUpdates method while webhook is active");
         const outcome = await this.waitForUpdates(params, res);
+        // One long poll per bot: a second getUpdates ends the first with 409 Conflict.
         if (outcome === 'conflict')
           return fail(
             409,
@@ -551,8 +614,13 @@ export class FakeTelegramBotApi {
         if (problem) return fail(problem.status, problem.description);
         const chatId = String(params.chat_id);
         const editing = method.startsWith('edit');
+        const messageId = editing ? Number(params.message_id) : this.nextMessageIdIn(chatId);
+        const stored = this.botMessages.get(`${chatId}:${messageId}`);
+        const text = typeof params.text === 'string' ? params.text : stored?.text;
+        const markup = JSON.stringify(params.reply_markup ?? null);
+        this.botMessages.set(`${chatId}:${messageId}`, { ...(text !== undefined ? { text } : {}), markup });
         const result: FakeCall['result'] = {
-          message_id: editing ? Number(params.message_id) : this.nextMessageId++,
+          message_id: messageId,
           chat: this.chat(Number(chatId)),
           date: nowSeconds(),
           ...(params.text !== undefined ? { text: params.text } : {}),
@@ -578,9 +646,24 @@ export class FakeTelegramBotApi {
     const chatId = params.chat_id;
     if (chatId === undefined || chatId === '')
       return { status: 400, description: 'Bad Request: chat_id is empty' };
-    if (!/^-?\d+$/.test(String(chatId))) return { status: 400, description: 'Bad Request: chat not found' };
+    // A chat that does not exist, or one the bot never talked in: "Bad Request: chat not found".
+    if (!/^-?\d+$/.test(String(chatId)) || !this.knownChats.has(String(chatId)))
+      return { status: 400, description: 'Bad Request: chat not found' };
+    // A user who blocked the bot: 403 "Forbidden: bot was blocked by the user", on every send.
     if (this.blocked.has(String(chatId)))
       return { status: 403, description: 'Forbidden: bot was blocked by the user' };
+    if (method.startsWith('edit')) {
+      // Only the bot's own messages in that chat can be edited; an unknown id is not found.
+      const current = this.botMessages.get(`${chatId}:${Number(params.message_id)}`);
+      if (!current) return { status: 400, description: 'Bad Request: message to edit not found' };
+      const text = method === 'editMessageText' ? params.text : current.text;
+      if (text === current.text && JSON.stringify(params.reply_markup ?? null) === current.markup)
+        return {
+          status: 400,
+          description:
+            'Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message',
+        };
+    }
     if (method === 'sendMessage' || method === 'editMessageText') {
       const text = typeof params.text === 'string' ? params.text : '';
       if (text.trim() === '') return { status: 400, description: 'Bad Request: message text is empty' };
@@ -686,9 +769,16 @@ export class FakeTelegramBotApi {
     return { id: chatId, type: chatId < -1_000_000_000_000 ? 'supergroup' : 'group', title: 'Group' };
   }
 
+  /** "Unique message identifier inside this chat": each chat has its own sequence, from 1. */
+  private nextMessageIdIn(chatId: number | string): number {
+    const next = (this.lastMessageId.get(String(chatId)) ?? 0) + 1;
+    this.lastMessageId.set(String(chatId), next);
+    return next;
+  }
+
   private privateMessage(userId: number, options: UserOptions): Record<string, unknown> {
     return {
-      message_id: this.nextMessageId++,
+      message_id: this.nextMessageIdIn(userId),
       from: this.user(userId, options),
       chat: { ...this.chat(userId), first_name: options.firstName ?? 'Test' },
       date: nowSeconds(),

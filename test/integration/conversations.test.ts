@@ -66,6 +66,7 @@ async function play(transcript: Transcript, chatNo: number): Promise<void> {
         senderId,
         receivedAt: new Date(clock),
         messageId: `m${++messageNo}`,
+        messageKey: `${chatId}:m${messageNo}`,
         ...(transcript.senderPhone ? { senderPhone: transcript.senderPhone } : {}),
         ...(transcript.language ? { languageHint: transcript.language } : {}),
       };

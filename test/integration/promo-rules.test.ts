@@ -305,6 +305,7 @@ describe('who gets a promo', () => {
         channel: 'telegram',
         chatId,
         messageId: 'stop-1',
+        messageKey: `${chatId}:stop-1`,
         senderId: chatId,
         receivedAt: new Date(),
         text: 'Stop!',

@@ -76,7 +76,11 @@ describe('Telegram staff chat', () => {
   };
 
   beforeAll(async () => {
-    fake = await FakeTelegramBotApi.start({ maxPollSeconds: 1 });
+    // The bot is a member of the staff group, and both customers had written to it before.
+    fake = await FakeTelegramBotApi.start({
+      maxPollSeconds: 1,
+      knownChats: [STAFF_CHAT, SITI_CHAT, BUDI_CHAT],
+    });
     t = await startTestApp({
       ...fake.env,
       TELEGRAM_STAFF_CHAT_ID: String(STAFF_CHAT),

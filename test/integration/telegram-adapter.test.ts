@@ -68,7 +68,11 @@ describe('Telegram adapter, long polling, against the fake Bot API', () => {
   const staffUpdates: TelegramUpdate[] = [];
 
   beforeAll(async () => {
-    fake = await FakeTelegramBotApi.start();
+    // Customers the tests send to without having them write first: they opened the bot earlier
+    // (Telegram answers "chat not found" to a chat the bot never talked in).
+    fake = await FakeTelegramBotApi.start({
+      knownChats: [5001, 5002, 5003, 5010, 5011, 5012, 5013, 5014, 5015, 5020, 5021, 5022],
+    });
     ctx = await createTestContext({ ...fake.env, TELEGRAM_STAFF_CHAT_ID: String(STAFF_CHAT) });
     adapter = createTelegramAdapter(ctx, {
       polling: fastPolling,
@@ -100,7 +104,7 @@ describe('Telegram adapter, long polling, against the fake Bot API', () => {
 
   it('turns a private text message into an InboundMessage', async () => {
     const messageId = fake.userSends(5001, 'Halo, saya mau cek data', { languageCode: 'id' });
-    const m = await inbound.next((x) => x.messageId === String(messageId));
+    const m = await inbound.next((x) => x.messageKey === `5001:${messageId}`);
     expect(m).toMatchObject({
       channel: 'telegram',
       chatId: '5001',
@@ -117,15 +121,15 @@ describe('Telegram adapter, long polling, against the fake Bot API', () => {
     const a = fake.userSends(5001, `/akses@${fake.botUsername}`);
     const b = fake.userSends(5001, '/start promo-123');
     const c = fake.userSends(5001, '/status HK-2024-0001');
-    expect((await inbound.next((x) => x.messageId === String(a))).text).toBe('akses');
-    expect((await inbound.next((x) => x.messageId === String(b))).text).toBe('menu');
-    expect((await inbound.next((x) => x.messageId === String(c))).text).toBe('status HK-2024-0001');
+    expect((await inbound.next((x) => x.messageKey === `5001:${a}`)).text).toBe('akses');
+    expect((await inbound.next((x) => x.messageKey === `5001:${b}`)).text).toBe('menu');
+    expect((await inbound.next((x) => x.messageKey === `5001:${c}`)).text).toBe('status HK-2024-0001');
   });
 
   it('passes the message a reply refers to (STOP to a promotion)', async () => {
     const promo = await adapter.send('5001', { kind: 'text', text: 'Promo sedot WC 20%' });
     const id = fake.userSends(5001, 'STOP', { replyTo: Number(promo.messageId) });
-    const m = await inbound.next((x) => x.messageId === String(id));
+    const m = await inbound.next((x) => x.messageKey === `5001:${id}`);
     expect(m.replyToMessageId).toBe(promo.messageId);
   });
 
@@ -139,7 +143,7 @@ describe('Telegram adapter, long polling, against the fake Bot API', () => {
       ],
     });
     const cbId = fake.pressButton(5002, { label: 'Hapus data saya' });
-    const m = await inbound.next((x) => x.messageId === `cb:${cbId}`);
+    const m = await inbound.next((x) => x.messageKey === `5002:cb:${cbId}`);
     expect(m).toMatchObject({
       chatId: '5002',
       senderId: '5002',
@@ -160,21 +164,21 @@ describe('Telegram adapter, long polling, against the fake Bot API', () => {
     expect(ttl).toBeGreaterThan(CALLBACK_REF_TTL_SECONDS - 60);
 
     const cbId = fake.pressButton(5003, { label: 'Ya' });
-    expect((await inbound.next((x) => x.messageId === `cb:${cbId}`)).action?.value).toBe(long);
+    expect((await inbound.next((x) => x.messageKey === `5003:cb:${cbId}`)).action?.value).toBe(long);
 
     // The reference expired: the engine gets a value no menu knows, and says the menu expired.
     await ctx.redis.del(ctx.key('telegram', 'cb', data.slice(3)));
     const late = fake.pressButton(5003, { label: 'Ya' });
-    expect((await inbound.next((x) => x.messageId === `cb:${late}`)).action?.value).toBe(data);
+    expect((await inbound.next((x) => x.messageKey === `5003:cb:${late}`)).action?.value).toBe(data);
   });
 
   it('passes a shared contact with its user_id; a foreign card keeps the other user id', async () => {
     const own = fake.shareContact(5004, '6281287611943');
     const foreign = fake.shareContact(5004, '6281100000000', { contactUserId: 777 });
     const typed = fake.shareContact(5004, '6281100000001', { contactUserId: null });
-    const a = await inbound.next((x) => x.messageId === String(own));
-    const b = await inbound.next((x) => x.messageId === String(foreign));
-    const c = await inbound.next((x) => x.messageId === String(typed));
+    const a = await inbound.next((x) => x.messageKey === `5004:${own}`);
+    const b = await inbound.next((x) => x.messageKey === `5004:${foreign}`);
+    const c = await inbound.next((x) => x.messageKey === `5004:${typed}`);
     expect(a.contact).toEqual({ phone: '6281287611943', userId: '5004' });
     expect(a.contact?.userId).toBe(a.senderId);
     // Not the sender's: userId differs from senderId, which is what the engine refuses on.
@@ -193,7 +197,7 @@ describe('Telegram adapter, long polling, against the fake Bot API', () => {
     expect(redirect.text).toMatch(/chat pribadi/);
     fake.groupSends(-4001, 5006, 'saya juga');
     const marker = fake.userSends(5005, 'marker');
-    await inbound.next((x) => x.messageId === String(marker));
+    await inbound.next((x) => x.messageKey === `5005:${marker}`);
     expect(fake.messagesTo(-4001, { after })).toHaveLength(1);
     expect(inbound.received.slice(before).map((m) => m.chatId)).toEqual(['5005']);
   });
@@ -352,7 +356,7 @@ describe('Telegram adapter, long polling, against the fake Bot API', () => {
     // Backoff alone would retry after 100 ms; Telegram asked for 1 s.
     expect(next.at - limited.at).toBeGreaterThanOrEqual(950);
     const id = fake.userSends(5030, 'after the rate limit');
-    await inbound.next((x) => x.messageId === String(id));
+    await inbound.next((x) => x.messageKey === `5030:${id}`);
   });
 
   it('survives the Bot API going down for 3 s and resumes polling', async () => {
@@ -364,7 +368,7 @@ describe('Telegram adapter, long polling, against the fake Bot API', () => {
     await new Promise((r) => setTimeout(r, 3_000 - (Date.now() - downAt)));
     await fake.recover();
     const recoveredAt = Date.now();
-    const m = await inbound.next((x) => x.messageId === String(id), 5_000);
+    const m = await inbound.next((x) => x.messageKey === `5031:${id}`, 5_000);
     expect(m.text).toBe('pesan saat server mati');
     const resumeMs = Date.now() - recoveredAt;
     expect(resumeMs).toBeLessThan(1_500);
@@ -376,10 +380,10 @@ describe('Telegram adapter, long polling, against the fake Bot API', () => {
     inbound.state.failures = 2;
     const attemptsBefore = inbound.state.attempts;
     const id = fake.userSends(5032, 'coba lagi');
-    const m = await inbound.next((x) => x.messageId === String(id), 5_000);
+    const m = await inbound.next((x) => x.messageKey === `5032:${id}`, 5_000);
     expect(m.text).toBe('coba lagi');
     expect(inbound.state.attempts - attemptsBefore).toBe(3);
-    expect(inbound.received.filter((x) => x.messageId === String(id))).toHaveLength(1);
+    expect(inbound.received.filter((x) => x.messageKey === `5032:${id}`)).toHaveLength(1);
   });
 
   it('logs neither the token nor phone numbers', () => {
@@ -405,7 +409,7 @@ describe('Telegram adapter startup while the Bot API is unreachable', () => {
       const id = fake.userSends(6001, 'halo');
       await fake.recover();
       await fake.waitForCall('setMyCommands', (c) => c.params.language_code === 'en', 5_000);
-      expect((await inbound.next((x) => x.messageId === String(id))).text).toBe('halo');
+      expect((await inbound.next((x) => x.messageKey === `6001:${id}`)).text).toBe('halo');
       await adapter.stop();
       expect(adapter.health().state).toBe('stopped');
       const callsAtStop = fake.callCount;
@@ -481,13 +485,13 @@ describe('Telegram adapter, webhook mode', () => {
 
   it('delivers updates Telegram posts with the right secret, buttons included', async () => {
     const id = fake.userSends(7002, 'akses');
-    const m = await inbound.next((x) => x.messageId === String(id));
+    const m = await inbound.next((x) => x.messageKey === `7002:${id}`);
     expect(m).toMatchObject({ channel: 'telegram', chatId: '7002', text: 'akses' });
     await expect.poll(() => fake.webhookDeliveries.find((d) => d.status === 200)).toBeDefined();
 
     await adapter.send('7002', { kind: 'buttons', text: 'Pilih', buttons: [{ label: 'Ya', value: 'yes' }] });
     const cbId = fake.pressButton(7002, { label: 'Ya' });
-    expect((await inbound.next((x) => x.messageId === `cb:${cbId}`)).action?.value).toBe('yes');
+    expect((await inbound.next((x) => x.messageKey === `7002:cb:${cbId}`)).action?.value).toBe('yes');
     await fake.waitForCall('answerCallbackQuery', (c) => c.params.callback_query_id === cbId);
   });
 
@@ -496,12 +500,12 @@ describe('Telegram adapter, webhook mode', () => {
     const attemptsBefore = inbound.state.attempts;
     const first = fake.userSends(7003, 'pertama');
     const second = fake.userSends(7003, 'kedua');
-    await inbound.next((x) => x.messageId === String(second), 5_000);
+    await inbound.next((x) => x.messageKey === `7003:${second}`, 5_000);
     expect(inbound.state.attempts - attemptsBefore).toBe(4);
     // Order kept: the failed update was handled before the one behind it.
     const order = inbound.received.filter((m) => m.chatId === '7003').map((m) => m.text);
     expect(order).toEqual(['pertama', 'kedua']);
-    expect(inbound.received.filter((m) => m.messageId === String(first))).toHaveLength(1);
+    expect(inbound.received.filter((m) => m.messageKey === `7003:${first}`)).toHaveLength(1);
     expect(await ctx.redis.llen(webhookQueueKey(ctx))).toBe(0);
   });
 });

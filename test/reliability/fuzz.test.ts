@@ -109,6 +109,7 @@ function generate(r: Gen, chat: ChatState): InboundMessage {
     chatId: chat.chatId,
     senderId: chat.senderId,
     messageId: `m${++chat.messageNo}`,
+    messageKey: `${chat.chatId}:m${chat.messageNo}`,
     receivedAt: new Date(),
     ...(chat.senderPhone ? { senderPhone: chat.senderPhone } : {}),
   };
@@ -171,7 +172,12 @@ function generate(r: Gen, chat: ChatState): InboundMessage {
       return { ...base, text: `${pick(r, EXOTIC)} ${pick(r, OPERATORS)} ${digits(r, 4)}` };
     default:
       // Duplicate delivery of an earlier message id.
-      return { ...base, messageId: `m${Math.max(1, chat.messageNo - 1)}`, text: 'status' };
+      return {
+        ...base,
+        messageId: `m${Math.max(1, chat.messageNo - 1)}`,
+        messageKey: `${chat.chatId}:m${Math.max(1, chat.messageNo - 1)}`,
+        text: 'status',
+      };
   }
 }
 

@@ -58,6 +58,7 @@ const says = (chatId: string, text: string): InboundMessage => ({
   chatId,
   senderId: chatId,
   messageId: `outage-${++messageNo}`,
+  messageKey: `${chatId}:outage-${messageNo}`,
   receivedAt: new Date(),
   text,
 });

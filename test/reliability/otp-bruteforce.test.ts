@@ -70,6 +70,7 @@ function harness(app: AppContext) {
         chatId,
         senderId: chatId,
         messageId: `m${no}`,
+        messageKey: `${chatId}:m${no}`,
         receivedAt: new Date(clock),
         text,
       };

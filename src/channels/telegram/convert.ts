@@ -59,6 +59,15 @@ export type UpdateRoute =
 export const TELEGRAM = 'telegram';
 
 /**
+ * The key of a Telegram message across every chat of the bot. Telegram numbers `message_id`
+ * per chat ("Unique message identifier inside this chat"), so the chat id is part of it; a
+ * button press's id is a callback query id ("Unique identifier for this query"), prefixed `cb:`.
+ */
+export function telegramMessageKey(chatId: string, messageId: string): string {
+  return `${chatId}:${messageId}`;
+}
+
+/**
  * Where an update goes and, for a customer, the InboundMessage it becomes.
  *
  * A shared contact is passed on as it came: `contact.userId` is Telegram's `contact.user_id`
@@ -97,6 +106,7 @@ export function routeUpdate(
         ...base,
         // A callback query id is unique and stays the same when Telegram delivers it again.
         messageId: `cb:${cb.id}`,
+        messageKey: telegramMessageKey(chatId, `cb:${cb.id}`),
         receivedAt: new Date(),
         action: { value: cb.data, ...(cb.message ? { sourceMessageId: String(cb.message.message_id) } : {}) },
       },
@@ -107,6 +117,7 @@ export function routeUpdate(
   const inbound: InboundMessage = {
     ...base,
     messageId: String(msg.message_id),
+    messageKey: telegramMessageKey(chatId, String(msg.message_id)),
     receivedAt: new Date(msg.date * 1000),
   };
   if (msg.contact) {
@@ -127,6 +138,12 @@ export function routeUpdate(
 /** Telegram's limits: message text and document caption length. */
 export const MAX_TEXT_LENGTH = 4096;
 export const MAX_CAPTION_LENGTH = 1024;
+/**
+ * sendDocument: "Bots can currently send files of any type of up to 50 MB in size". A bigger
+ * upload gets Telegram's front end's 413 page (HTML, not JSON), which would read as an outage
+ * and be retried; refused here instead, with a margin for the multipart envelope.
+ */
+export const MAX_DOCUMENT_BYTES = 50 * 1000 * 1000;
 
 type ReplyMarkup =
   | { remove_keyboard: true }
@@ -182,6 +199,8 @@ export function toTelegramCalls(message: OutboundMessage): TelegramCall[] {
     case 'document': {
       const content = Buffer.from(message.contentBase64, 'base64');
       if (content.length === 0) throw new OutboundConversionError('document is empty');
+      if (content.length > MAX_DOCUMENT_BYTES)
+        throw new OutboundConversionError('document is larger than Telegram takes from bots (50 MB)');
       const fileName = safeFileName(message.fileName);
       const caption = message.caption?.trim();
       if (!caption) return [{ method: 'sendDocument', fileName, content }];

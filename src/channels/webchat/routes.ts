@@ -51,11 +51,14 @@ export function webchatRoutes(ctx: AppContext): FastifyPluginAsync | undefined {
       if (!parsed.success)
         return reply.code(400).send({ error: 'invalid message', issues: parsed.error.issues });
       const { chatId: id, text, action, contact, language } = parsed.data;
+      // Made here, not by the page: a random UUID is unique everywhere; the key adds the chat.
+      const messageId = randomUUID();
       await postInbound(ctx, {
         channel: 'webchat',
         chatId: id,
         senderId: id,
-        messageId: randomUUID(),
+        messageId,
+        messageKey: `${id}:${messageId}`,
         receivedAt: new Date(),
         ...(text !== undefined ? { text } : {}),
         ...(action ? { action } : {}),

@@ -72,7 +72,9 @@ export async function toInboundMessage(
   const inbound: InboundMessage = {
     channel: CHANNEL,
     chatId: msg.from,
+    // `<fromMe>_<chat>_<id>`: the serialized id already names its chat, so it is the key too.
     messageId: msg.id._serialized,
+    messageKey: msg.id._serialized,
     senderId: msg.from,
     receivedAt:
       typeof msg.timestamp === 'number' && msg.timestamp > 0 ? new Date(msg.timestamp * 1000) : new Date(),
