@@ -2,7 +2,7 @@ import type { AppContext } from '../app/context.js';
 import type { DeadLetterReason } from '../db/models/dead-letter.js';
 import { keyedHash } from '../identity/keyed-hash.js';
 import { maskPhone } from '../identity/phone.js';
-import type { OutboundJobData } from './outbound-queues.js';
+import type { OutboundDelivery, OutboundJobData } from './outbound-queues.js';
 
 /** What staff are told about a message that could not go (no text, no chat id in clear). */
 export interface DeadLetterNotice {
@@ -42,30 +42,37 @@ export function chatHash(ctx: AppContext, channel: string, chatId: string): stri
 
 /**
  * Writes the dead letter once (keyed by queue, job id and job timestamp, so a retried write
- * is a no-op) and returns what the staff notifier needs.
+ * is a no-op) and returns what the staff notifier needs. From an opened message or from the
+ * job as it rests (sealed or redacted), which carries the chat's hash and masked form.
  */
 export async function recordDeadLetter(
   ctx: AppContext,
   input: {
     key: string;
-    data: OutboundJobData;
+    data: OutboundDelivery | OutboundJobData;
     reason: DeadLetterReason;
     detail: string;
     attempts: number;
   },
 ): Promise<DeadLetterNotice> {
   const { data } = input;
+  const chat =
+    'chatId' in data
+      ? {
+          maskedChat: maskChatId(data.chatId),
+          chatHash: chatHash(ctx, data.channel, data.chatId),
+          messageKind: data.message.kind,
+        }
+      : { maskedChat: data.maskedChat, chatHash: data.chat, messageKind: data.kind };
   const fields = {
     key: input.key,
     channel: data.channel,
-    maskedChat: maskChatId(data.chatId),
-    chatHash: chatHash(ctx, data.channel, data.chatId),
+    ...chat,
     reason: input.reason,
     detail: sanitizeDetail(input.detail) || input.reason,
     purpose: data.meta.purpose ?? 'reply',
     ...(data.meta.requestRef ? { requestRef: data.meta.requestRef } : {}),
     ...(data.meta.promoId ? { promoId: data.meta.promoId } : {}),
-    messageKind: data.message.kind,
     attempts: input.attempts,
     status: 'open' as const,
     createdAt: new Date(),

@@ -6,6 +6,7 @@ import type { OutboundMeta, Outbox } from '../channels/outbox.js';
 import type { OutboundMessage } from '../channels/types.js';
 import { logTag } from '../logging/logger.js';
 import { queueOptions } from '../queues/options.js';
+import { chatHash, maskChatId } from './outbound-dead-letter.js';
 import {
   channelNameSchema,
   defaultPartitions,
@@ -15,7 +16,10 @@ import {
   outboundQueueName,
   type PartitionRule,
   partitionOf,
+  type SealedContent,
+  sealContext,
 } from './outbound-queues.js';
+import { seal, sealingKey } from './outbound-seal.js';
 
 export interface OutboxOptions {
   /** Must match the worker's rule. */
@@ -23,8 +27,8 @@ export interface OutboxOptions {
   /** How long a dedupeKey is remembered (default 24 h). */
   dedupeTtlMs?: number;
   /**
-   * Failed (dead-lettered) jobs keep the message in Redis this long, so an operator can re-drive
-   * them from the queue dashboard after an outage; the `deadletters` document is the lasting record.
+   * Failed (dead-lettered) jobs stay on the queue dashboard this long, redacted (masked chat,
+   * reason, no message); the `deadletters` document is the lasting record.
    */
   keepFailedSeconds?: number;
 }
@@ -77,7 +81,7 @@ export function createOutbox(ctx: AppContext, options: OutboxOptions = {}): Outb
       queue = new Queue<OutboundJobData>(name, {
         ...queueOptions(ctx),
         defaultJobOptions: {
-          // Messages hold personal data and documents: gone from Redis once sent.
+          // Gone from Redis once sent; a dead-lettered job is redacted by the worker (sealed part dropped).
           removeOnComplete: true,
           removeOnFail: { age: keepFailedSeconds, count: 1000 },
         },
@@ -101,16 +105,27 @@ export function createOutbox(ctx: AppContext, options: OutboxOptions = {}): Outb
       const name = outboundQueueName(channel, partitionOf(chatId, partitions(channel)));
       const dedupe = meta.dedupeKey ? createHash('sha256').update(meta.dedupeKey).digest('hex') : undefined;
       const enqueuedAt = Date.now();
-      const jobs = parsed.data.messages.map((message, index) => ({
-        name: meta.purpose ?? 'message',
-        data: {
+      // Nothing personal rests in Redis in clear: chat id and message are sealed under the chat's
+      // key (outbound-seal.ts), which erasure destroys; the dedupe key only ever as its hash.
+      const chat = chatHash(ctx, channel, chatId);
+      const key = await sealingKey(ctx, channel, chatId);
+      const { dedupeKey: _hashedAbove, ...storedMeta } = parsed.data.meta;
+      const sealedData = (message: OutboundMessage, index: number): OutboundJobData => {
+        const data: OutboundJobData = {
           channel,
-          chatId,
-          message,
-          meta: parsed.data.meta,
+          chat,
+          maskedChat: maskChatId(chatId),
+          kind: message.kind,
+          meta: storedMeta,
           part: { index, total: messages.length },
           enqueuedAt,
-        },
+        };
+        data.sealed = seal(key, { chatId, message } satisfies SealedContent, sealContext(data));
+        return data;
+      };
+      const jobs = parsed.data.messages.map((message, index) => ({
+        name: meta.purpose ?? 'message',
+        data: sealedData(message, index),
         // With a dedupe key, a job id of our own: BullMQ answers a deduplicated add with the job
         // already holding the key ("deduplicated" event; the add returns that job's id), so an
         // id other than ours is how a skipped message is told apart from a queued one.

@@ -73,15 +73,77 @@ export const outboundMetaSchema: z.ZodType<OutboundMeta> = z.object({
   purpose: z.enum(['reply', 'notification', 'promo', 'staff', 'otp']).optional(),
 });
 
-/** One message of one chat: a job. A `send` of several messages is several jobs, queued atomically. */
-export interface OutboundJobData {
-  channel: string;
+/** What the producer seals and the worker opens: the only personal part of a job. */
+export interface SealedContent {
   chatId: string;
   message: OutboundMessage;
-  meta: OutboundMeta;
+}
+
+export const sealedContentSchema: z.ZodType<SealedContent> = z.object({
+  chatId: z.string().min(1).max(128),
+  message: outboundMessageSchema,
+});
+
+/** What a job keeps of its meta: the dedupe key (it may quote a chat id) only ever reaches BullMQ hashed. */
+export type StoredMeta = Omit<OutboundMeta, 'dedupeKey'>;
+
+/**
+ * One message of one chat: a job. A `send` of several messages is several jobs, queued atomically.
+ * At rest it holds nothing personal in clear: the chat id and the message are `sealed`
+ * (outbound-seal.ts), the chat appears only as a keyed hash and a masked form for staff. A
+ * dead-lettered job is redacted: `sealed` is dropped and `redacted` says why.
+ */
+export interface OutboundJobData {
+  channel: string;
+  /** Keyed hash of channel and chat id (chatHash in outbound-dead-letter.ts): names the sealing key. */
+  chat: string;
+  /** `+62812****943@c.us`, `12****89`: what staff may see. */
+  maskedChat: string;
+  /** 'text', 'document'…: never the content. */
+  kind: OutboundMessage['kind'];
+  /** `SealedContent`, AES-256-GCM under the chat's key; absent once redacted. */
+  sealed?: string;
+  /** The dead-letter reason of a redacted job. */
+  redacted?: string;
+  meta: StoredMeta;
   /** Position within the producer's `send` call. */
   part: { index: number; total: number };
   enqueuedAt: number;
+}
+
+/** Checked by the worker: a job added by hand (the dashboard can add jobs) must not crash it. */
+export const outboundJobDataSchema = z.object({
+  channel: channelNameSchema,
+  chat: z.string().regex(/^[0-9a-f]{64}$/),
+  maskedChat: z.string().max(200),
+  kind: z.enum(['text', 'buttons', 'contact_request', 'document']),
+  sealed: z.string().max(100_000_000).optional(),
+  redacted: z.string().max(300).optional(),
+  meta: z.object({
+    requestRef: z.string().max(64).optional(),
+    promoId: z.string().max(64).optional(),
+    purpose: z.enum(['reply', 'notification', 'promo', 'staff', 'otp']).optional(),
+  }),
+  part: z.object({ index: z.number().int().min(0), total: z.number().int().min(1) }),
+  enqueuedAt: z.number(),
+});
+
+/** The associated data a job's seal is bound to: its channel and chat. */
+export const sealContext = (data: Pick<OutboundJobData, 'channel' | 'chat'>) =>
+  `${data.channel}\u0000${data.chat}`;
+
+/** A job's message, opened: what the adapter is given. */
+export interface OutboundDelivery extends SealedContent {
+  channel: string;
+  meta: StoredMeta;
+  part: { index: number; total: number };
+  enqueuedAt: number;
+}
+
+/** What a dead-lettered job keeps: where it was going (masked) and why it stopped. */
+export function redactJobData(data: OutboundJobData, reason: string): OutboundJobData {
+  const { sealed: _dropped, ...rest } = data;
+  return { ...rest, redacted: reason };
 }
 
 /**

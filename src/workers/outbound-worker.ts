@@ -7,15 +7,26 @@ import { channelDefinitions } from '../channels/registry.js';
 import { type ChannelAdapter, type ChannelErrorCode, ChannelSendError } from '../channels/types.js';
 import { logTag } from '../logging/logger.js';
 import { queueOptions, workerConnection } from '../queues/options.js';
-import { type DeadLetterHook, type DeadLetterNotice, recordDeadLetter } from './outbound-dead-letter.js';
+import {
+  type DeadLetterHook,
+  type DeadLetterNotice,
+  recordDeadLetter,
+  sanitizeDetail,
+} from './outbound-dead-letter.js';
 import {
   defaultPartitions,
+  type OutboundDelivery,
   type OutboundJobData,
   type OutboundProgress,
+  outboundJobDataSchema,
   outboundQueueName,
   type PartitionRule,
   readProgress,
+  redactJobData,
+  sealContext,
+  sealedContentSchema,
 } from './outbound-queues.js';
+import { openingKey, unseal } from './outbound-seal.js';
 
 /** After a message went out: the platform's message id, for matching replies (STOP to a promo). */
 export interface SentNotice {
@@ -67,6 +78,10 @@ const DEAD_LETTERED = 'dead-lettered';
  * receives 429 to back off anyway; other partitions keep sending. CHAT_BLOCKED and BAD_REQUEST
  * cannot succeed later: dead-lettered at once. Delivery is at least once: a process killed
  * mid-send lets the stalled job be sent again.
+ *
+ * Jobs rest sealed (outbound-seal.ts): the message is opened only for the send. A job whose
+ * chat key is gone (the customer was erased) is dropped unread; a dead-lettered job is redacted
+ * to its masked chat and reason, so the failed list on the dashboard holds nothing personal.
  */
 export function createOutboundWorker(ctx: AppContext, options: OutboundWorkerOptions): OutboundWorker {
   const partitions = options.partitions ?? defaultPartitions;
@@ -99,18 +114,19 @@ export function createOutboundWorker(ctx: AppContext, options: OutboundWorkerOpt
   async function deadLetter(
     job: Job<OutboundJobData>,
     queue: Queue<OutboundJobData>,
+    data: OutboundJobData,
     progress: OutboundProgress,
     reason: ChannelErrorCode,
     detail: string,
   ): Promise<never> {
     // Remember the decision first: if MongoDB is down, the retry writes the letter, not a resend.
-    progress.deadLetter = { reason, detail };
+    progress.deadLetter = { reason, detail: sanitizeDetail(detail) };
     await job.updateProgress(progress);
     let notice: DeadLetterNotice;
     try {
       notice = await recordDeadLetter(ctx, {
         key: `${job.queueName}/${job.id}/${job.timestamp}`,
-        data: job.data,
+        data,
         reason,
         detail,
         attempts: progress.sends,
@@ -134,7 +150,7 @@ export function createOutboundWorker(ctx: AppContext, options: OutboundWorkerOpt
       },
       'outbound message dead-lettered',
     );
-    if (options.onDeadLetter && job.data.meta.purpose !== 'staff') {
+    if (options.onDeadLetter && data.meta.purpose !== 'staff') {
       try {
         await options.onDeadLetter(notice);
       } catch (err) {
@@ -144,7 +160,24 @@ export function createOutboundWorker(ctx: AppContext, options: OutboundWorkerOpt
         );
       }
     }
+    // Last: the letter and the notice exist, so the message itself is no longer needed.
+    await job.updateData(redactJobData(data, reason));
     throw new UnrecoverableError(`${DEAD_LETTERED}: ${reason}`);
+  }
+
+  /** The job's message, opened; undefined when its chat key is gone or does not fit. */
+  async function open(data: OutboundJobData & { sealed: string }): Promise<OutboundDelivery | undefined> {
+    const key = await openingKey(ctx, data.chat);
+    if (!key) return undefined;
+    const content = sealedContentSchema.safeParse(unseal(key, data.sealed, sealContext(data)));
+    if (!content.success) return undefined;
+    return {
+      ...content.data,
+      channel: data.channel,
+      meta: data.meta,
+      part: data.part,
+      enqueuedAt: data.enqueuedAt,
+    };
   }
 
   /** Pause the whole partition and put the job back at its head. */
@@ -171,11 +204,38 @@ export function createOutboundWorker(ctx: AppContext, options: OutboundWorkerOpt
   }
 
   async function sendOne(job: Job<OutboundJobData>, queue: Queue<OutboundJobData>): Promise<void> {
-    const data = job.data;
+    const parsed = outboundJobDataSchema.safeParse(job.data);
+    if (!parsed.success) {
+      // The dashboard can add jobs by hand: one not of our shape is dropped, not crashed on.
+      logger.warn({ queue: job.queueName, jobId: job.id }, 'outbound job dropped: not a message of ours');
+      return;
+    }
+    const data: OutboundJobData = parsed.data;
+    if (!data.sealed) {
+      // Redacted when it was dead-lettered (letter written, staff told): nothing left to send.
+      logger.warn(
+        { queue: job.queueName, jobId: job.id, reason: data.redacted },
+        'outbound job not sent: it was dead-lettered and redacted (retried from the dashboard?)',
+      );
+      throw new UnrecoverableError(`${DEAD_LETTERED}: ${data.redacted ?? 'redacted'}`);
+    }
     const progress = readProgress(job.progress);
     const pending = progress.deadLetter;
     if (pending) {
-      return deadLetter(job, queue, progress, pending.reason as ChannelErrorCode, pending.detail);
+      return deadLetter(job, queue, data, progress, pending.reason as ChannelErrorCode, pending.detail);
+    }
+    const delivery = await open({ ...data, sealed: data.sealed });
+    if (!delivery) {
+      logger.info(
+        {
+          queue: job.queueName,
+          jobId: job.id,
+          purpose: data.meta.purpose,
+          requestRef: data.meta.requestRef,
+        },
+        'outbound message dropped unread: its chat key is gone (customer erased, or key expired)',
+      );
+      return;
     }
 
     const adapter = options.resolveAdapter(data.channel);
@@ -184,29 +244,36 @@ export function createOutboundWorker(ctx: AppContext, options: OutboundWorkerOpt
       progress.failures += 1;
       progress.lastCode = 'NO_ADAPTER';
       if (progress.failures >= maxFailures)
-        return deadLetter(job, queue, progress, 'UNAVAILABLE', `No ${data.channel} sender was available`);
+        return deadLetter(
+          job,
+          queue,
+          data,
+          progress,
+          'UNAVAILABLE',
+          `No ${data.channel} sender was available`,
+        );
       return waitAndRetry(job, queue, progress, backoff(progress.failures));
     }
 
     let sent: { messageId?: string };
     try {
-      sent = await adapter.send(data.chatId, data.message);
+      sent = await adapter.send(delivery.chatId, delivery.message);
     } catch (err) {
       const error =
         err instanceof ChannelSendError
           ? err
           : new ChannelSendError('UNAVAILABLE', err instanceof Error ? err.message : String(err));
       progress.lastCode = error.code;
-      if (!error.retryable) return deadLetter(job, queue, progress, error.code, error.message);
+      if (!error.retryable) return deadLetter(job, queue, data, progress, error.code, error.message);
       if (error.code === 'RATE_LIMITED') {
         progress.rateLimitHits += 1;
         if (progress.rateLimitHits > maxRateLimitHits)
-          return deadLetter(job, queue, progress, error.code, error.message);
+          return deadLetter(job, queue, data, progress, error.code, error.message);
         return waitAndRetry(job, queue, progress, error.retryAfterMs ?? defaultRetryAfterMs);
       }
       progress.failures += 1;
       if (progress.failures >= maxFailures)
-        return deadLetter(job, queue, progress, error.code, error.message);
+        return deadLetter(job, queue, data, progress, error.code, error.message);
       return waitAndRetry(job, queue, progress, backoff(progress.failures));
     }
 
@@ -215,8 +282,8 @@ export function createOutboundWorker(ctx: AppContext, options: OutboundWorkerOpt
         {
           queue: job.queueName,
           jobId: job.id,
-          chatTag: logTag(`${data.channel}:${data.chatId}`),
-          kind: data.message.kind,
+          chatTag: logTag(`${data.channel}:${delivery.chatId}`),
+          kind: data.kind,
           purpose: data.meta.purpose,
           requestRef: data.meta.requestRef,
           attempts: progress.sends,
@@ -228,7 +295,7 @@ export function createOutboundWorker(ctx: AppContext, options: OutboundWorkerOpt
       try {
         await options.onSent({
           channel: data.channel,
-          chatId: data.chatId,
+          chatId: delivery.chatId,
           messageId: sent.messageId,
           meta: data.meta,
         });
@@ -238,22 +305,32 @@ export function createOutboundWorker(ctx: AppContext, options: OutboundWorkerOpt
     }
   }
 
-  /** A job that failed other than through deadLetter (stalled too often): still a dead letter. */
+  /**
+   * A job that failed other than through deadLetter (stalled too often, or Redis refused the
+   * redaction): still a dead letter, and redacted here.
+   */
   async function onFailed(job: Job<OutboundJobData> | undefined, err: Error) {
-    if (!job || err.message.startsWith(DEAD_LETTERED)) return;
-    const progress = readProgress(job.progress);
+    if (!job) return;
+    const parsed = outboundJobDataSchema.safeParse(job.data);
+    if (!parsed.success) return;
+    const data: OutboundJobData = parsed.data;
+    const lettered = err.message.startsWith(DEAD_LETTERED);
     try {
-      await recordDeadLetter(ctx, {
-        key: `${job.queueName}/${job.id}/${job.timestamp}`,
-        data: job.data,
-        reason: 'UNAVAILABLE',
-        detail: err.message,
-        attempts: progress.sends,
-      });
+      if (!lettered) {
+        await recordDeadLetter(ctx, {
+          key: `${job.queueName}/${job.id}/${job.timestamp}`,
+          data,
+          reason: 'UNAVAILABLE',
+          detail: err.message,
+          attempts: readProgress(job.progress).sends,
+        });
+      }
+      const reason = lettered ? err.message.slice(DEAD_LETTERED.length + 2) : 'UNAVAILABLE';
+      if (data.sealed) await job.updateData(redactJobData(data, reason));
     } catch (writeErr) {
       logger.error(
         { err: { message: (writeErr as Error).message }, queue: job.queueName, jobId: job.id },
-        'could not write dead letter',
+        'could not write dead letter or redact the failed job',
       );
     }
   }

@@ -41,6 +41,45 @@ const DASHBOARD_CSP = [
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+const pick = (value: unknown, fields: readonly string[]): Record<string, unknown> => {
+  if (typeof value !== 'object' || value === null) return {};
+  const source = value as Record<string, unknown>;
+  return Object.fromEntries(fields.filter((f) => source[f] !== undefined).map((f) => [f, source[f]]));
+};
+
+/**
+ * What the dashboard may show of a job, per queue: an allowlist, so a field added later stays
+ * hidden until someone decides it is not personal. Outbound jobs: where (masked chat), what kind,
+ * why and how far, never the sealed message; request jobs: the ref and _id (the request itself
+ * is in MongoDB, behind the audited console pages). bull-board's `setFormatter` applies to every
+ * view and API answer it gives (job lists, job detail, added jobs).
+ */
+export function dashboardJobData(queueName: string, data: unknown): Record<string, unknown> {
+  if (queueName.startsWith('outbound-')) {
+    const shown = pick(data, ['channel', 'maskedChat', 'kind', 'part', 'enqueuedAt', 'redacted']);
+    const meta = pick((data as { meta?: unknown } | null)?.meta, ['purpose', 'requestRef', 'promoId']);
+    return { ...shown, meta };
+  }
+  if (queueName === REQUEST_QUEUE) return pick(data, ['ref', 'id']);
+  return pick(data, []);
+}
+
+/** A bull-board adapter whose every view of job data and progress goes through the allowlist. */
+function redactedAdapter(queue: Queue): BullMQAdapter {
+  const adapter = new BullMQAdapter(queue);
+  adapter.setFormatter('data', (data: unknown) => dashboardJobData(queue.name, data));
+  // Outbound progress: counters and the dead-letter reason (its detail is sanitized when written).
+  adapter.setFormatter('progress', (progress: unknown) =>
+    typeof progress === 'object' && progress !== null
+      ? pick(progress, ['sends', 'failures', 'rateLimitHits', 'lastCode', 'deadLetter'])
+      : progress,
+  );
+  adapter.setFormatter('returnValue', (value: unknown) =>
+    typeof value === 'string' || typeof value === 'number' ? value : undefined,
+  );
+  return adapter;
+}
+
 /**
  * The queue dashboard (bull-board) at /console/queues, admins only (auth.ts). Its own API calls
  * (retry, clean, promote) are fetches without our form token; they are accepted only from our
@@ -54,7 +93,7 @@ export const queueDashboardRoutes =
     const adapter = new FastifyAdapter();
     adapter.setBasePath(QUEUES_PATH);
     createBullBoard({
-      queues: queues.map((q) => new BullMQAdapter(q)),
+      queues: queues.map((q) => redactedAdapter(q)),
       serverAdapter: adapter as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'],
       options: { uiConfig: { boardTitle: 'hakdata' } },
     });
