@@ -1,4 +1,4 @@
-import { DEV_ADMIN_SECRET, DEV_OTP_SECRET, type Env, type EnvName, envFields, envSchema } from './schema.js';
+import { type Env, type EnvField, type EnvName, envFields, envSchema } from './schema.js';
 
 export interface Config {
   env: Env['NODE_ENV'];
@@ -19,7 +19,14 @@ export interface Config {
   };
   whatsapp: { enabled: boolean; sessionDir: string; messagesPerSecond: number; chromiumPath: string };
   otp: { provider: Env['OTP_PROVIDER']; webhookUrl: string | undefined; secret: string };
-  admin: { host: string; port: number; secret: string; publicUrl: string | undefined };
+  admin: {
+    host: string;
+    port: number;
+    secret: string;
+    publicUrl: string | undefined;
+    /** Fastify's `trustProxy`: false (the default) or the proxies' addresses and CIDRs. */
+    trustProxy: false | string[];
+  };
   webchat: { enabled: boolean };
   defaultLocale: Env['DEFAULT_LOCALE'];
   conversation: {
@@ -53,7 +60,29 @@ export class ConfigError extends Error {
   }
 }
 
-const exampleOf = (field: string) => (envFields as Record<string, { example: string }>)[field]?.example;
+const fields = envFields as Record<string, EnvField>;
+const exampleOf = (field: string) => fields[field]?.example;
+const isSecret = (field: string) => fields[field]?.secret === true;
+
+/** The default a field takes when unset, when it has one. */
+function defaultOf(field: EnvField): unknown {
+  const def = (field.schema as unknown as { def: { type: string; defaultValue?: unknown } }).def;
+  return def.type === 'default' ? def.defaultValue : undefined;
+}
+
+/**
+ * Every value this program prints for a secret: its example (in `.env.example` and in every
+ * config error) and its development default. Anyone can read them, so production refuses them.
+ */
+export function publishedSecrets(): Map<string, string[]> {
+  const published = new Map<string, string[]>();
+  for (const [name, field] of Object.entries(fields)) {
+    if (!field.secret) continue;
+    const fallback = defaultOf(field);
+    published.set(name, [field.example, ...(typeof fallback === 'string' ? [fallback] : [])]);
+  }
+  return published;
+}
 
 /** Reads the environment (a `.env` file is loaded by the CLI before this in development). */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
@@ -73,10 +102,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       if (seen.has(field)) continue;
       seen.add(field);
       const got = raw[field];
-      const shown =
-        got === undefined
-          ? ''
-          : ` (got "${field.includes('SECRET') || field.includes('TOKEN') ? '***' : got}")`;
+      const shown = got === undefined ? '' : ` (got "${isSecret(field) ? '***' : got}")`;
       problems.push({ field, message: `${issue.message}${shown}`, example: exampleOf(field) });
     }
     throw new ConfigError(problems);
@@ -107,7 +133,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       chromiumPath: e.CHROMIUM_PATH,
     },
     otp: { provider: e.OTP_PROVIDER, webhookUrl: e.OTP_WEBHOOK_URL, secret: e.OTP_SECRET },
-    admin: { host: e.ADMIN_HOST, port: e.ADMIN_PORT, secret: e.ADMIN_SECRET, publicUrl: e.PUBLIC_URL },
+    admin: {
+      host: e.ADMIN_HOST,
+      port: e.ADMIN_PORT,
+      secret: e.ADMIN_SECRET,
+      publicUrl: e.PUBLIC_URL,
+      trustProxy: e.TRUST_PROXY,
+    },
     webchat: { enabled: e.WEBCHAT_ENABLED ?? e.NODE_ENV !== 'production' },
     defaultLocale: e.DEFAULT_LOCALE,
     conversation: {
@@ -131,9 +163,28 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
   };
 
-  const problems = crossFieldProblems(config);
+  const problems = [...crossFieldProblems(config), ...publishedSecretProblems(config, raw)];
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** Production with a secret anyone can read in `.env.example` or an error message is no secret. */
+function publishedSecretProblems(c: Config, raw: Record<string, string>): ConfigProblem[] {
+  if (!c.isProduction) return [];
+  const problems: ConfigProblem[] = [];
+  for (const [name, values] of publishedSecrets()) {
+    // Unset means the default, which is published too.
+    const value = raw[name] ?? (defaultOf(fields[name] as EnvField) as string | undefined);
+    if (value === undefined || !values.includes(value)) continue;
+    problems.push({
+      field: name,
+      message:
+        value === raw[name]
+          ? 'is a value printed in .env.example and in error messages; production needs one of your own'
+          : 'the development default is refused in production',
+    });
+  }
+  return problems;
 }
 
 /** Rules that involve more than one field, or the environment as a whole. */
@@ -157,10 +208,6 @@ function crossFieldProblems(c: Config): ConfigProblem[] {
         'OTP_PROVIDER',
         'console prints codes to the log and is refused in production; use webhook or whatsapp',
       );
-    if (c.otp.secret === DEV_OTP_SECRET)
-      add('OTP_SECRET', 'the development default is refused in production');
-    if (c.admin.secret === DEV_ADMIN_SECRET)
-      add('ADMIN_SECRET', 'the development default is refused in production');
     if (c.webchat.enabled)
       add('WEBCHAT_ENABLED', 'the local web chat lets anyone pick a customer and is refused in production');
   }

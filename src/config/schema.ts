@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -26,12 +27,56 @@ export interface EnvField {
   schema: z.ZodType;
   example: string;
   description: string;
+  /** A token or key: never echoed in errors, and production refuses the values printed for it. */
+  secret: boolean;
 }
 
-const field = <T extends z.ZodType>(schema: T, example: string, description: string) => ({
-  schema,
-  example,
-  description,
+const field = <T extends z.ZodType>(
+  schema: T,
+  example: string,
+  description: string,
+  options: { secret?: boolean } = {},
+) => ({ schema, example, description, secret: options.secret ?? false });
+
+/** The names proxy-addr (Fastify's `trustProxy`) accepts for well-known ranges. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** `10.0.0.2`, `fd00::1`, `10.0.0.0/8`, `fd00::/8`: an address, optionally with a prefix length. */
+function isAddressOrCidr(value: string): boolean {
+  const [address = '', prefix, extra] = value.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * Which senders may tell the admin server the client's address (X-Forwarded-For): off, or the
+ * proxies' addresses. `true` and hop counts are refused: neither can tell a proxy from a client
+ * that connects directly, so anyone could pick the address the sign-in limits count them by
+ * (Fastify 5.12 ignores a hop count for that reason and would silently trust nobody).
+ */
+const trustProxy = z.string().transform((raw, check): false | string[] => {
+  const value = raw.trim().toLowerCase();
+  if (['false', 'off', 'no', 'none'].includes(value)) return false;
+  if (value === 'true' || value === '*' || /^\d+$/.test(value)) {
+    check.addIssue({
+      code: 'custom',
+      message: `${/^\d+$/.test(value) ? 'a hop count' : 'trusting every sender'} cannot tell a proxy from a client that connects directly; name the proxy's address or CIDR`,
+    });
+    return z.NEVER;
+  }
+  const items = value
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  for (const item of items)
+    if (!isAddressOrCidr(item) && !PROXY_RANGE_NAMES.includes(item))
+      check.addIssue({
+        code: 'custom',
+        message: `"${item}" is not an address, a CIDR (10.0.0.0/8), loopback, linklocal or uniquelocal`,
+      });
+  return items.length > 0 ? items : false;
 });
 
 /** The schema, field by field, so the README and `.env.example` can be checked against it. */
@@ -82,6 +127,7 @@ export const envFields = {
       .optional(),
     '123456789:AAExampleTokenFromBotFather_abcdef',
     'Telegram bot token from @BotFather; the Telegram channel is off without it.',
+    { secret: true },
   ),
   TELEGRAM_API_ROOT: field(
     z.url({ message: 'must be an http(s) URL' }).default('https://api.telegram.org'),
@@ -100,6 +146,7 @@ export const envFields = {
       .optional(),
     'a-long-random-secret-token',
     'Secret token Telegram sends in X-Telegram-Bot-Api-Secret-Token (webhook mode).',
+    { secret: true },
   ),
   TELEGRAM_BOT_USERNAME: field(
     z.string().optional(),
@@ -145,6 +192,7 @@ export const envFields = {
     z.string().min(32, 'must be at least 32 characters').default(DEV_OTP_SECRET),
     'a-random-string-of-at-least-32-characters',
     'Key for hashing one-time codes and suppressed phone numbers.',
+    { secret: true },
   ),
   ADMIN_HOST: field(z.string().default('127.0.0.1'), '0.0.0.0', 'Address the admin server listens on.'),
   ADMIN_PORT: field(port.default(3000), '3000', 'Port of the admin server (console, API, health, web chat).'),
@@ -152,6 +200,12 @@ export const envFields = {
     z.string().min(32, 'must be at least 32 characters').default(DEV_ADMIN_SECRET),
     'another-random-string-of-32-characters',
     'Key for console session cookies and CSRF tokens.',
+    { secret: true },
+  ),
+  TRUST_PROXY: field(
+    trustProxy.default(false),
+    '172.18.0.1',
+    'Proxies allowed to name the client in X-Forwarded-For: their addresses or CIDRs, comma-separated (also loopback, linklocal, uniquelocal). Off: the client is the address that connects, so a forged header cannot choose the sign-in limits it is counted by.',
   ),
   PUBLIC_URL: field(
     z.url({ message: 'must be an http(s) URL' }).optional(),

@@ -2,7 +2,13 @@ import { z } from 'zod';
 import type { AppContext } from '../app/context.js';
 import { recordAudit } from '../audit/record.js';
 import { STAFF_ROLES, type StaffAccount, type StaffRole } from '../db/models/staff-account.js';
-import { clearFailures, lockedFor, recordFailure } from './console/lockout.js';
+import {
+  accountLockedFor,
+  clearFailures,
+  lockedFor,
+  recordFailure,
+  recordSuccess,
+} from './console/lockout.js';
 import {
   dummyHash,
   hashPassword,
@@ -88,27 +94,29 @@ export type LoginResult =
   | { ok: false; code: 'LOCKED'; retryAfterSeconds: number };
 
 /**
- * Checks a login. Locked usernames are refused before the password is even looked at; unknown
+ * Checks a login from `clientAddress` (the console passes the request's address; other callers
+ * share one). Locked usernames are refused before the password is even looked at; unknown
  * usernames and disabled accounts cost the same scrypt time and give the same answer as a wrong
- * password.
+ * password. Locks are per username and address, plus an account-wide backoff (lockout.ts).
  */
 export async function authenticate(
   ctx: AppContext,
   rawUsername: string,
   password: string,
+  clientAddress = 'local',
 ): Promise<LoginResult> {
   const parsed = usernameSchema.safeParse(rawUsername);
   // Unparseable names still count against a (normalized) key, so the lock cannot be dodged by junk.
   const username = parsed.success ? parsed.data : rawUsername.trim().toLowerCase().slice(0, 64);
-  const wait = await lockedFor(ctx, username);
-  if (wait > 0) {
+  const lock = await lockedFor(ctx, username, clientAddress);
+  if (lock.seconds > 0) {
     await recordAudit(ctx, {
       actor: parsed.success ? staffActor(username) : 'anonymous',
       action: 'console.login.refused_locked',
-      details: { retryAfterSeconds: wait },
+      details: { retryAfterSeconds: lock.seconds, scope: lock.scope },
       idempotencyKey: null,
     });
-    return { ok: false, code: 'LOCKED', retryAfterSeconds: wait };
+    return { ok: false, code: 'LOCKED', retryAfterSeconds: lock.seconds };
   }
   const account = parsed.success
     ? await ctx.models.StaffAccount.findOne({ username }).lean<StaffAccount>()
@@ -116,7 +124,7 @@ export async function authenticate(
   const good =
     password.length <= 1024 && (await verifyPassword(password, account?.passwordHash ?? (await dummyHash())));
   if (account && good && !account.disabled) {
-    await clearFailures(ctx, username);
+    await recordSuccess(ctx, username, clientAddress);
     await ctx.models.StaffAccount.updateOne({ _id: account._id }, { $set: { lastLoginAt: new Date() } });
     await recordAudit(ctx, {
       actor: staffActor(username),
@@ -126,17 +134,31 @@ export async function authenticate(
     });
     return { ok: true, staff: { username, role: account.role } };
   }
-  const { failures, locked } = await recordFailure(ctx, username);
+  const { failures, locked, accountFailures, backoffSeconds } = await recordFailure(
+    ctx,
+    username,
+    clientAddress,
+  );
   await recordAudit(ctx, {
     actor: account ? staffActor(username) : 'anonymous',
-    action: locked ? 'console.login.locked' : 'console.login.failed',
-    details: { failures, knownAccount: Boolean(account), ...(account?.disabled ? { disabled: true } : {}) },
+    action: locked
+      ? 'console.login.locked'
+      : backoffSeconds > 0
+        ? 'console.login.backoff'
+        : 'console.login.failed',
+    details: {
+      failures,
+      accountFailures,
+      ...(backoffSeconds > 0 ? { backoffSeconds } : {}),
+      knownAccount: Boolean(account),
+      ...(account?.disabled ? { disabled: true } : {}),
+    },
     idempotencyKey: null,
   });
-  ctx.logger.warn({ failures, locked }, 'console login failed');
-  return locked
-    ? { ok: false, code: 'LOCKED', retryAfterSeconds: await lockedFor(ctx, username) }
-    : { ok: false, code: 'INVALID' };
+  ctx.logger.warn({ failures, locked, accountFailures, backoffSeconds }, 'console login failed');
+  if (!locked) return { ok: false, code: 'INVALID' };
+  const after = await lockedFor(ctx, username, clientAddress);
+  return { ok: false, code: 'LOCKED', retryAfterSeconds: after.seconds };
 }
 
 /** The account as it is now (role changes and disabling take effect on the next request). */
@@ -173,7 +195,7 @@ export async function listStaff(ctx: AppContext): Promise<StaffListEntry[]> {
       createdAt: r.createdAt,
       lastLoginAt: r.lastLoginAt ?? null,
       telegramUserId: r.telegramUserId ?? null,
-      lockedForSeconds: await lockedFor(ctx, r.username),
+      lockedForSeconds: await accountLockedFor(ctx, r.username),
     })),
   );
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAdminServer } from '../../src/admin/server.js';
 import { createStaffAccount } from '../../src/staff/accounts.js';
+import { addressTag } from '../../src/staff/console/lockout.js';
 import { hashPassword, verifyPassword } from '../../src/staff/console/passwords.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { addStaff, browser, HTML, signIn } from './console-kit.js';
@@ -104,7 +105,7 @@ describe('sign-in', () => {
     }
   });
 
-  it('five wrong passwords lock the account for 15 minutes, even against the right password', async () => {
+  it('five wrong passwords lock the account from that address for 15 minutes, even against the right password', async () => {
     await addStaff(ctx, 'kunci', 'agent', 'the-right-password-1');
     for (let i = 1; i <= 4; i++)
       expect((await signIn(app, 'kunci', `wrong-${i}-xxxxxxxx`)).res.statusCode).toBe(401);
@@ -114,7 +115,9 @@ describe('sign-in', () => {
     const right = await signIn(app, 'kunci', 'the-right-password-1');
     expect(right.res.statusCode).toBe(429);
     expect(right.res.headers.location).toBeUndefined();
-    const ttl = await ctx.redis.ttl(`${ctx.config.redisPrefix}:console:login-lock:kunci`);
+    const ttl = await ctx.redis.ttl(
+      `${ctx.config.redisPrefix}:console:login-lock:kunci:${addressTag(ctx, '127.0.0.1')}`,
+    );
     expect(ttl).toBeGreaterThan(14 * 60);
     expect(ttl).toBeLessThanOrEqual(15 * 60);
     expect(await audits('console.login.locked')).toHaveLength(1);

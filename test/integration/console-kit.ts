@@ -35,8 +35,9 @@ export interface Browser {
   csrf(url?: string): Promise<string>;
 }
 
-/** A minimal browser: keeps cookies, sends Accept: text/html. */
-export function browser(app: FastifyInstance): Browser {
+/** A minimal browser: keeps cookies, sends Accept: text/html; `remoteAddress` is where it connects from. */
+export function browser(app: FastifyInstance, remoteAddress?: string): Browser {
+  const from = remoteAddress ? { remoteAddress } : {};
   const cookies: Record<string, string> = {};
   const cookieHeader = () =>
     Object.entries(cookies)
@@ -53,7 +54,12 @@ export function browser(app: FastifyInstance): Browser {
     cookies,
     async get(url, headers = {}) {
       return keep(
-        await app.inject({ method: 'GET', url, headers: { ...HTML, cookie: cookieHeader(), ...headers } }),
+        await app.inject({
+          method: 'GET',
+          url,
+          headers: { ...HTML, cookie: cookieHeader(), ...headers },
+          ...from,
+        }),
       );
     },
     async post(url, fields, headers = {}) {
@@ -68,6 +74,7 @@ export function browser(app: FastifyInstance): Browser {
             cookie: cookieHeader(),
             ...headers,
           },
+          ...from,
         }),
       );
     },
@@ -79,10 +86,20 @@ export function browser(app: FastifyInstance): Browser {
   return b;
 }
 
-export async function signIn(app: FastifyInstance, username: string, password: string) {
-  const b = browser(app);
+export async function signIn(
+  app: FastifyInstance,
+  username: string,
+  password: string,
+  remoteAddress?: string,
+  headers: Record<string, string> = {},
+) {
+  const b = browser(app, remoteAddress);
   const csrf = await b.csrf('/console/login');
-  const res = await b.post('/console/login', { username, password, _csrf: csrf, next: '/console/requests' });
+  const res = await b.post(
+    '/console/login',
+    { username, password, _csrf: csrf, next: '/console/requests' },
+    headers,
+  );
   return { b, res };
 }
 

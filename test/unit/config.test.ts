@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
+import { publishedSecrets } from '../../src/config/load.js';
 import { envFields } from '../../src/config/schema.js';
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -65,4 +67,84 @@ describe('configuration', () => {
       expect(typeof field.example, name).toBe('string');
     }
   });
+
+  it('trusts no proxy by default; TRUST_PROXY takes addresses and CIDRs, and refuses true or a hop count', () => {
+    expect(loadConfig({}).admin.trustProxy).toBe(false);
+    expect(loadConfig(completeProduction).admin.trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'off' }).admin.trustProxy).toBe(false);
+    expect(
+      loadConfig({ TRUST_PROXY: ' 172.18.0.1, 10.0.0.0/8 ,fd00::/8,loopback' }).admin.trustProxy,
+    ).toEqual(['172.18.0.1', '10.0.0.0/8', 'fd00::/8', 'loopback']);
+    for (const bad of ['true', '*', '1', '10.0.0.300', '10.0.0.0/33', 'proxy.local', '10.0.0.1/8/8']) {
+      const lines = problemsOf({ TRUST_PROXY: bad });
+      expect(lines, bad).toHaveLength(1);
+      expect(lines[0], bad).toMatch(/^ {2}TRUST_PROXY: .+\(example: 172\.18\.0\.1\)$/);
+    }
+  });
+
+  it('production refuses every secret this program prints: examples, error messages and defaults', () => {
+    const printed = new Map<string, Set<string>>();
+    const note = (name: string, value: string) =>
+      printed.set(name, (printed.get(name) ?? new Set()).add(value));
+    // What .env.example shows for each setting: `# example: X · default: Y`.
+    const example = readFileSync('.env.example', 'utf8').split('\n');
+    for (const [i, line] of example.entries()) {
+      const setting = /^([A-Z_]+)=/.exec(line)?.[1];
+      const shown = /^# example: (.*?)(?: · default: (.*))?$/.exec(example[i - 1] ?? '');
+      if (!setting || !shown) continue;
+      note(setting, shown[1] ?? '');
+      if (shown[2]) note(setting, shown[2]);
+    }
+    const secrets = Object.entries(envFields).filter(([, f]) => f.secret);
+    // What a config error shows: `NAME: problem (example: X)`.
+    for (const [name] of secrets) {
+      const example = /\(example: (.*)\)$/.exec(problemsOf({ [name]: 'x' })[0] ?? '')?.[1];
+      if (example) note(name, example);
+    }
+    expect(secrets.map(([name]) => name).sort()).toEqual([
+      'ADMIN_SECRET',
+      'OTP_SECRET',
+      'TELEGRAM_BOT_TOKEN',
+      'TELEGRAM_WEBHOOK_SECRET',
+    ]);
+    for (const [name] of secrets) {
+      const values = [...(printed.get(name) ?? [])];
+      expect(values.length, name).toBeGreaterThan(0);
+      expect(publishedSecrets().get(name)?.sort(), name).toEqual(values.sort());
+      for (const value of values) {
+        const env = {
+          ...completeProduction,
+          TELEGRAM_WEBHOOK_URL: 'https://bot.sanitajaya.id/tg',
+          [name]: value,
+        };
+        const lines = problemsOf(env);
+        expect(lines, `${name}=${value}`).toHaveLength(1);
+        expect(lines[0], `${name}=${value}`).toMatch(new RegExp(`^ {2}${name}: .*(printed|default)`));
+        // The refusal never echoes the secret.
+        expect(lines[0]).not.toContain(value);
+      }
+    }
+    // Development keeps working with the printed defaults and examples.
+    expect(loadConfig({ OTP_SECRET: 'a-random-string-of-at-least-32-characters' }).otp.secret).toHaveLength(
+      41,
+    );
+  });
+
+  it('marks every setting whose name says token, secret, key or password as a secret', () => {
+    for (const [name, field] of Object.entries(envFields))
+      if (/TOKEN|SECRET|KEY|PASSWORD/.test(name)) expect(field.secret, name).toBe(true);
+  });
 });
+
+/** A production configuration with secrets of its own (valid as it stands). */
+const completeProduction = {
+  NODE_ENV: 'production',
+  MONGODB_URI: 'mongodb://mongo:27017/hakdata',
+  REDIS_URL: 'redis://redis:6379',
+  OTP_PROVIDER: 'webhook',
+  OTP_WEBHOOK_URL: 'https://sms.example.co.id/send',
+  OTP_SECRET: 'q'.repeat(40),
+  ADMIN_SECRET: 'z'.repeat(40),
+  TELEGRAM_BOT_TOKEN: '987654321:AAHrealLookingTokenOfOurOwn_xyz123',
+  TELEGRAM_WEBHOOK_SECRET: 'our-own-webhook-secret-7f3a9c',
+};

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { envExample, settingsTable } from '../../src/config/describe.js';
 import { envFields } from '../../src/config/schema.js';
 
 const read = (file: string) => readFileSync(file, 'utf8');
@@ -65,6 +66,12 @@ describe('documented settings', () => {
       .filter((line) => /^[A-Z_]+=/.test(line))
       .map((line) => line.split('=')[0]);
     expect(listed.sort()).toEqual([...names].sort());
+  });
+
+  it('.env.example and the README table are what the generator prints today', () => {
+    // Regenerate with `npx tsx src/cli.ts config example > .env.example` and `config table`.
+    expect(read('.env.example')).toBe(envExample());
+    expect(read('README.md')).toContain(settingsTable());
   });
 
   it('the README documents every setting', () => {

@@ -1,59 +1,200 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { AppContext } from '../../app/context.js';
 import { takeFromWindows } from '../../identity/rate-limit.js';
 
 /**
- * Login lockout: 5 wrong passwords for one username within 15 minutes lock it for 15 minutes.
- * Counted per username whether or not the account exists, so the lock reveals nothing about
- * which usernames are real. Kept in Redis with expiry; an admin can lift it early.
+ * Login lockout, built so that a stranger cannot lock a staff member out:
+ *
+ * - **Per account and client address**: 5 wrong passwords for one username from one address
+ *   within 15 minutes lock that pair for 15 minutes. Someone guessing from elsewhere locks only
+ *   themselves; the owner signs in from their own address as usual.
+ * - **Account-wide backoff**, for guessing spread over many addresses: past
+ *   `ACCOUNT_FREE_FAILURES` failures in 15 minutes every further failure makes the whole account
+ *   wait, 30 s doubling up to 15 minutes. The free allowance is more than one address can reach
+ *   (at most 4 + 5 failures around its own 15-minute window, then 15 minutes locked), so one
+ *   stranger never triggers it. Addresses that signed in to the account before are exempt: the
+ *   owner is not slowed down by a crowd of strangers.
+ *
+ * Counted per username whether or not the account exists, so a lock reveals nothing about which
+ * usernames are real. Addresses are kept only as keyed hashes (IPv6 by its /64, which one
+ * subscriber holds whole). Kept in Redis with expiry; an admin can lift every lock early.
  */
 export const MAX_FAILURES = 5;
 export const LOCK_SECONDS = 15 * 60;
 const WINDOW_SECONDS = 15 * 60;
+export const ACCOUNT_FREE_FAILURES = 10;
+const ACCOUNT_WINDOW_SECONDS = 15 * 60;
+export const BACKOFF_FIRST_SECONDS = 30;
+const BACKOFF_MAX_SECONDS = LOCK_SECONDS;
+const KNOWN_ADDRESS_SECONDS = 30 * 24 * 3600;
 
-// INCR and the lock in one step, so parallel guesses cannot slip past the fifth failure. The
-// count is left to expire with its window (never reset here): guesses already past the lock
-// check when it was set keep counting and keep it locked.
+/** The address a limit counts: IPv4 as is, IPv4-mapped IPv6 as IPv4, other IPv6 by its /64. */
+export function clientAddressKey(address: string): string {
+  const bare = address.replace(/%.*$/, '');
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(bare);
+  if (mapped?.[1]) return mapped[1];
+  if (isIP(bare) !== 6) return bare;
+  const [head = '', tail] = bare.split('::');
+  const groups = (s: string | undefined) => (s ? s.split(':') : []).flatMap(ipv4AsGroups);
+  const front = groups(head);
+  const back = groups(tail);
+  const zeros = tail === undefined ? [] : Array(8 - front.length - back.length).fill('0');
+  const all = [...front, ...zeros, ...back].map((g) => Number.parseInt(g, 16).toString(16));
+  return `${all.slice(0, 4).join(':')}::/64`;
+}
+
+/** `1.2.3.4` at the end of an IPv6 address is its last two groups. */
+function ipv4AsGroups(part: string): string[] {
+  if (!part.includes('.')) return [part];
+  const [a = 0, b = 0, c = 0, d = 0] = part.split('.').map(Number);
+  return [((a << 8) | b).toString(16), ((c << 8) | d).toString(16)];
+}
+
+/** A keyed hash of the address, so Redis never holds a client's address. */
+export function addressTag(ctx: AppContext, address: string): string {
+  return createHash('sha256')
+    .update(`${ctx.config.admin.secret}:${clientAddressKey(address)}`)
+    .digest('base64url')
+    .slice(0, 22);
+}
+
+const keys = (ctx: AppContext, username: string, tag = '') => ({
+  pairFail: ctx.key('console', 'login-fail', username, tag),
+  pairLock: ctx.key('console', 'login-lock', username, tag),
+  /** Tags of the addresses with failures on this account, so an unlock can find them. */
+  addresses: ctx.key('console', 'login-addrs', username),
+  /** Set with every address lock, so the staff page can show that someone was locked out. */
+  anyLock: ctx.key('console', 'login-locked', username),
+  accountFail: ctx.key('console', 'login-account-fail', username),
+  backoff: ctx.key('console', 'login-backoff', username),
+  known: ctx.key('console', 'login-known', username),
+});
+
+// Both counts and both locks in one step, so parallel guesses cannot slip past a limit. Counts
+// are left to expire with their window (never reset here): guesses already past the lock check
+// when it was set keep counting and keep it locked.
 const FAIL_SCRIPT = `
 local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+redis.call('SADD', KEYS[3], ARGV[4])
+redis.call('EXPIRE', KEYS[3], tonumber(ARGV[2]) + tonumber(ARGV[3]))
+local locked = 0
 if n >= tonumber(ARGV[1]) then
   redis.call('SET', KEYS[2], '1', 'EX', ARGV[3])
+  redis.call('SET', KEYS[4], '1', 'EX', ARGV[3])
+  locked = 1
 end
-return n
+local m = redis.call('INCR', KEYS[5])
+if m == 1 then redis.call('EXPIRE', KEYS[5], ARGV[6]) end
+local backoff = 0
+local over = m - tonumber(ARGV[5])
+if over > 0 then
+  backoff = math.floor(math.min(tonumber(ARGV[7]) * 2 ^ math.min(over - 1, 20), tonumber(ARGV[8])))
+  redis.call('SET', KEYS[6], '1', 'EX', backoff)
+end
+return {n, locked, m, backoff}
 `;
 
-const failKey = (ctx: AppContext, username: string) => ctx.key('console', 'login-fail', username);
-const lockKey = (ctx: AppContext, username: string) => ctx.key('console', 'login-lock', username);
-
-/** Seconds until the username may try again; 0 when not locked. */
-export async function lockedFor(ctx: AppContext, username: string): Promise<number> {
-  const ttl = await ctx.redis.ttl(lockKey(ctx, username));
-  return Math.max(ttl, 0);
+export interface LockState {
+  /** Seconds until this address may try this username again; 0 when it may now. */
+  seconds: number;
+  /** What holds it: this address's own failures, or the account-wide backoff. */
+  scope: 'address' | 'account' | null;
 }
 
-/** Counts one failure; returns the count and whether this one locked the username. */
+/** Whether `address` may try `username` now. */
+export async function lockedFor(ctx: AppContext, username: string, address: string): Promise<LockState> {
+  const tag = addressTag(ctx, address);
+  const k = keys(ctx, username, tag);
+  const [pair, backoff, known] = (await ctx.redis
+    .multi()
+    .ttl(k.pairLock)
+    .ttl(k.backoff)
+    .sismember(k.known, tag)
+    .exec()) as [Error | null, number][];
+  const pairSeconds = Math.max(pair?.[1] ?? 0, 0);
+  const accountSeconds = known?.[1] === 1 ? 0 : Math.max(backoff?.[1] ?? 0, 0);
+  if (pairSeconds === 0 && accountSeconds === 0) return { seconds: 0, scope: null };
+  return pairSeconds >= accountSeconds
+    ? { seconds: pairSeconds, scope: 'address' }
+    : { seconds: accountSeconds, scope: 'account' };
+}
+
+/** For the staff page: seconds until no address is locked out of the account and no backoff runs. */
+export async function accountLockedFor(ctx: AppContext, username: string): Promise<number> {
+  const k = keys(ctx, username);
+  const [anyLock, backoff] = await Promise.all([ctx.redis.ttl(k.anyLock), ctx.redis.ttl(k.backoff)]);
+  return Math.max(anyLock, backoff, 0);
+}
+
+export interface FailureCount {
+  /** Failures of this username from this address in the window. */
+  failures: number;
+  /** Whether this one locked the address out of the username. */
+  locked: boolean;
+  /** Failures of this username from every address in the window. */
+  accountFailures: number;
+  /** The account-wide wait this failure set (0: under the free allowance). */
+  backoffSeconds: number;
+}
+
+/** Counts one failure of `username` from `address`. */
 export async function recordFailure(
   ctx: AppContext,
   username: string,
-): Promise<{ failures: number; locked: boolean }> {
-  const n = Number(
-    await ctx.redis.eval(
-      FAIL_SCRIPT,
-      2,
-      failKey(ctx, username),
-      lockKey(ctx, username),
-      MAX_FAILURES,
-      WINDOW_SECONDS,
-      LOCK_SECONDS,
-    ),
-  );
-  return { failures: n, locked: n >= MAX_FAILURES };
+  address: string,
+): Promise<FailureCount> {
+  const tag = addressTag(ctx, address);
+  const k = keys(ctx, username, tag);
+  const [n, locked, m, backoff] = (await ctx.redis.eval(
+    FAIL_SCRIPT,
+    6,
+    k.pairFail,
+    k.pairLock,
+    k.addresses,
+    k.anyLock,
+    k.accountFail,
+    k.backoff,
+    MAX_FAILURES,
+    WINDOW_SECONDS,
+    LOCK_SECONDS,
+    tag,
+    ACCOUNT_FREE_FAILURES,
+    ACCOUNT_WINDOW_SECONDS,
+    BACKOFF_FIRST_SECONDS,
+    BACKOFF_MAX_SECONDS,
+  )) as number[];
+  return {
+    failures: Number(n),
+    locked: Number(locked) === 1,
+    accountFailures: Number(m),
+    backoffSeconds: Number(backoff),
+  };
 }
 
-/** A good login, or an admin lifting the lock: the count starts again. */
+/** A good login: this address starts again, and is known to the account from now on. */
+export async function recordSuccess(ctx: AppContext, username: string, address: string): Promise<void> {
+  const tag = addressTag(ctx, address);
+  const k = keys(ctx, username, tag);
+  await ctx.redis
+    .multi()
+    .del(k.pairFail, k.pairLock)
+    .srem(k.addresses, tag)
+    .sadd(k.known, tag)
+    .expire(k.known, KNOWN_ADDRESS_SECONDS)
+    .exec();
+}
+
+/** An admin lifting the lock (or the demo resetting its admin): every address starts again. */
 export async function clearFailures(ctx: AppContext, username: string): Promise<void> {
-  await ctx.redis.del(failKey(ctx, username), lockKey(ctx, username));
+  const k = keys(ctx, username);
+  const tags = await ctx.redis.smembers(k.addresses);
+  const pairKeys = tags.flatMap((tag) => {
+    const p = keys(ctx, username, tag);
+    return [p.pairFail, p.pairLock];
+  });
+  await ctx.redis.del(...pairKeys, k.addresses, k.anyLock, k.accountFail, k.backoff);
 }
 
 /** Sign-in attempts one address may make in 15 minutes: bounds the scrypt work a stranger can cause. */
@@ -61,15 +202,11 @@ export const ATTEMPTS_PER_ADDRESS = 60;
 
 /** Takes one attempt for this client address; returns seconds to wait when over the limit, else 0. */
 export async function takeAddressAttempt(ctx: AppContext, address: string): Promise<number> {
-  const tag = createHash('sha256')
-    .update(`${ctx.config.admin.secret}:${address}`)
-    .digest('base64url')
-    .slice(0, 22);
   const decision = await takeFromWindows(
     ctx.redis,
     [
       {
-        key: ctx.key('console', 'login-ip', tag),
+        key: ctx.key('console', 'login-ip', addressTag(ctx, address)),
         limit: ATTEMPTS_PER_ADDRESS,
         windowMs: WINDOW_SECONDS * 1000,
       },

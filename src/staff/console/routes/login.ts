@@ -60,7 +60,7 @@ export const loginRoutes =
         request.log.warn({ wait }, 'console: too many sign-in attempts from one address');
         return sendPage(reply, loginPage(request, { next, error: t.locked(Math.ceil(wait / 60)) }), 429);
       }
-      const result = await authenticate(ctx, body.username, body.password);
+      const result = await authenticate(ctx, body.username, body.password, request.ip);
       if (!result.ok) {
         const error =
           result.code === 'LOCKED' ? t.locked(Math.ceil(result.retryAfterSeconds / 60)) : t.invalid;
