@@ -23,7 +23,8 @@ const promo: Benchmark = async (env): Promise<Record<string, BenchFigure>> => {
     return {};
   }
   const { parsePromo, sendPromo } = await import('../src/promo/index.js');
-  const fake = await FakeTelegramBotApi.start();
+  // Linked chats are customers who verified there, so each wrote to the bot before.
+  const fake = await FakeTelegramBotApi.start({ knownChats: (chatId) => Number(chatId) > 0 });
   const ctx = await benchContext(env, 'promo', { ...fake.env, WEBCHAT_ENABLED: 'false' });
   try {
     const customers = await seedCustomers(ctx, CUSTOMERS, 95);

@@ -106,8 +106,11 @@ export interface FakeTelegramOptions {
   botUsername?: string;
   /** Cap on a getUpdates long poll, so tests never wait the client's full timeout. Default 2. */
   maxPollSeconds?: number;
-  /** Chats (and groups the bot is a member of) the bot may send to before anyone wrote there. */
-  knownChats?: (number | string)[];
+  /**
+   * Chats (and groups the bot is a member of) the bot may send to before anyone wrote there, or a
+   * rule for them (e.g. every private chat, for tests that link thousands of verified chats).
+   */
+  knownChats?: (number | string)[] | ((chatId: string) => boolean);
   /** The first `update_id` (Telegram starts "from a certain positive number"). Default 1. */
   firstUpdateId?: number;
 }
@@ -148,6 +151,7 @@ export class FakeTelegramBotApi {
   private readonly botMessages = new Map<string, { text?: string; markup: string }>();
   /** Chats the bot may send to: users who wrote to it, groups it is a member of. */
   private readonly knownChats = new Set<string>();
+  private knownChatRule: (chatId: string) => boolean = () => false;
   private nextCallbackId = 1;
   private pollers: Poller[] = [];
   private callWaiters: (() => void)[] = [];
@@ -171,7 +175,8 @@ export class FakeTelegramBotApi {
     this.botId = Number(this.token.split(':')[0]);
     this.maxPollMs = (options.maxPollSeconds ?? 2) * 1000;
     this.nextUpdateId = options.firstUpdateId ?? 1;
-    for (const chat of options.knownChats ?? []) this.knownChats.add(String(chat));
+    if (typeof options.knownChats === 'function') this.knownChatRule = options.knownChats;
+    else for (const chat of options.knownChats ?? []) this.knownChats.add(String(chat));
   }
 
   static async start(options: FakeTelegramOptions = {}): Promise<FakeTelegramBotApi> {
@@ -319,6 +324,16 @@ export class FakeTelegramBotApi {
   /** The bot is (or was made) a member of a group: it may send there before anyone writes. */
   botJoinsGroup(groupChatId: number | string): void {
     this.knownChats.add(String(groupChatId));
+  }
+
+  /** A user opened the bot (pressed Start) without writing yet: the bot may write to them. */
+  userStartsBot(userId: number | string): void {
+    this.knownChats.add(String(userId));
+  }
+
+  /** Whether the bot may send to this chat (someone wrote there, or the test said it may). */
+  knowsChat(chatId: number | string): boolean {
+    return this.knownChats.has(String(chatId)) || this.knownChatRule(String(chatId));
   }
 
   /** The message_id the next message in this chat will get (Telegram numbers per chat from 1). */
@@ -647,7 +662,7 @@ export class FakeTelegramBotApi {
     if (chatId === undefined || chatId === '')
       return { status: 400, description: 'Bad Request: chat_id is empty' };
     // A chat that does not exist, or one the bot never talked in: "Bad Request: chat not found".
-    if (!/^-?\d+$/.test(String(chatId)) || !this.knownChats.has(String(chatId)))
+    if (!/^-?\d+$/.test(String(chatId)) || !this.knowsChat(String(chatId)))
       return { status: 400, description: 'Bad Request: chat not found' };
     // A user who blocked the bot: 403 "Forbidden: bot was blocked by the user", on every send.
     if (this.blocked.has(String(chatId)))

@@ -10,11 +10,42 @@ import type {
 } from '../../src/channels/whatsapp/client.js';
 
 /**
- * A fake of the whatsapp-web.js `Client` event surface. Tests play WhatsApp: `emitQr`,
- * `emitReady`, `receive` (a customer's message), `disconnect`. Every call the adapter makes is
- * recorded in `calls`; `sendMessage` answers with a message id, or with the error queued by
- * `failNextSend`. Media are the library's real `MessageMedia`, so `instanceof` holds.
+ * A fake of the whatsapp-web.js (1.34) `Client` event surface. Tests play WhatsApp: `emitQr`,
+ * `emitReady`, `receive` (a customer's message), `redeliver`, `disconnect`, `ack`. Every call the
+ * adapter makes is recorded in `calls`; `sendMessage` answers with a message, or with the error
+ * queued by `failNextSend`. Media are the library's real `MessageMedia`, so `instanceof` holds.
+ *
+ * What it copies from the library (its index.d.ts and src/util/Constants.js), checked by
+ * test/integration/fake-whatsapp-contract.test.ts:
+ * - A message's id is a MessageId `{ fromMe, remote, id, _serialized }` with
+ *   `_serialized = <fromMe>_<remote>_<id>` ("false_554199999999@c.us_1234567890ABCDEFGHIJ"):
+ *   the serialized id names its chat, the bare `id` does not (here it repeats across chats).
+ * - Senders are `<digits>@c.us`, or `<digits>@lid` (a privacy id; `getContactLidAndPhone` maps
+ *   it to the phone chat id when WhatsApp Web knows it), groups `…@g.us`, `status@broadcast`.
+ * - `message` may come again for a message already seen (a reconnecting session replays what
+ *   it had not marked read); the MessageId is the same object's id every time.
+ * - `disconnected` carries a WAState ('CONFLICT', 'UNPAIRED', …) or 'LOGOUT'.
+ * - `message_ack` (message, ack) follows a send: ACK_SERVER (1) once WhatsApp took it, then
+ *   ACK_DEVICE (2), ACK_READ (3) as `ack()` reports them; ACK_ERROR is -1.
  */
+
+/** whatsapp-web.js `MessageAck` (src/util/Constants.js). */
+export const MessageAck = {
+  ACK_ERROR: -1,
+  ACK_PENDING: 0,
+  ACK_SERVER: 1,
+  ACK_DEVICE: 2,
+  ACK_READ: 3,
+  ACK_PLAYED: 4,
+} as const;
+
+/** whatsapp-web.js `MessageId`. */
+export interface MessageId {
+  fromMe: boolean;
+  remote: string;
+  id: string;
+  _serialized: string;
+}
 
 export interface FakeCall {
   method: 'initialize' | 'sendMessage' | 'destroy' | 'getState' | 'getContactLidAndPhone';
@@ -38,6 +69,8 @@ export class FakeWhatsAppClient extends EventEmitter implements WhatsAppClient {
   state: string | Error = 'CONNECTED';
   /** Privacy id → phone chat id, for getContactLidAndPhone. */
   readonly lidPhones = new Map<string, string>();
+  /** Every `message_ack` emitted: serialized id and ack value. */
+  readonly acks: { id: string; ack: number }[] = [];
   private readonly sendFailures: unknown[] = [];
   private initializeResult: Error | undefined;
   private nextId = 1;
@@ -75,9 +108,24 @@ export class FakeWhatsAppClient extends EventEmitter implements WhatsAppClient {
       if (failure === null) return undefined;
       throw failure;
     }
-    const id = `true_${chatId}_FAKE${this.index}x${this.nextId++}`;
+    const inner = `FAKE${this.index}x${this.nextId++}`;
+    const messageId: MessageId = {
+      fromMe: true,
+      remote: chatId,
+      id: inner,
+      _serialized: `true_${chatId}_${inner}`,
+    };
+    const id = messageId._serialized;
     this.sent.push({ chatId, content, options, at: Date.now(), id });
-    return { id: { _serialized: id } };
+    // WhatsApp's server takes the message: the library reports ACK_SERVER through `message_ack`.
+    setImmediate(() => this.ack(id, MessageAck.ACK_SERVER));
+    return { id: messageId };
+  }
+
+  /** A sent message's delivery state changes ('message_ack' with the new MessageAck value). */
+  ack(serializedId: string, ack: number): void {
+    this.acks.push({ id: serializedId, ack });
+    this.emit('message_ack', { id: { _serialized: serializedId }, ack }, ack);
   }
 
   async destroy(): Promise<void> {
@@ -104,6 +152,7 @@ export class FakeWhatsAppClient extends EventEmitter implements WhatsAppClient {
     this.emit('ready');
   }
 
+  /** `disconnected` with a WAState ('CONFLICT', 'UNPAIRED', 'TIMEOUT'…) or 'LOGOUT'. */
   disconnect(reason = 'CONFLICT'): void {
     this.emit('disconnected', reason);
   }
@@ -114,6 +163,11 @@ export class FakeWhatsAppClient extends EventEmitter implements WhatsAppClient {
     return full;
   }
 
+  /** The same message emitted again (a reconnecting session replays it): same MessageId. */
+  redeliver(message: WhatsAppIncomingMessage): void {
+    this.emit('message', message);
+  }
+
   private record(method: FakeCall['method'], args: unknown[]): void {
     this.calls.push({ method, args, at: Date.now() });
   }
@@ -122,14 +176,25 @@ export class FakeWhatsAppClient extends EventEmitter implements WhatsAppClient {
 /** A message's fields; `quotedId` makes it a reply to that message. */
 export type IncomingFields = Partial<WhatsAppIncomingMessage> & { from: string; quotedId?: string };
 
-let messageCounter = 0;
+/** Per chat: the bare `id` part repeats across chats, so only `_serialized` identifies a message. */
+const messageCounters = new Map<string, number>();
 
 /** A received message with whatsapp-web.js's shape; override any field. */
 export function incomingMessage(fields: IncomingFields): WhatsAppIncomingMessage {
   const { quotedId, ...rest } = fields;
-  const n = ++messageCounter;
+  const n = (messageCounters.get(fields.from) ?? 0) + 1;
+  messageCounters.set(fields.from, n);
+  // Upper-case hex like the library's examples; numbered per chat, so equal across chats.
+  const inner = `3EB0${n.toString(16).toUpperCase().padStart(16, '0')}`;
+  const fromMe = fields.fromMe ?? false;
+  const id: MessageId = {
+    fromMe,
+    remote: fields.from,
+    id: inner,
+    _serialized: `${fromMe}_${fields.from}_${inner}`,
+  };
   return {
-    id: { _serialized: `false_${fields.from}_IN${n}` },
+    id,
     fromMe: false,
     body: '',
     type: 'chat',

@@ -26,7 +26,8 @@ let ids: Types.ObjectId[] = [];
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
-  fake = await FakeTelegramBotApi.start();
+  // Linked chats are customers who verified there, so each wrote to the bot before.
+  fake = await FakeTelegramBotApi.start({ knownChats: (chatId) => Number(chatId) > 0 });
   ctx = await createTestContext({ LOG_LEVEL: 'info', WEBCHAT_ENABLED: 'false', ...fake.env });
   const now = new Date();
   const docs = await ctx.models.Customer.insertMany(

@@ -29,7 +29,8 @@ let fake: FakeTelegramBotApi;
 let ctx: TestContext;
 
 beforeAll(async () => {
-  fake = await FakeTelegramBotApi.start();
+  // Linked chats are customers who verified there, so each wrote to the bot before.
+  fake = await FakeTelegramBotApi.start({ knownChats: (chatId) => Number(chatId) > 0 });
   ctx = await createTestContext({ LOG_LEVEL: 'info', ...fake.env });
 });
 afterAll(async () => {

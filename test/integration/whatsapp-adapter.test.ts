@@ -168,6 +168,8 @@ describe('inbound', () => {
       channel: 'whatsapp',
       chatId: CHAT,
       messageId: msg.id._serialized,
+      // `false_<chat>_<id>`: the serialized id names its chat, so it is the key across chats too.
+      messageKey: msg.id._serialized,
       senderId: CHAT,
       senderPhone: '+6281287611943',
       receivedAt: new Date(1_760_000_000_000),
