@@ -70,7 +70,9 @@ export interface VerifyCodeInput {
 
 export type RequestCodeResult =
   | { status: 'sent' }
-  | { status: 'cooldown' | 'limited'; retryAfterSeconds: number };
+  | { status: 'limited'; retryAfterSeconds: number }
+  /** `pendingCode`: this chat still holds a usable code for this number (the cooldown is per phone). */
+  | { status: 'cooldown'; retryAfterSeconds: number; pendingCode: boolean };
 
 export type VerifyCodeResult =
   | { ok: true }
@@ -213,7 +215,16 @@ export function createOtpService(
         const retryAfterMs = Math.max(...decision.blocked.map((b) => b.retryAfterMs));
         const status = capped.length > 0 ? 'limited' : 'cooldown';
         logger.info({ status, purpose: input.purpose }, 'code request refused by rate limit');
-        return { status, retryAfterSeconds: Math.ceil(retryAfterMs / 1000) };
+        const retryAfterSeconds = Math.ceil(retryAfterMs / 1000);
+        if (status === 'limited') return { status, retryAfterSeconds };
+        // The cooldown is per phone, but "the previous code still works" is only true of a code
+        // this chat holds for this number and purpose: not used, not expired, not killed by
+        // wrong tries. A code used a moment ago, or asked for in another chat, is not one.
+        const slot = codeKey(input.purpose, input.channel, input.chatId, e164);
+        const [exp, tries] = await ctx.redis.hmget(slot, 'exp', 'tries');
+        const pendingCode =
+          exp !== null && at < Number(exp) && Number(tries ?? Number.NaN) < limits.maxWrongAttempts;
+        return { status, retryAfterSeconds, pendingCode };
       }
 
       // Same work for known and unknown numbers; only the delivery differs, and it is not awaited.

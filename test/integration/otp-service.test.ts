@@ -140,6 +140,46 @@ describe('OTP service', () => {
     expect(await otp.verifyCode({ phone, ...chat, code })).toEqual({ ok: false, reason: 'expired' });
   });
 
+  it('in a cooldown, says a previous code works only of one this chat holds unused and alive', async () => {
+    const { otp, clock } = service();
+    const phone = await newPhone(true);
+    const chat = newChat();
+    expect(await otp.requestCode({ phone, ...chat, locale: 'id' })).toEqual({ status: 'sent' });
+    const code = await codeSentTo(phone);
+    clock.now += 10_000;
+    // The cooldown is per phone: another chat, or another purpose, waits too but holds no code.
+    expect(await otp.requestCode({ phone, ...newChat(), locale: 'id' })).toEqual({
+      status: 'cooldown',
+      retryAfterSeconds: 50,
+      pendingCode: false,
+    });
+    expect(await otp.requestCode({ phone, ...chat, locale: 'id', purpose: 'new_phone' })).toMatchObject({
+      status: 'cooldown',
+      pendingCode: false,
+    });
+    expect(await otp.requestCode({ phone, ...chat, locale: 'id' })).toMatchObject({
+      status: 'cooldown',
+      pendingCode: true,
+    });
+    // Used: no longer pending.
+    expect(await otp.verifyCode({ phone, ...chat, code })).toEqual({ ok: true });
+    expect(await otp.requestCode({ phone, ...chat, locale: 'id' })).toMatchObject({
+      status: 'cooldown',
+      pendingCode: false,
+    });
+
+    // Killed by wrong tries: no longer pending either.
+    const other = await newPhone(true);
+    expect(await otp.requestCode({ phone: other, ...chat, locale: 'id' })).toEqual({ status: 'sent' });
+    const otherCode = await codeSentTo(other);
+    for (let i = 0; i < otp.limits.maxWrongAttempts; i++)
+      await otp.verifyCode({ phone: other, ...chat, code: wrongFor(otherCode) });
+    expect(await otp.requestCode({ phone: other, ...chat, locale: 'id' })).toMatchObject({
+      status: 'cooldown',
+      pendingCode: false,
+    });
+  });
+
   it('answers cooldown to a resend within 60 s', async () => {
     const { otp, clock } = service();
     const phone = await newPhone(true);
@@ -150,6 +190,7 @@ describe('OTP service', () => {
     expect(await otp.requestCode({ phone, ...chat, locale: 'id' })).toEqual({
       status: 'cooldown',
       retryAfterSeconds: 30,
+      pendingCode: true,
     });
     clock.now += 30_000;
     expect(await otp.requestCode({ phone, ...chat, locale: 'id' })).toEqual({ status: 'sent' });

@@ -30,9 +30,13 @@ export const senderPhone = defineAction({
   },
 });
 
+/**
+ * Outcomes: `sent`; `cooldown` (too soon, and this chat's previous code still works); `wait` (too
+ * soon, and no code works here: it was used, or asked for from another chat); `limited`.
+ */
 export const sendCode = defineAction({
   name: 'identity.send_code',
-  outcomes: ['sent', 'cooldown', 'limited'],
+  outcomes: ['sent', 'cooldown', 'wait', 'limited'],
   texts: [],
   async run({ deps, inbound, session, locale, args }): Promise<ActionResult> {
     const phoneVar = String(args.phoneVar ?? 'phone');
@@ -47,7 +51,7 @@ export const sendCode = defineAction({
       purpose,
     });
     return {
-      outcome: result.status,
+      outcome: result.status === 'cooldown' && result.pendingCode === false ? 'wait' : result.status,
       vars: { maskedPhone: maskPhone(phone), retryAfter: String(result.retryAfterSeconds ?? 60) },
     };
   },

@@ -12,7 +12,7 @@ export interface OtpPort {
     chatId: string;
     locale: Locale;
     purpose?: 'verify' | 'new_phone';
-  }): Promise<{ status: 'sent' | 'cooldown' | 'limited'; retryAfterSeconds?: number }>;
+  }): Promise<{ status: 'sent' | 'cooldown' | 'limited'; retryAfterSeconds?: number; pendingCode?: boolean }>;
   verifyCode(input: {
     phone: string;
     channel: string;
