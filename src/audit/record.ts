@@ -23,7 +23,10 @@ export interface AuditInput {
 const isDuplicateKey = (err: unknown) =>
   typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
 
-function toDoc(input: AuditInput) {
+/** An event as stored: details masked, key settled. Safe to keep elsewhere until it is written. */
+export type AuditDoc = ReturnType<typeof auditDoc>;
+
+export function auditDoc(input: AuditInput) {
   const key = input.idempotencyKey === undefined ? defaultKey(input) : (input.idempotencyKey ?? undefined);
   const customerId =
     input.customerId && Types.ObjectId.isValid(input.customerId)
@@ -48,7 +51,7 @@ const defaultKey = (input: AuditInput) => (input.ref ? `${input.ref}:${input.act
  */
 export async function recordAudit(ctx: AppContext, input: AuditInput): Promise<boolean> {
   try {
-    await ctx.models.AuditEvent.create(toDoc(input));
+    await ctx.models.AuditEvent.create(auditDoc(input));
     return true;
   } catch (err) {
     if (isDuplicateKey(err)) return false;
@@ -58,9 +61,17 @@ export async function recordAudit(ctx: AppContext, input: AuditInput): Promise<b
 
 /** Several events at once, each once-only; duplicates are skipped, the rest written. */
 export async function recordAuditMany(ctx: AppContext, inputs: AuditInput[]): Promise<number> {
-  if (inputs.length === 0) return 0;
+  return insertAuditDocs(ctx, inputs.map(auditDoc));
+}
+
+/**
+ * Events already built by `auditDoc` (e.g. kept on a request until written), in one insert and
+ * in the given order; duplicates are skipped, the rest written.
+ */
+export async function insertAuditDocs(ctx: AppContext, docs: AuditDoc[]): Promise<number> {
+  if (docs.length === 0) return 0;
   try {
-    const written = await ctx.models.AuditEvent.insertMany(inputs.map(toDoc), { ordered: false });
+    const written = await ctx.models.AuditEvent.insertMany(docs, { ordered: false });
     return written.length;
   } catch (err) {
     const result = err as {

@@ -1,7 +1,7 @@
 import type { AppContext } from '../app/context.js';
 import type { Customer, RequestType } from '../db/index.js';
 import type { RequestFlag } from '../db/models/privacy-request.js';
-import { openOrderFilter, unpaidOrderFilter } from './order-obligations.js';
+import { unfinishedOrderFilter } from './order-obligations.js';
 
 /**
  * Rules that send a request to staff (`pending_approval`) instead of the queue. One module, one
@@ -15,7 +15,37 @@ export interface FlagInput {
   customer: Pick<Customer, '_id' | 'phone'> | null;
   changes?: Record<string, string>;
   now: Date;
+  /**
+   * The customer's orders that still bind the business, read once for every rule that asks
+   * (evaluateFlags provides it; a rule called alone reads them itself).
+   */
+  obligations?: () => Promise<OrderObligations>;
 }
+
+/** How many of a customer's orders are still open, and how many unpaid (an order can be both). */
+export interface OrderObligations {
+  open: number;
+  unpaid: number;
+}
+
+const isOpen = (o: { status?: string }) => o.status === 'scheduled' || o.status === 'in_progress';
+const isUnpaid = (o: { status?: string; paymentStatus?: string }) =>
+  o.paymentStatus === 'unpaid' && o.status !== 'cancelled';
+
+/**
+ * One query for both erase rules: the orders that are not finished (requests/order-obligations.ts),
+ * counted in code. Finished orders, however many, are not returned.
+ */
+export async function loadObligations(ctx: AppContext, customerId: unknown): Promise<OrderObligations> {
+  const rows = await ctx.models.ServiceOrder.find(
+    { customerId, ...unfinishedOrderFilter },
+    { _id: 0, status: 1, paymentStatus: 1 },
+  ).lean();
+  return { open: rows.filter(isOpen).length, unpaid: rows.filter(isUnpaid).length };
+}
+
+const obligationsOf = (input: FlagInput) =>
+  input.obligations ? input.obligations() : loadObligations(input.ctx, input.customer?._id);
 
 export interface FlagRule {
   code: string;
@@ -25,21 +55,18 @@ export interface FlagRule {
 
 export const openOrderRule: FlagRule = {
   code: 'OPEN_ORDER',
-  async check({ ctx, type, customer }) {
-    if (type !== 'erase' || !customer) return undefined;
-    const n = await ctx.models.ServiceOrder.countDocuments({ customerId: customer._id, ...openOrderFilter });
+  async check(input) {
+    if (input.type !== 'erase' || !input.customer) return undefined;
+    const n = (await obligationsOf(input)).open;
     return n > 0 ? `${n} pesanan masih terjadwal atau sedang dikerjakan` : undefined;
   },
 };
 
 export const unpaidOrderRule: FlagRule = {
   code: 'UNPAID_ORDER',
-  async check({ ctx, type, customer }) {
-    if (type !== 'erase' || !customer) return undefined;
-    const n = await ctx.models.ServiceOrder.countDocuments({
-      customerId: customer._id,
-      ...unpaidOrderFilter,
-    });
+  async check(input) {
+    if (input.type !== 'erase' || !input.customer) return undefined;
+    const n = (await obligationsOf(input)).unpaid;
     return n > 0 ? `${n} pesanan belum dibayar` : undefined;
   },
 };
@@ -81,8 +108,14 @@ export async function evaluateFlags(
   rules: readonly FlagRule[] = defaultFlagRules,
 ): Promise<RequestFlag[]> {
   const flags: RequestFlag[] = [];
+  let obligations: Promise<OrderObligations> | undefined;
+  const shared: FlagInput = {
+    ...input,
+    obligations:
+      input.obligations ?? (() => (obligations ??= loadObligations(input.ctx, input.customer?._id))),
+  };
   for (const rule of rules) {
-    const reason = await rule.check(input);
+    const reason = await rule.check(shared);
     if (reason) flags.push({ code: rule.code, reason });
   }
   return flags;

@@ -13,3 +13,11 @@ export const unpaidOrderFilter = { paymentStatus: 'unpaid', status: { $ne: 'canc
 export const finishedOrderFilter = {
   $or: [{ status: 'cancelled' }, { status: 'completed', paymentStatus: { $ne: 'unpaid' } }],
 };
+
+/**
+ * Open or unpaid (what the erase flags look for), in one filter: neither cancelled nor completed
+ * and paid or refunded. `$nor` keeps it one clause that MongoDB serves from the customerId index.
+ */
+export const unfinishedOrderFilter = {
+  $nor: [{ status: 'cancelled' }, { status: 'completed', paymentStatus: { $in: ['paid', 'refunded'] } }],
+};

@@ -1,6 +1,13 @@
 import type { Types } from 'mongoose';
 import type { AppContext } from '../app/context.js';
-import { type AuditInput, recordAudit, recordAuditMany } from '../audit/record.js';
+import {
+  type AuditDoc,
+  type AuditInput,
+  auditDoc,
+  insertAuditDocs,
+  recordAudit,
+  recordAuditMany,
+} from '../audit/record.js';
 import type { PrivacyRequest, RequestStatus } from '../db/index.js';
 import { RequestError } from './api.js';
 import { withRequestLock } from './lock.js';
@@ -62,47 +69,63 @@ export interface TransitionInput {
   inc?: Record<string, number>;
   /** Extra audit details (masked). */
   details?: Record<string, unknown>;
+  /**
+   * The caller writes the audit events itself, in one batch after the request closes
+   * (`auditClosing`): the request worker does, to spare a round trip per step. The events
+   * stay derivable from `history`; a closing status keeps its `auditPending` mark, which the
+   * reconciler clears (`auditClosed`), and `events` (the handler's own, not derivable) are stored
+   * on the request in the same write so the reconciler can write them after a crash.
+   */
+  deferAudit?: { events?: AuditInput[] };
 }
 
 export async function transition(ctx: AppContext, t: TransitionInput): Promise<PrivacyRequest> {
   assertTransition(t.from, t.to);
   const at = t.at ?? new Date();
   // A closed request is touched by no one again, so a crash between the status and its audit
-  // event would lose the event: the mark stays until the event is written (see `auditClosed`).
+  // events would lose them: the mark stays until they are written (see `auditClosed`).
   const closing = isTerminal(t.to);
+  const pendingEvents =
+    closing && t.deferAudit?.events?.length ? t.deferAudit.events.map(auditDoc) : undefined;
   const update: Record<string, unknown> = {
-    $set: { status: t.to, ...t.set, ...(closing ? { auditPending: true } : {}) },
+    $set: {
+      status: t.to,
+      ...t.set,
+      ...(closing ? { auditPending: true } : {}),
+      ...(pendingEvents ? { pendingAudit: pendingEvents } : {}),
+    },
     $push: { history: { at, from: t.from, to: t.to, actor: t.actor, ...(t.note ? { note: t.note } : {}) } },
   };
   if (t.unset?.length) update.$unset = Object.fromEntries(t.unset.map((f) => [f, 1]));
   if (t.inc) update.$inc = t.inc;
 
   const { PrivacyRequest } = ctx.models;
-  // Every status change holds this lock, so reading the status and then writing by _id is as
-  // safe as one conditional update. It is also what FerretDB 1.24 serves fast: a filter of `_id`
-  // alone uses its index, while any other filter reads the whole collection.
+  // Every status change holds this lock, so a conditional update is safe on FerretDB 1.24 too,
+  // which runs findAndModify as a read then a write. One round trip: the status is checked by
+  // the filter, and only a refused change reads the request again, to say why.
   const updated = await withRequestLock(ctx, t.ref, async () => {
+    const where = t.id ? { _id: t.id, ref: t.ref } : { ref: t.ref };
+    const changed = await PrivacyRequest.findOneAndUpdate({ ...where, status: t.from }, update, {
+      new: true,
+    }).lean<PrivacyRequest>();
+    if (changed) return changed;
     const current = await PrivacyRequest.findOne(t.id ? { _id: t.id } : { ref: t.ref }, {
       ref: 1,
       status: 1,
     }).lean();
     if (!current || current.ref !== t.ref) throw new RequestError('NOT_FOUND', `No request ${t.ref}.`);
-    if (current.status !== t.from)
-      throw new RequestError(
-        'ILLEGAL_TRANSITION',
-        `Request ${t.ref} is ${current.status}, so it cannot go from ${t.from} to ${t.to}.`,
-      );
-    return PrivacyRequest.findOneAndUpdate({ _id: current._id }, update, {
-      new: true,
-    }).lean<PrivacyRequest>();
+    throw new RequestError(
+      'ILLEGAL_TRANSITION',
+      `Request ${t.ref} is ${current.status}, so it cannot go from ${t.from} to ${t.to}.`,
+    );
   });
-  if (!updated) throw new RequestError('NOT_FOUND', `No request ${t.ref}.`);
   // The customer's `status` list is cached by version (requests/status-cache.ts). The change is
   // made: a failed bump is reported, not thrown (the list is then stale for at most its TTL).
   await bumpStatusVersion(ctx, updated.customerId).catch((err: Error) =>
     ctx.logger.warn({ ref: t.ref, err: { message: err.message } }, 'status cache not bumped'),
   );
-  await recordAudit(ctx, {
+  if (t.deferAudit) return updated;
+  const event: AuditInput = {
     ...historyAudit(updated, { at, from: t.from, to: t.to, actor: t.actor, note: t.note }),
     details: {
       type: updated.type,
@@ -111,9 +134,15 @@ export async function transition(ctx: AppContext, t: TransitionInput): Promise<P
       ...(t.note ? { note: t.note } : {}),
       ...t.details,
     },
-  });
-  if (closing)
-    await ctx.models.PrivacyRequest.updateOne({ _id: updated._id }, { $unset: { auditPending: 1 } });
+  };
+  if (!closing) {
+    // Earlier steps whose events a crash lost are written by whoever closes the request.
+    await recordAudit(ctx, event);
+    return updated;
+  }
+  // Closing: every step's event (a worker's claim may have left its event to the close), once.
+  await recordAuditMany(ctx, [...updated.history.slice(0, -1).map((h) => historyAudit(updated, h)), event]);
+  await PrivacyRequest.updateOne({ _id: updated._id }, { $unset: { auditPending: 1, pendingAudit: 1 } });
   return updated;
 }
 
@@ -146,20 +175,48 @@ export async function ensureHistoryAudited(
 }
 
 /**
- * Closed requests whose last audit event may be missing (a process died between the status and
- * the event): their history is audited and the mark removed. Run by the reconciler.
+ * The events of a request closed with `deferAudit`, in one insert and in the order they
+ * happened: every step of its history, with the handler's own events (`events`) before the
+ * closing step. Those already written (the creation, a re-run) are skipped by their keys.
  */
-export async function auditClosed(ctx: AppContext, now = new Date()): Promise<number> {
+export async function auditClosing(
+  ctx: AppContext,
+  req: Pick<PrivacyRequest, 'ref' | 'type' | 'customerId' | 'history'>,
+  events: AuditInput[] = [],
+): Promise<void> {
+  const steps = req.history.map((h) => historyAudit(req, h));
+  await recordAuditMany(ctx, [...steps.slice(0, -1), ...events, ...steps.slice(-1)]);
+}
+
+/**
+ * Closed requests whose audit events may be missing: a request worker leaves the mark for this
+ * pass to clear (one round trip fewer per request), and a process that died between a closing
+ * status and its events left them unwritten. Every step's event and the kept ones are written
+ * in one insert (those present are skipped), then the marks go in one update. Run by the
+ * reconciler; `limit` bounds one pass, the next takes the rest.
+ */
+export async function auditClosed(ctx: AppContext, now = new Date(), limit = 500): Promise<number> {
   const { PrivacyRequest } = ctx.models;
-  // Older than a transition takes: a live transition writes its own event and clears the mark.
+  // Older than a close takes: a live worker writes its own events right after the status.
   const settled = new Date(now.getTime() - 30_000);
   const pending = await PrivacyRequest.find(
     { auditPending: true, updatedAt: { $lt: settled } },
-    { ref: 1, type: 1, customerId: 1, history: 1 },
-  ).lean<PrivacyRequest[]>();
-  for (const r of pending) {
-    await ensureHistoryAudited(ctx, r);
-    await PrivacyRequest.updateOne({ _id: r._id }, { $unset: { auditPending: 1 } });
-  }
+    { ref: 1, type: 1, customerId: 1, history: 1, pendingAudit: 1 },
+  )
+    .limit(limit)
+    .lean<PrivacyRequest[]>();
+  if (pending.length === 0) return 0;
+  // A closed request changes no more, so its marks can go once its events are in.
+  await insertAuditDocs(
+    ctx,
+    pending.flatMap((r) => {
+      const steps = r.history.map((h) => auditDoc(historyAudit(r, h)));
+      return [...steps.slice(0, -1), ...((r.pendingAudit ?? []) as AuditDoc[]), ...steps.slice(-1)];
+    }),
+  );
+  await PrivacyRequest.updateMany(
+    { _id: { $in: pending.map((r) => r._id) } },
+    { $unset: { auditPending: 1, pendingAudit: 1 } },
+  );
   return pending.length;
 }

@@ -1,6 +1,6 @@
-import { recordAudit } from '../audit/record.js';
 import type { OutboundMessage } from '../channels/types.js';
 import { contactLine } from '../requests/service.js';
+import { AccessPackageError } from './access/errors.js';
 import { failed, localeOf, type RequestHandler, text } from './outcome.js';
 
 /**
@@ -14,20 +14,22 @@ export const sendAccessPackage: RequestHandler = async (ctx, request, deps) => {
     return failed(request.customerId ? 'NO_PACKAGE_BUILDER' : 'NO_CUSTOMER', [
       text(locale, 'failed', { ref, contact: contactLine(ctx) }),
     ]);
-  const customer = await ctx.models.Customer.findOne(
-    { _id: request.customerId, erasedAt: { $exists: false } },
-    {
-      _id: 1,
-    },
-  ).lean();
-  if (!customer) return failed('CUSTOMER_GONE', [text(locale, 'failed', { ref, contact: contactLine(ctx) })]);
-
+  const customerId = String(request.customerId);
   const started = Date.now();
-  const pkg = await deps.buildAccessPackage(ctx, String(customer._id), {
-    locale,
-    requestRef: ref,
-    now: deps.now(),
-  });
+  let pkg: Awaited<ReturnType<NonNullable<typeof deps.buildAccessPackage>>>;
+  try {
+    // The builder reads the customer itself and refuses an erased one: no second read here.
+    pkg = await deps.buildAccessPackage(ctx, customerId, {
+      locale,
+      requestRef: ref,
+      now: deps.now(),
+      refuseErased: true,
+    });
+  } catch (err) {
+    if (err instanceof AccessPackageError && err.code !== 'INVALID_CUSTOMER_ID')
+      return failed('CUSTOMER_GONE', [text(locale, 'failed', { ref, contact: contactLine(ctx) })]);
+    throw err;
+  }
   const buildMs = Date.now() - started;
   const messages: OutboundMessage[] = [
     {
@@ -47,13 +49,19 @@ export const sendAccessPackage: RequestHandler = async (ctx, request, deps) => {
   // Only sizes and counts: the summary may name things that are personal.
   const counts = Object.fromEntries(Object.entries(pkg.summary).filter(([, v]) => typeof v === 'number'));
   const result = { jsonBytes: pkg.json.length, pdfBytes: pkg.pdf.length, buildMs, ...counts };
-  await recordAudit(ctx, {
-    actor: 'system:access-worker',
-    action: 'access.prepared',
-    ref,
-    customerId: customer._id,
-    details: { jsonBytes: result.jsonBytes, pdfBytes: result.pdfBytes, ...counts },
-    at: deps.now(),
-  });
-  return { status: 'completed', result, messages };
+  return {
+    status: 'completed',
+    result,
+    messages,
+    audit: [
+      {
+        actor: 'system:access-worker',
+        action: 'access.prepared',
+        ref,
+        customerId,
+        details: { jsonBytes: result.jsonBytes, pdfBytes: result.pdfBytes, ...counts },
+        at: deps.now(),
+      },
+    ],
+  };
 };

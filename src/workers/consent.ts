@@ -1,4 +1,3 @@
-import { recordAudit } from '../audit/record.js';
 import type { ConsentEvent } from '../db/index.js';
 import { withRequestLock } from '../requests/lock.js';
 import { contactLine } from '../requests/service.js';
@@ -40,14 +39,19 @@ export const applyConsent: RequestHandler = async (ctx, request, deps) => {
     if (granted) return failed('NO_CUSTOMER', [text(locale, 'failed', { ref, contact: contactLine(ctx) })]);
     const hash = chatSuppressionHash(ctx, request.channel, request.chatId);
     await suppress(ctx, { hash, kind: 'chat', reason: 'opted_out', source: `request:${ref}`, at });
-    await recordAudit(ctx, {
-      actor: 'system:consent-worker',
-      action: 'consent.changed',
-      ref,
-      details: { granted, scope: 'chat', source, promoId: proof.promoId },
-      at,
-    });
-    return { ...done, result: { granted, scope: 'chat' } };
+    return {
+      ...done,
+      result: { granted, scope: 'chat' },
+      audit: [
+        {
+          actor: 'system:consent-worker',
+          action: 'consent.changed',
+          ref,
+          details: { granted, scope: 'chat', source, promoId: proof.promoId },
+          at,
+        },
+      ],
+    };
   }
 
   const event: ConsentEvent = {
@@ -61,20 +65,17 @@ export const applyConsent: RequestHandler = async (ctx, request, deps) => {
     ...(proof.promoId ? { promoId: proof.promoId } : {}),
   };
   const { Customer } = ctx.models;
-  // The history entry carries the ref: a retried job finds it and writes nothing twice. Read and
-  // written under the request's lock, by _id alone (FerretDB scans for any other filter).
+  // The history entry carries the ref: a retried job finds it and writes nothing twice. One
+  // conditional write by _id under the request's lock, which hands back the phone; only when it
+  // is refused (erased, gone, or applied by an earlier run) is the customer read, to say which.
+  // `$nor` rather than `$ne` on the array path: FerretDB 1.24 matches `$ne`/`$nin` on an array of
+  // subdocuments when any element differs; MongoDB and FerretDB agree on `$nor`.
   const customer = await withRequestLock(ctx, ref, async () => {
-    const found = await Customer.findById(request.customerId, {
-      phone: 1,
-      erasedAt: 1,
-      'consentHistory.requestRef': 1,
-    }).lean();
-    if (found && !found.erasedAt && !found.consentHistory?.some((h) => h.requestRef === ref))
-      await Customer.updateOne(
-        { _id: found._id },
-        { $set: { marketingConsent: { granted, updatedAt: at, source } }, $push: { consentHistory: event } },
-      );
-    return found;
+    const changed = await Customer.findOneAndUpdate(
+      { _id: request.customerId, erasedAt: null, $nor: [{ 'consentHistory.requestRef': ref }] },
+      { $set: { marketingConsent: { granted, updatedAt: at, source } }, $push: { consentHistory: event } },
+    ).lean(); // No projection: FerretDB 1.24's findAndModify refuses one ("fields" not implemented).
+    return changed ?? (await Customer.findById(request.customerId, { phone: 1, erasedAt: 1 }).lean());
   });
   if (!customer || customer.erasedAt) {
     // An erased customer already receives no marketing; there is nothing left to opt in.
@@ -87,13 +88,18 @@ export const applyConsent: RequestHandler = async (ctx, request, deps) => {
     if (granted) await liftOptOut(ctx, hash);
     else await suppress(ctx, { hash, kind: 'phone', reason: 'opted_out', source: `request:${ref}`, at });
   }
-  await recordAudit(ctx, {
-    actor: 'system:consent-worker',
-    action: 'consent.changed',
-    ref,
-    customerId: customer._id,
-    details: { granted, scope: 'customer', source, promoId: proof.promoId },
-    at,
-  });
-  return { ...done, result: { granted, scope: 'customer' } };
+  return {
+    ...done,
+    result: { granted, scope: 'customer' },
+    audit: [
+      {
+        actor: 'system:consent-worker',
+        action: 'consent.changed',
+        ref,
+        customerId: customer._id,
+        details: { granted, scope: 'customer', source, promoId: proof.promoId },
+        at,
+      },
+    ],
+  };
 };

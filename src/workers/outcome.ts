@@ -1,4 +1,5 @@
 import type { AppContext } from '../app/context.js';
+import type { AuditInput } from '../audit/record.js';
 import type { Outbox } from '../channels/outbox.js';
 import type { OutboundMessage } from '../channels/types.js';
 import type { PrivacyRequest } from '../db/index.js';
@@ -11,8 +12,13 @@ import {
   toLocale,
 } from '../requests/notices.js';
 
-/** What a request handler hands back to the runner, which tells the customer and closes the request. */
-export type RequestOutcome =
+/**
+ * What a request handler hands back to the runner, which tells the customer and closes the
+ * request. `audit`: the handler's own events (what it changed), written by the runner in one
+ * insert with the request's closing events, in the order they happened. A handler re-run after
+ * a crash returns them again, so they must describe the effect even when it was already applied.
+ */
+export type RequestOutcome = (
   | {
       status: 'completed';
       result: Record<string, unknown>;
@@ -21,13 +27,14 @@ export type RequestOutcome =
       set?: Record<string, unknown>;
       unset?: string[];
     }
-  | { status: 'failed'; result: { code: string } & Record<string, unknown>; messages: OutboundMessage[] };
+  | { status: 'failed'; result: { code: string } & Record<string, unknown>; messages: OutboundMessage[] }
+) & { audit?: AuditInput[] };
 
 /** Builds the access package; src/workers/access/package.ts provides the real one. */
 export type BuildAccessPackage = (
   ctx: AppContext,
   customerId: string,
-  options?: { locale?: 'id' | 'en'; requestRef?: string; now?: Date },
+  options?: { locale?: 'id' | 'en'; requestRef?: string; now?: Date; refuseErased?: boolean },
 ) => Promise<{ json: Buffer; pdf: Buffer; summary: Record<string, unknown> }>;
 
 export interface HandlerDeps {

@@ -7,7 +7,7 @@ import { workerConnection } from '../queues/options.js';
 import { RequestError } from '../requests/api.js';
 import { REQUEST_QUEUE, type RequestJobData } from '../requests/queue.js';
 import { contactLine } from '../requests/service.js';
-import { closingUnset, ensureHistoryAudited, isTerminal, transition } from '../requests/states.js';
+import { auditClosing, closingUnset, transition } from '../requests/states.js';
 import { sendAccessPackage } from './access-worker.js';
 import { applyConsent } from './consent.js';
 import { eraseCustomer } from './erase.js';
@@ -43,41 +43,14 @@ export async function processRequest(
   const log = ctx.logger.child({ component: 'request-worker', ref });
   const finalAttempt = options.finalAttempt ?? true;
   // By _id when the job carries it (no collection scan on FerretDB); the ref must still match.
-  let request = await ctx.models.PrivacyRequest.findOne(
-    options.id && isValidObjectId(options.id) ? { _id: options.id } : { ref },
-  ).lean<PrivacyRequest>();
-  if (request && request.ref !== ref) request = null;
-  if (!request) {
-    log.warn('job for an unknown request; dropped');
+  const id = options.id && isValidObjectId(options.id) ? options.id : undefined;
+  const claimed = await claim(ctx, ref, id, deps.now());
+  if (claimed.skip) {
+    if (claimed.skip === 'unknown') log.warn('job for an unknown request; dropped');
+    else log.debug({ status: claimed.skip }, 'request not runnable; job skipped');
     return 'skipped';
   }
-  // Whatever happened before, the history and the audit trail agree from here on.
-  await ensureHistoryAudited(ctx, request);
-  if (isTerminal(request.status) || request.status === 'pending_approval') {
-    log.debug({ status: request.status }, 'request not runnable; job skipped');
-    return 'skipped';
-  }
-
-  if (request.status === 'queued') {
-    try {
-      request = await transition(ctx, {
-        ref,
-        id: request._id,
-        from: 'queued',
-        to: 'processing',
-        actor: ACTOR,
-        at: deps.now(),
-        inc: { attempts: 1 },
-      });
-    } catch (err) {
-      // Cancelled (or claimed) in the meantime.
-      if (err instanceof RequestError && err.code === 'ILLEGAL_TRANSITION') return 'skipped';
-      throw err;
-    }
-  } else {
-    // Resumed after a crash, a stall or a retry.
-    await ctx.models.PrivacyRequest.updateOne({ _id: request._id }, { $inc: { attempts: 1 } });
-  }
+  const request = claimed.request;
   let outcome: RequestOutcome;
   try {
     await deps.checkpoint?.(ref, 'claimed');
@@ -104,7 +77,11 @@ export async function processRequest(
       purpose: 'notification',
     });
   }
-  await transition(ctx, {
+  // The claim's, the handler's and the closing events are written together once the status is
+  // closed; the closing write keeps the handler's events and the mark until they are in (a
+  // re-run of the job produces them again; the reconciler finishes what a dead process left).
+  const events = outcome.audit ?? [];
+  const closed = await transition(ctx, {
     ref,
     id: request._id,
     from: 'processing',
@@ -119,9 +96,50 @@ export async function processRequest(
       ]),
     ],
     ...(outcome.status === 'failed' ? { note: outcome.result.code } : {}),
+    deferAudit: { events },
   });
+  await auditClosing(ctx, closed, events);
   log.info({ type: request.type, status: outcome.status }, 'request finished');
   return outcome.status;
+}
+
+type Claim =
+  | { request: PrivacyRequest; skip?: undefined }
+  | { skip: 'unknown' | PrivacyRequest['status']; request?: undefined };
+
+/**
+ * queued → processing in one round trip (the conditional write returns the request). Only when
+ * that is refused is the request read: resumed after a crash, a stall or a retry (`processing`),
+ * or not runnable (cancelled, closed, waiting for staff, unknown). The claim's audit event is
+ * written with the closing ones; until then it is in `history`.
+ */
+async function claim(ctx: AppContext, ref: string, id: string | undefined, at: Date): Promise<Claim> {
+  try {
+    const request = await transition(ctx, {
+      ref,
+      ...(id ? { id } : {}),
+      from: 'queued',
+      to: 'processing',
+      actor: ACTOR,
+      at,
+      inc: { attempts: 1 },
+      deferAudit: {},
+    });
+    return { request };
+  } catch (err) {
+    if (!(err instanceof RequestError)) throw err;
+  }
+  const { PrivacyRequest } = ctx.models;
+  const current = await PrivacyRequest.findOne(id ? { _id: id } : { ref }).lean<PrivacyRequest>();
+  if (!current || current.ref !== ref) return { skip: 'unknown' };
+  if (current.status !== 'processing') return { skip: current.status };
+  // Resumed: counted, so the reconciler can give up on a request that keeps dying.
+  const resumed = await PrivacyRequest.findOneAndUpdate(
+    { _id: current._id, status: 'processing' },
+    { $inc: { attempts: 1 } },
+    { new: true },
+  ).lean<PrivacyRequest>();
+  return resumed ? { request: resumed } : { skip: current.status };
 }
 
 export interface RequestWorkerOptions {
@@ -144,11 +162,18 @@ export function startRequestWorker(
   const connection = workerConnection(ctx);
   const worker = new Worker<RequestJobData, ProcessResult>(
     REQUEST_QUEUE,
-    async (job: Job<RequestJobData, ProcessResult>) =>
-      processRequest(ctx, deps, job.data.ref, {
-        finalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
-        ...(job.data.id ? { id: job.data.id } : {}),
-      }),
+    async (job: Job<RequestJobData, ProcessResult>) => {
+      try {
+        return await processRequest(ctx, deps, job.data.ref, {
+          finalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
+          ...(job.data.id ? { id: job.data.id } : {}),
+        });
+      } catch (err) {
+        // BullMQ keeps a failed attempt's message and stack in the job (the dashboard shows them);
+        // a driver error can quote a value (a duplicate key names the phone): masked first.
+        throw new Error(maskString((err as Error).message));
+      }
+    },
     {
       connection,
       prefix: ctx.config.redisPrefix,

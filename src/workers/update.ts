@@ -1,4 +1,3 @@
-import { recordAudit } from '../audit/record.js';
 import { changedFields, updateChangesSchema } from '../requests/changes.js';
 import { contactLine } from '../requests/service.js';
 import { failed, localeOf, type RequestHandler, text } from './outcome.js';
@@ -17,41 +16,54 @@ export const applyUpdate: RequestHandler = async (ctx, request, deps) => {
   const changes = parsed.data;
   const fields = changedFields(changes);
 
-  const customer = await Customer.findOne({ _id: request.customerId, erasedAt: { $exists: false } }).lean();
-  if (!customer) return failed('CUSTOMER_GONE', [text(locale, 'failed', { ref, contact: contactLine(ctx) })]);
-
   const phoneUnavailable = () =>
     failed('PHONE_UNAVAILABLE', [text(locale, 'phoneUnavailable', { ref, contact: contactLine(ctx) })], {
       fields,
     });
-  if (changes.phone && changes.phone !== customer.phone) {
-    const holder = await Customer.exists({ phone: changes.phone, _id: { $ne: customer._id } });
-    if (holder) return phoneUnavailable();
-  }
-
+  const gone = () => failed('CUSTOMER_GONE', [text(locale, 'failed', { ref, contact: contactLine(ctx) })]);
   const set = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+
+  // A phone change is checked first (and flagged for staff anyway): a number another customer
+  // holds gets the non-revealing answer before anything is written.
+  if (changes.phone) {
+    const current = await Customer.findById(request.customerId, { phone: 1, erasedAt: 1 }).lean();
+    if (!current || current.erasedAt) return gone();
+    if (changes.phone !== current.phone) {
+      const holder = await Customer.exists({ phone: changes.phone, _id: { $ne: current._id } });
+      if (holder) return phoneUnavailable();
+    }
+  }
+  let updated: { _id: unknown } | null;
   try {
-    // Setting the same values again is harmless, so a retried job needs no guard here.
-    await Customer.updateOne({ _id: customer._id, erasedAt: { $exists: false } }, { $set: set });
+    // One conditional write: an erased customer (`erasedAt` set) is never written to. Setting
+    // the same values again is harmless, so a retried job needs no guard beyond that.
+    updated = await Customer.findOneAndUpdate(
+      { _id: request.customerId, erasedAt: null },
+      { $set: set },
+    ).lean(); // No projection: FerretDB 1.24's findAndModify refuses one ("fields" not implemented).
   } catch (err) {
+    // The unique phone index answers a race the check above lost.
     if ((err as { code?: unknown }).code === 11000) return phoneUnavailable();
     throw err;
   }
+  if (!updated) return gone();
   await deps.checkpoint?.(ref, 'update:applied');
 
-  await recordAudit(ctx, {
-    actor: 'system:update-worker',
-    action: 'customer.updated',
-    ref,
-    customerId: customer._id,
-    details: { fields, ...set },
-    at: deps.now(),
-  });
   return {
     status: 'completed',
     result: { fields },
     messages: [text(locale, 'updated', { ref, fields })],
     // The new values now live on the customer; the request keeps only which fields changed.
     unset: ['changes'],
+    audit: [
+      {
+        actor: 'system:update-worker',
+        action: 'customer.updated',
+        ref,
+        customerId: request.customerId,
+        details: { fields, ...set },
+        at: deps.now(),
+      },
+    ],
   };
 };

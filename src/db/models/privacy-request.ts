@@ -49,6 +49,11 @@ export interface PrivacyRequest {
   attempts: number;
   /** Set with a closing status until its audit event is written; the reconciler finishes it. */
   auditPending?: boolean;
+  /**
+   * Audit events (masked, as stored) that are not derivable from `history`, kept with the closing
+   * status until written: the reconciler writes them if the process died first.
+   */
+  pendingAudit?: Record<string, unknown>[] | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -97,6 +102,7 @@ export const privacyRequestSchema = new Schema<PrivacyRequest>(
     result: { type: Schema.Types.Mixed },
     attempts: { type: Number, default: 0 },
     auditPending: { type: Boolean },
+    pendingAudit: { type: [Schema.Types.Mixed], default: undefined },
   },
   { timestamps: true, collection: 'privacyrequests' },
 );

@@ -105,11 +105,16 @@ const REQUEST_FIELDS = [
  * Everything hakdata holds about one customer (policy §4, "Mengakses Data"). Reads are lean and
  * projected: a customer with thousands of orders costs one query per collection, no documents.
  *
- * An erased customer's package must hold no personal value, even one an erasure left behind
+ * `refuseErased`: an erased customer gets no package at all (an access request that raced an
+ * erasure); otherwise an erased customer's package must hold no personal value, even one an erasure left behind
  * (an open order keeps its address until the job is done): orders and requests are read without
  * those fields, and the profile's are dropped before anything else sees them.
  */
-export async function collectCustomerData(ctx: AppContext, customerId: string): Promise<CollectedData> {
+export async function collectCustomerData(
+  ctx: AppContext,
+  customerId: string,
+  options: { refuseErased?: boolean } = {},
+): Promise<CollectedData> {
   if (!/^[0-9a-f]{24}$/i.test(customerId))
     throw new AccessPackageError('INVALID_CUSTOMER_ID', `"${customerId}" is not a customer id.`);
   const _id = new Types.ObjectId(customerId);
@@ -118,6 +123,9 @@ export async function collectCustomerData(ctx: AppContext, customerId: string): 
   const profile = await Customer.findById(_id, projectionOf(PROFILE_FIELDS)).lean<ProfileRecord>();
   if (!profile) throw new AccessPackageError('CUSTOMER_NOT_FOUND', `No customer with id ${customerId}.`);
   const erased = Boolean(profile.erasedAt);
+  // The access worker asks this: its own read of the customer would be a second round trip.
+  if (erased && options.refuseErased)
+    throw new AccessPackageError('CUSTOMER_ERASED', `Customer ${customerId} has been erased.`);
 
   const [orders, requests] = await Promise.all([
     ServiceOrder.find({ customerId: _id }, projectionOf(ORDER_FIELDS, erased ? PERSONAL_ORDER_FIELDS : []))

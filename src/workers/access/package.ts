@@ -15,6 +15,8 @@ export interface AccessPackageOptions {
   locale?: 'id' | 'en';
   /** The access request being answered, printed on both documents. */
   requestRef?: string;
+  /** Refuse (CUSTOMER_ERASED) instead of building the package of an erased customer. */
+  refuseErased?: boolean;
 }
 
 export interface BuiltAccessPackage {
@@ -36,7 +38,7 @@ export async function buildAccessPackage(
   options: AccessPackageOptions = {},
 ): Promise<BuiltAccessPackage> {
   const started = performance.now();
-  const data = await collectCustomerData(ctx, customerId);
+  const data = await collectCustomerData(ctx, customerId, { refuseErased: options.refuseErased });
   const collectedMs = performance.now() - started;
   const pkg = toAccessPackage(data, {
     generatedAt: options.now ?? new Date(),
