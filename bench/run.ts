@@ -20,6 +20,7 @@ const benchmarks: { name: string; load: () => Promise<Benchmark> }[] = [
   { name: 'access-erase', load: async () => (await import('./access-erase.js')).default },
   { name: 'promo', load: async () => (await import('./promo.js')).default },
   { name: 'memory', load: async () => (await import('./memory.js')).default },
+  { name: 'first-reply', load: async () => (await import('./first-reply.js')).default },
 ];
 
 /** Which servers the figures were measured on: FerretDB and MongoDB differ by orders of magnitude. */
