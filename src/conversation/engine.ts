@@ -6,6 +6,7 @@ import { actionsByName, type EngineDeps } from './actions/index.js';
 import type { FlowCatalog, LoadedFlows } from './flow-loader.js';
 import type { Flow, Step } from './flow-schema.js';
 import { INPUT_TEXTS, validateInput } from './inputs.js';
+import { createIntentRecogniser, type Decision, type IntentRecogniser } from './intents/index.js';
 import { createKeywordRouter, type GlobalCommand, type KeywordRouter, normalizeWords } from './keywords.js';
 import { isLocale, type Locale, type Translate, translator } from './locales.js';
 import { type ChatMeta, type Session, SessionStore } from './session-store.js';
@@ -93,6 +94,10 @@ export class ConversationEngine {
   private readonly store: SessionStore;
   private readonly router: KeywordRouter;
   private readonly flowKeywords = new Map<string, Flow>();
+  /** Sentences understood by flows/intents.yaml (absent only when a test passes no lexicon). */
+  private readonly intents: IntentRecogniser | undefined;
+  /** Flow id → the text saying what was understood, for flows started by a keyword. */
+  private readonly understood = new Map<string, string>();
   /** Tail of each chat's work: messages of one chat run in order, different chats in parallel. */
   private readonly chains = new Map<string, Promise<unknown>>();
 
@@ -110,6 +115,11 @@ export class ConversationEngine {
       for (const word of [...(flow.keywords?.id ?? []), ...(flow.keywords?.en ?? [])]) {
         this.flowKeywords.set(normalizeWords(word), flow);
       }
+    }
+    this.intents = loaded.lexicon ? createIntentRecogniser(loaded.lexicon, app.logger) : undefined;
+    for (const intent of loaded.lexicon?.intents ?? []) {
+      if (intent.understood && !this.understood.has(intent.flow))
+        this.understood.set(intent.flow, intent.understood);
     }
   }
 
@@ -171,6 +181,14 @@ export class ConversationEngine {
   command(text: string): GlobalCommand | undefined {
     return this.router.command(text);
   }
+
+  recognise(text: string, channel: string): Decision | undefined {
+    return this.intents?.recognise(text, { channel });
+  }
+
+  understoodFor(flowId: string): string | undefined {
+    return this.understood.get(flowId);
+  }
 }
 
 function initialLocale(inbound: InboundMessage, fallback: Locale): Locale {
@@ -183,6 +201,8 @@ class Turn {
   readonly out: OutboundMessage[] = [];
   private transitions = 0;
   private t: Translate;
+  /** What was understood, said in front of the flow's first message (set when a flow starts from text). */
+  private preface: string | undefined;
 
   constructor(
     private readonly engine: ConversationEngine,
@@ -207,7 +227,19 @@ class Turn {
   }
 
   say(key: string, vars?: Record<string, string>): void {
-    this.out.push({ kind: 'text', text: this.t(key, vars) });
+    this.emit({ kind: 'text', text: this.t(key, vars) });
+  }
+
+  /** Every reply goes out here, so a pending preface leads the first one ("Baik, Anda ingin …"). */
+  private emit(message: OutboundMessage): void {
+    const preface = this.preface;
+    this.preface = undefined;
+    if (preface && message.kind !== 'document') {
+      this.out.push({ ...message, text: `${preface} ${message.text}` });
+      return;
+    }
+    if (preface) this.out.push({ kind: 'text', text: preface });
+    this.out.push(message);
   }
 
   async run(): Promise<void> {
@@ -218,21 +250,31 @@ class Turn {
     }
     const text = raw.replace(CONTROL, '').trim();
     const command = text ? this.engine.command(text) : undefined;
+    // A sentence that is not a command nor a button is read for what it asks (flows/intents.yaml).
+    const decision =
+      text && !command && !this.inbound.action
+        ? this.engine.recognise(text, this.inbound.channel)
+        : undefined;
+    const optOutNow = decision?.intent === 'opt_out' && decision.confidence === 'clear';
     // A first STOP gets its one confirmation and nothing else.
-    if (this.firstContact && command !== 'opt_out') this.say('engine.welcome');
+    if (this.firstContact && command !== 'opt_out' && !optOutNow) this.say('engine.welcome');
     if (command) return this.runCommand(command, text);
 
     if (this.inbound.action) return this.onButton(this.inbound.action.value);
+    // A clear revocation in words is STOP: at once, from any step, the flow left as it was.
+    if (optOutNow && decision) return this.optOutInWords(decision);
     if (!text && !this.inbound.contact) {
       this.say('engine.only_text');
       return;
     }
     const step = this.currentStep();
-    if (step && this.session) return this.answer(step, text);
+    if (step && this.session) return this.answer(step, text, decision);
 
+    if (decision && (await this.startIntent(decision, text))) return;
     const words = normalizeWords(text);
     const keyword = this.engine.flowKeyword(words);
-    if (keyword) return this.startFlow(keyword.flow.id, keyword.arg);
+    if (keyword)
+      return this.startFlow(keyword.flow.id, keyword.arg, this.engine.understoodFor(keyword.flow.id));
     if (this.meta.inFlow) {
       this.meta.inFlow = false;
       this.say('engine.expired');
@@ -287,6 +329,35 @@ class Turn {
     }
   }
 
+  private async optOutInWords(decision: Decision): Promise<void> {
+    await this.runCommand('opt_out', '');
+    // Another right asked in the same message ("… dan hapus data saya") starts after the
+    // confirmation, unless a flow is waiting for an answer: STOP leaves that flow as it was.
+    const resting = !this.session || this.session.flow === 'menu';
+    if (decision.also && resting) await this.startIntent({ ...decision.also, confidence: 'clear' }, '');
+  }
+
+  /** Starts what a sentence asked for; false when it asked for nothing a flow does. */
+  private async startIntent(
+    decision: Pick<Decision, 'flow' | 'understood' | 'field' | 'confidence'> & { intent: string },
+    text: string,
+  ): Promise<boolean> {
+    if (decision.intent === 'none' || !decision.flow) return false;
+    const vars: Record<string, string> = {};
+    if (decision.field) vars.field = decision.field;
+    if (decision.intent === 'opt_out') {
+      // Asked once: the answer "ya" must still carry the proof of the sentence (and the promo it replied to).
+      vars.optOutWords = text.slice(0, 100);
+      vars.optOutMessageId = this.inbound.messageId;
+      if (this.inbound.replyToMessageId) vars.optOutReplyTo = this.inbound.replyToMessageId;
+    }
+    // `status PR-7K3M9Q`: the keyword's argument, when the keyword names the same flow.
+    const keyword = text ? this.engine.flowKeyword(normalizeWords(text)) : undefined;
+    const arg = keyword?.flow.id === decision.flow ? keyword.arg : undefined;
+    await this.startFlow(decision.flow, arg, decision.understood, vars);
+    return true;
+  }
+
   private currentStep(): Step | undefined {
     if (!this.session) return undefined;
     return this.engine.loaded.flows.get(this.session.flow)?.steps[this.session.step];
@@ -305,10 +376,16 @@ class Turn {
     };
   }
 
-  private async startFlow(flowId: string, arg?: string): Promise<void> {
+  private async startFlow(
+    flowId: string,
+    arg?: string,
+    understood?: string,
+    preset: Record<string, string> = {},
+  ): Promise<void> {
     const flow = this.engine.loaded.flows.get(flowId);
     if (!flow) throw new Error(`unknown flow ${flowId}`);
-    const vars: Record<string, string> = {};
+    const vars: Record<string, string> = { ...preset };
+    this.preface = understood ? this.t(understood) : undefined;
     // Identity carried across flows within one session (and the keyword's argument).
     for (const keep of ['customerId'] as const) {
       const value = this.session?.vars[keep];
@@ -340,7 +417,7 @@ class Turn {
         if (!action) throw new Error(`unknown action ${step.action}`);
         const result = await action.run(this.actionCall(step.args ?? {}));
         Object.assign(this.session.vars, result.vars);
-        this.out.push(...(result.messages ?? []));
+        for (const message of result.messages ?? []) this.emit(message);
         const target = step.on[result.outcome];
         if (!target) throw new Error(`${step.action} returned unmapped outcome ${result.outcome}`);
         return this.go(target);
@@ -391,27 +468,27 @@ class Turn {
     this.session.prompt = id;
     const text = 'text' in step && step.text ? this.t(step.text) : '';
     if (step.type === 'choose') {
-      this.out.push({
+      this.emit({
         kind: 'buttons',
         text,
         buttons: step.options.map((o, i) => button(id, String(i), this.t(o.label))),
       });
     } else if (step.type === 'confirm') {
-      this.out.push({
+      this.emit({
         kind: 'buttons',
         text,
         buttons: [button(id, 'yes', this.t('engine.yes')), button(id, 'no', this.t('engine.no'))],
       });
     } else if (step.type === 'ask' && step.contactButton) {
-      this.out.push({ kind: 'contact_request', text, buttonLabel: this.t(step.contactButton) });
+      this.emit({ kind: 'contact_request', text, buttonLabel: this.t(step.contactButton) });
     } else if (step.type === 'ask' && step.shortcuts?.length) {
-      this.out.push({
+      this.emit({
         kind: 'buttons',
         text,
         buttons: step.shortcuts.map((s, i) => button(id, `s${i}`, this.t(s.label))),
       });
     } else {
-      this.out.push({ kind: 'text', text });
+      this.emit({ kind: 'text', text });
     }
   }
 
@@ -444,7 +521,7 @@ class Turn {
   }
 
   /** Typed text (or a shared contact) answering the step the chat waits on. */
-  private async answer(step: Step, text: string): Promise<void> {
+  private async answer(step: Step, text: string, decision?: Decision): Promise<void> {
     if (!this.session) return;
     const words = normalizeWords(text);
     switch (step.type) {
@@ -485,8 +562,10 @@ class Turn {
         return;
     }
     // Not an answer to this question: maybe the customer wants something else entirely.
+    if (decision && (await this.startIntent(decision, text))) return;
     const keyword = this.engine.flowKeyword(words);
-    if (keyword) return this.startFlow(keyword.flow.id, keyword.arg);
+    if (keyword)
+      return this.startFlow(keyword.flow.id, keyword.arg, this.engine.understoodFor(keyword.flow.id));
     // In the main menu, unmatched text is a question we did not understand, not a wrong choice.
     const menu = this.session.flow === 'menu';
     this.say(

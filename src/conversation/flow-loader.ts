@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import { parse } from 'yaml';
 import type { ZodError } from 'zod';
 import { type Flow, flowSchema, type Step } from './flow-schema.js';
+import { INTENTS_FILE, type Lexicon, loadLexicon } from './intents/index.js';
 import { LOCALES, type Locale, type LocaleTexts, parseLocale } from './locales.js';
 
 export interface FlowProblem {
@@ -22,6 +23,8 @@ export interface FlowCatalog {
 export interface LoadedFlows {
   flows: Map<string, Flow>;
   locales: Record<Locale, LocaleTexts>;
+  /** flows/intents.yaml compiled: how sentences are understood. */
+  lexicon?: Lexicon;
 }
 
 export class FlowsInvalidError extends Error {
@@ -69,7 +72,10 @@ export function checkFlows(
   const files = new Map<string, string>();
   let entries: string[] = [];
   try {
-    entries = readdirSync(dir).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'));
+    // intents.yaml sits beside the flows but is not one: its word lists are checked below.
+    entries = readdirSync(dir).filter(
+      (f) => (f.endsWith('.yaml') || f.endsWith('.yml')) && f !== INTENTS_FILE,
+    );
   } catch {
     problems.push({ file: dir, message: 'no such flows directory' });
   }
@@ -103,6 +109,7 @@ export function checkFlows(
 
   const usedKeys = new Map<string, string>(); // key → where
   for (const key of catalog.engineTexts) usedKeys.set(key, 'the engine');
+  const lexicon = checkIntents(dir, flows, entries, usedKeys, problems);
   for (const [id, flow] of flows) {
     const file = files.get(id) ?? id;
     const problem = (step: string | undefined, message: string) =>
@@ -155,7 +162,33 @@ export function checkFlows(
       }
     }
   }
-  return { loaded: { flows, locales }, problems };
+  return { loaded: { flows, locales, ...(lexicon ? { lexicon } : {}) }, problems };
+}
+
+/**
+ * flows/intents.yaml: its own problems (unknown intent, empty list, a phrase claimed by two
+ * intents, unknown group) and its references to flows and texts, checked like a flow's.
+ */
+function checkIntents(
+  dir: string,
+  flows: Map<string, Flow>,
+  entries: string[],
+  usedKeys: Map<string, string>,
+  problems: FlowProblem[],
+): Lexicon | undefined {
+  const file = join(dir, INTENTS_FILE);
+  const { lexicon, problems: found } = loadLexicon(file);
+  for (const p of found) problems.push({ file, message: p.where ? `${p.where}: ${p.message}` : p.message });
+  if (!lexicon) return undefined;
+  for (const { flow, where } of lexicon.references.flows) {
+    if (!flows.has(flow) && !entries.includes(`${flow}.yaml`)) {
+      problems.push({ file, message: `${where}: unknown flow "${flow}"` });
+    }
+  }
+  for (const { key, where } of lexicon.references.texts) {
+    if (!usedKeys.has(key)) usedKeys.set(key, `${file} ${where}`);
+  }
+  return lexicon;
 }
 
 /** Loads flows for the engine, refusing to start on any problem (same report as `flows check`). */

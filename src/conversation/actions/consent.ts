@@ -36,11 +36,30 @@ async function suppressChat(app: AppContext, inbound: InboundMessage): Promise<v
   });
 }
 
-const proof = (inbound: InboundMessage, promo: { promoId: string } | undefined) => ({
-  ...(inbound.text ? { words: inbound.text.slice(0, 100) } : {}),
-  messageId: inbound.messageId,
-  ...(promo ? { promoId: promo.promoId } : {}),
-});
+/**
+ * The customer's words and message. After a probable opt-out was asked ("stop dulu" → "ya"), the
+ * sentence that asked is the proof; the engine kept it in the session for this answer.
+ */
+const proof = (call: ActionCall, promo: { promoId: string } | undefined) => {
+  const { inbound, session } = call;
+  const words = session.vars.optOutWords ?? inbound.text;
+  return {
+    ...(words ? { words: words.slice(0, 100) } : {}),
+    messageId: session.vars.optOutMessageId ?? inbound.messageId,
+    ...(promo ? { promoId: promo.promoId } : {}),
+  };
+};
+
+/** The promotion the message (or, after a question, the sentence that asked) replied to. */
+function replyOf(call: ActionCall): Pick<InboundMessage, 'channel' | 'chatId' | 'replyToMessageId'> {
+  const { inbound, session } = call;
+  const replyTo = inbound.replyToMessageId ?? session.vars.optOutReplyTo;
+  return {
+    channel: inbound.channel,
+    chatId: inbound.chatId,
+    ...(replyTo ? { replyToMessageId: replyTo } : {}),
+  };
+}
 
 /** Consent changes go through a request like every other change: audited, with proof. */
 function consentRequest(
@@ -56,7 +75,7 @@ function consentRequest(
     channel: inbound.channel,
     chatId: inbound.chatId,
     locale,
-    proof: proof(inbound, promo),
+    proof: proof(call, promo),
     actor: 'customer',
     // The conversation confirms to the customer at once; the worker need not say it again.
     toldInChat: true,
@@ -69,7 +88,7 @@ export const optOut = defineAction({
   texts: [],
   async run(call): Promise<ActionResult> {
     const { app, inbound } = call;
-    const promo = await promoOfReply(app, inbound);
+    const promo = await promoOfReply(app, replyOf(call));
     const customerId = await provenCustomer(app, inbound, promo);
     if (!customerId) {
       await suppressChat(app, inbound);

@@ -2,6 +2,7 @@ import { optIn, optOut } from './consent.js';
 import { checkCode, requireVerified, sendCode, senderPhone } from './identity.js';
 import { createRequest, requestStatus } from './requests.js';
 import type { ActionDefinition } from './types.js';
+import { namedField } from './update.js';
 
 /** Every action a flow may name. Flows hold no code: this list is all they can do. */
 export const actions: ActionDefinition[] = [
@@ -13,6 +14,7 @@ export const actions: ActionDefinition[] = [
   requestStatus,
   optOut,
   optIn,
+  namedField,
 ];
 
 export const actionsByName = new Map(actions.map((a) => [a.name, a]));

@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import type { Logger } from '../../logging/logger.js';
+import { compileLexicon, type Lexicon, type LexiconProblem } from './lexicon.js';
+import { type Decision, recognise } from './recognise.js';
+import { intentsFileSchema } from './schema.js';
+
+export type { Lexicon } from './lexicon.js';
+export type { Decision } from './recognise.js';
+export { INTENT_NAMES, type IntentName, UPDATE_FIELDS, type UpdateField } from './schema.js';
+
+/** The file beside the flows; `flows check` and the engine read the same one. */
+export const INTENTS_FILE = 'intents.yaml';
+
+/** Reads and compiles flows/intents.yaml; what is wrong comes back as problems, never thrown. */
+export function loadLexicon(file: string): { lexicon?: Lexicon; problems: LexiconProblem[] } {
+  let raw: unknown;
+  try {
+    raw = parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    return { problems: [{ where: '', message: `cannot read: ${(err as Error).message.split('\n')[0]}` }] };
+  }
+  const parsed = intentsFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    return {
+      problems: parsed.error.issues.map((issue) => ({
+        where: issue.path.map(String).join('.'),
+        message: issue.message,
+      })),
+    };
+  }
+  return compileLexicon(parsed.data);
+}
+
+export interface IntentRecogniser {
+  /** What the text asks. Logs the decision with its rule and phrase, never the text. */
+  recognise(text: string, where: { channel: string }): Decision;
+}
+
+export function createIntentRecogniser(lexicon: Lexicon, logger: Logger): IntentRecogniser {
+  return {
+    recognise(text, where) {
+      const decision = recognise(text, lexicon);
+      // The phrase is the file's, not the customer's; no word of the message is logged.
+      const entry = {
+        channel: where.channel,
+        intent: decision.intent,
+        confidence: decision.confidence,
+        rule: decision.rule,
+        ...(decision.phrase ? { phrase: decision.phrase } : {}),
+        ...(decision.field ? { updateField: decision.field } : {}),
+        ...(decision.also ? { also: decision.also.intent } : {}),
+        ...(decision.negated.length ? { negated: decision.negated } : {}),
+        ...(decision.corrected ? { typosForgiven: decision.corrected } : {}),
+      };
+      logger.info(entry, 'intent decision');
+      return decision;
+    },
+  };
+}

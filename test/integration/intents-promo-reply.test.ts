@@ -1,0 +1,111 @@
+import type { Types } from 'mongoose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InboundMessage, OutboundMessage } from '../../src/channels/types.js';
+import { type Conversation, createConversation } from '../../src/conversation/runtime.js';
+import { chatSuppressionHash } from '../../src/requests/suppression.js';
+import { recordingOutbox } from '../fixtures/requests-kit.js';
+import { createTestContext, type TestContext } from '../helpers/context.js';
+
+/**
+ * Sentences replying to a promotion, on a Telegram chat that is not linked to any customer: the
+ * promotion the message quotes is what names the customer, as with STOP. A clear sentence is acted
+ * on at once; a probable one is asked, and the answer "ya" (which quotes nothing) still carries the
+ * sentence and the promotion as proof.
+ */
+let ctx: TestContext;
+let conversation: Conversation;
+let seq = 0;
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  conversation = createConversation(ctx, { outbox: recordingOutbox() });
+});
+afterAll(async () => {
+  await conversation.close();
+  await ctx.cleanup();
+});
+
+/** A customer who received promo `promoId` as Telegram message `promoMessageId` in `chatId`. */
+async function promoReceived(
+  chatId: string,
+  promoId: string,
+  promoMessageId: string,
+): Promise<Types.ObjectId> {
+  seq += 1;
+  const now = new Date();
+  const customer = await ctx.models.Customer.create({
+    customerNo: `NL-${String(seq).padStart(5, '0')}`,
+    name: `Kalimat ${seq}`,
+    phone: `+62815${String(20_000_000 + seq)}`,
+    marketingConsent: { granted: true, updatedAt: now, source: 'test' },
+  });
+  await ctx.models.PromoMessage.create({
+    _id: `${chatSuppressionHash(ctx, 'telegram', chatId)}:${promoMessageId}`,
+    promoId,
+    customerId: customer._id,
+    channel: 'telegram',
+    sentAt: now,
+  });
+  return customer._id;
+}
+
+function message(chatId: string, id: string, text: string, replyTo?: string): InboundMessage {
+  return {
+    channel: 'telegram',
+    chatId,
+    messageId: id,
+    messageKey: `${chatId}:${id}`,
+    senderId: chatId,
+    receivedAt: new Date(),
+    text,
+    ...(replyTo ? { replyToMessageId: replyTo } : {}),
+  };
+}
+
+const texts = (replies: OutboundMessage[]) => replies.map((r) => ('text' in r ? r.text : '')).join('\n');
+
+const unsubscribes = (customerId: Types.ObjectId) =>
+  ctx.models.PrivacyRequest.find({ customerId, type: 'unsubscribe' }).lean();
+
+describe('natural-language opt-out in reply to a promotion', () => {
+  it('a clear sentence quoting the promo opts that customer out at once, with the promo as proof', async () => {
+    const chatId = '710001';
+    const customerId = await promoReceived(chatId, 'promo-nl-clear', '41');
+    const replies = await conversation.engine.handle(
+      message(chatId, '42', 'tolong jangan kirimi saya promosi lagi', '41'),
+    );
+    expect(replies).toHaveLength(1);
+    expect(texts(replies)).toMatch(/^Baik, Anda tidak akan menerima promosi lagi/);
+    const [request] = await unsubscribes(customerId);
+    expect(request?.changes).toMatchObject({
+      promoId: 'promo-nl-clear',
+      messageId: '42',
+      words: 'tolong jangan kirimi saya promosi lagi',
+    });
+  });
+
+  it('a probable one is asked once; "ya" opts out with the sentence and the promo as proof', async () => {
+    const chatId = '710002';
+    const customerId = await promoReceived(chatId, 'promo-nl-probable', '51');
+    const question = await conversation.engine.handle(message(chatId, '52', 'stop dulu', '51'));
+    expect(texts(question)).toMatch(/Sepertinya Anda ingin berhenti menerima promosi/);
+    expect(await unsubscribes(customerId)).toHaveLength(0);
+
+    const done = await conversation.engine.handle(message(chatId, '53', 'ya'));
+    expect(texts(done)).toMatch(/tidak akan menerima promosi lagi/);
+    const [request] = await unsubscribes(customerId);
+    expect(request?.changes).toMatchObject({
+      promoId: 'promo-nl-probable',
+      messageId: '52',
+      words: 'stop dulu',
+    });
+  });
+
+  it('a reply about something else changes nothing', async () => {
+    const chatId = '710003';
+    const customerId = await promoReceived(chatId, 'promo-nl-other', '61');
+    const replies = await conversation.engine.handle(message(chatId, '62', 'berapa harga promo ini?', '61'));
+    expect(texts(replies)).toMatch(/silakan hubungi Sanita Jaya langsung/);
+    expect(await unsubscribes(customerId)).toHaveLength(0);
+  });
+});
