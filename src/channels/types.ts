@@ -6,7 +6,7 @@
  *
  * | channel  | id                         | unique within                   | key we build                     |
  * |----------|----------------------------|---------------------------------|----------------------------------|
- * | telegram | `update_id`                | one bot (increasing; offset)    | polling offset only              |
+ * | telegram | `update_id`                | one bot (increasing; offset)    | offset; webhook `<bot id>:<id>`  |
  * | telegram | `message.message_id`       | one chat (a new chat starts low)| `<chat id>:<message_id>`         |
  * | telegram | `callback_query.id`        | everywhere (global)             | `<chat id>:cb:<id>`; audit keys  |
  * | telegram | chat id / user id          | the whole of Telegram           | chat-scoped Redis keys           |

@@ -495,6 +495,30 @@ describe('Telegram adapter, webhook mode', () => {
     await fake.waitForCall('answerCallbackQuery', (c) => c.params.callback_query_id === cbId);
   });
 
+  it('queues an update Telegram sends again (same update_id) only once', async () => {
+    // Telegram resends an update whose POST got no 2xx in time; update_id is how to tell.
+    const post = (update: object) =>
+      fetch(webhookUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret },
+        body: JSON.stringify(update),
+      });
+    const message = (id: number, text: string) => ({
+      message_id: id,
+      date: Math.floor(Date.now() / 1000),
+      chat: { id: 7010, type: 'private' },
+      from: { id: 7010, is_bot: false, first_name: 'Test' },
+      text,
+    });
+    const repeated = { update_id: 5_000_001, message: message(1, 'halo') };
+    expect((await post(repeated)).status).toBe(200);
+    expect((await post(repeated)).status).toBe(200);
+    expect((await post({ update_id: 5_000_002, message: message(2, 'marker') })).status).toBe(200);
+    await inbound.next((x) => x.messageKey === '7010:2');
+    expect(inbound.received.filter((m) => m.messageKey === '7010:1')).toHaveLength(1);
+    expect(ctx.logLines.some((l) => l.includes('repeated update ignored'))).toBe(true);
+  });
+
   it('puts an update the engine failed on back at the head of the queue and tries again', async () => {
     inbound.state.failures = 2;
     const attemptsBefore = inbound.state.attempts;

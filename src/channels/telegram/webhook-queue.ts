@@ -14,12 +14,39 @@ export const webhookQueueKey = (ctx: Pick<AppContext, 'key'>) => ctx.key('telegr
 /** Updates kept while no gateway consumes them (Telegram itself keeps undelivered updates 24 h). */
 export const WEBHOOK_QUEUE_CAP = 10_000;
 
+/** How long an update_id is remembered: Telegram keeps (and retries) an update at most 24 h. */
+const SEEN_UPDATE_TTL_SECONDS = 24 * 3600;
+
+// Marks the update seen and queues it in one step: a crash between the two must not leave an
+// update marked but never queued (Telegram, unanswered, would resend it only to be ignored).
+const ENQUEUE_ONCE = `if redis.call('SET', KEYS[2], '1', 'EX', ARGV[2], 'NX') then
+  redis.call('RPUSH', KEYS[1], ARGV[1])
+  redis.call('LTRIM', KEYS[1], -tonumber(ARGV[3]), -1)
+  return 1
+end
+return 0`;
+
+/**
+ * Queues an update unless this bot's update with that `update_id` was queued already (Telegram
+ * resends an update whose POST got no 2xx in time: "update_id … allows you to ignore repeated
+ * updates"). An update_id is unique per bot only, so the key carries the bot id (the token's
+ * public first part). Resolves false for a repeat.
+ */
 export async function enqueueWebhookUpdate(
   ctx: Pick<AppContext, 'key' | 'redis'>,
-  update: unknown,
-): Promise<void> {
-  const key = webhookQueueKey(ctx);
-  await ctx.redis.multi().rpush(key, JSON.stringify(update)).ltrim(key, -WEBHOOK_QUEUE_CAP, -1).exec();
+  update: { update_id: number },
+  botId: string,
+): Promise<boolean> {
+  const queued = await ctx.redis.eval(
+    ENQUEUE_ONCE,
+    2,
+    webhookQueueKey(ctx),
+    ctx.key('telegram', 'update-seen', botId, update.update_id),
+    JSON.stringify(update),
+    SEEN_UPDATE_TTL_SECONDS,
+    WEBHOOK_QUEUE_CAP,
+  );
+  return queued === 1;
 }
 
 export interface WebhookConsumerOptions {

@@ -16,12 +16,15 @@ function sameSecret(given: unknown, expected: string): boolean {
 /**
  * Admin server plugin for webhook mode: Telegram POSTs updates to TELEGRAM_WEBHOOK_URL's path.
  * The route checks the secret token header (401 otherwise), validates the update and queues
- * it for the gateway (webhook-queue.ts). Off (undefined) unless URL, secret and token are set.
+ * it for the gateway (webhook-queue.ts), once per update_id. Off (undefined) unless URL, secret
+ * and token are set.
  */
 export function telegramWebhookRoutes(ctx: AppContext): FastifyPluginAsync | undefined {
   const { webhookUrl, webhookSecret, token } = ctx.config.telegram;
   if (!webhookUrl || !webhookSecret || !token) return undefined;
   const path = new URL(webhookUrl).pathname;
+  // The token's first part is the bot's id: public, and the scope of every update_id.
+  const botId = token.split(':')[0] ?? 'bot';
   return async (app) => {
     app.post(path, { bodyLimit: 256 * 1024 }, async (request, reply) => {
       if (!sameSecret(request.headers[SECRET_HEADER], webhookSecret)) {
@@ -34,8 +37,15 @@ export function telegramWebhookRoutes(ctx: AppContext): FastifyPluginAsync | und
         request.log.warn({ issues: parsed.error.issues.length }, 'telegram webhook: update ignored');
         return reply.send({ ok: true });
       }
-      // Queue the update as Telegram sent it: the adapter validates it again when handling.
-      await enqueueWebhookUpdate(ctx, request.body);
+      // Queue the update as Telegram sent it (its update_id checked just above): the adapter
+      // validates it again when handling.
+      const update = request.body as { update_id: number };
+      const queued = await enqueueWebhookUpdate(ctx, update, botId);
+      if (!queued)
+        request.log.info(
+          { updateId: update.update_id },
+          'telegram webhook: repeated update ignored (already queued)',
+        );
       return reply.send({ ok: true });
     });
   };
