@@ -217,7 +217,10 @@ export function createRequestService(ctx: AppContext, deps: RequestServiceDeps):
         history: [{ at, from: null, to: status, actor }],
         createdAt: at,
       });
-      await ensureHistoryAudited(ctx, request);
+      // A flagged request waits for staff, maybe for days: its event is written now. A queued one
+      // is in `history` until the worker closes it and writes every step's event in one insert
+      // (states.ts, `auditClosing`): a round trip saved, and whoever closes it writes this one too.
+      if (status === 'pending_approval') await ensureHistoryAudited(ctx, request);
       await bumpStatusVersion(ctx, request.customerId);
       log.info(
         { ref: request.ref, type: request.type, status, flags: flags.map((f) => f.code) },

@@ -16,8 +16,10 @@ import { bumpStatusVersion } from './status-cache.js';
 /**
  * The privacy-request lifecycle as one table. Every change of status goes through `transition`,
  * which refuses what the table does not allow, applies the change only if the request is still
- * in the expected state (under a per-request lock, so two racing actors cannot both win), appends to `history` and writes
- * the audit event. No transition repeats for a request (the table has no cycles), so
+ * in the expected state (one conditional write under a per-request lock, so two racing actors
+ * cannot both win), appends to `history` and writes the audit event, or leaves the events to the
+ * request worker's one insert at close (`deferAudit`). No transition repeats for a request (the
+ * table has no cycles), so
  * `<ref>:<from>><to>` identifies an audit event for good.
  */
 export const TRANSITIONS: Readonly<Record<RequestStatus, readonly RequestStatus[]>> = {
@@ -70,11 +72,11 @@ export interface TransitionInput {
   /** Extra audit details (masked). */
   details?: Record<string, unknown>;
   /**
-   * The caller writes the audit events itself, in one batch after the request closes
-   * (`auditClosing`): the request worker does, to spare a round trip per step. The events
-   * stay derivable from `history`; a closing status keeps its `auditPending` mark, which the
-   * reconciler clears (`auditClosed`), and `events` (the handler's own, not derivable) are stored
-   * on the request in the same write so the reconciler can write them after a crash.
+   * The caller writes the audit events itself, in one batch once the request is closed
+   * (`auditClosing`): the request worker does, to spare a round trip per step. Status events
+   * are derivable from `history` meanwhile; a closing write sets the `auditPending` mark and
+   * keeps `events` (the handler's own, not derivable) on the request, so that the reconciler
+   * (`auditClosed`) writes them all if the process dies before `auditClosing`.
    */
   deferAudit?: { events?: AuditInput[] };
 }
@@ -176,28 +178,32 @@ export async function ensureHistoryAudited(
 
 /**
  * The events of a request closed with `deferAudit`, in one insert and in the order they
- * happened: every step of its history, with the handler's own events (`events`) before the
- * closing step. Those already written (the creation, a re-run) are skipped by their keys.
+ * happened: every step of its history (the creation included), with the handler's own events
+ * (`events`) before the closing step; those already written (a re-run) are skipped by their
+ * keys. Then the closing write's mark goes.
  */
 export async function auditClosing(
   ctx: AppContext,
-  req: Pick<PrivacyRequest, 'ref' | 'type' | 'customerId' | 'history'>,
+  req: Pick<PrivacyRequest, '_id' | 'ref' | 'type' | 'customerId' | 'history'>,
   events: AuditInput[] = [],
 ): Promise<void> {
   const steps = req.history.map((h) => historyAudit(req, h));
   await recordAuditMany(ctx, [...steps.slice(0, -1), ...events, ...steps.slice(-1)]);
+  await ctx.models.PrivacyRequest.updateOne(
+    { _id: req._id },
+    { $unset: { auditPending: 1, pendingAudit: 1 } },
+  );
 }
 
 /**
- * Closed requests whose audit events may be missing: a request worker leaves the mark for this
- * pass to clear (one round trip fewer per request), and a process that died between a closing
- * status and its events left them unwritten. Every step's event and the kept ones are written
- * in one insert (those present are skipped), then the marks go in one update. Run by the
- * reconciler; `limit` bounds one pass, the next takes the rest.
+ * Closed requests whose audit events may be missing: a process died between a closing status
+ * and its events. Every step's event and the kept ones (`pendingAudit`) are written in one
+ * insert (those present are skipped), then the marks go in one update. Run by the reconciler;
+ * `limit` bounds one pass, the next takes the rest.
  */
 export async function auditClosed(ctx: AppContext, now = new Date(), limit = 500): Promise<number> {
   const { PrivacyRequest } = ctx.models;
-  // Older than a close takes: a live worker writes its own events right after the status.
+  // Older than a close takes: a live transition writes its own events and clears the mark.
   const settled = new Date(now.getTime() - 30_000);
   const pending = await PrivacyRequest.find(
     { auditPending: true, updatedAt: { $lt: settled } },

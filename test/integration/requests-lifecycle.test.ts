@@ -71,8 +71,12 @@ describe('creating a request', () => {
     expect(doc?.createdAt.toISOString()).toBe(clock.toISOString());
     expect(doc?.history).toEqual([{ at: clock, from: null, to: 'queued', actor: 'customer' }]);
 
-    const events = await ctx.models.AuditEvent.find({ requestRef: created.ref }).lean();
-    expect(events).toHaveLength(1);
+    // A queued request's "created" event is written by whoever closes it, with every other
+    // step's event in one insert (the worker, usually): until then it is the history entry.
+    expect(await ctx.models.AuditEvent.countDocuments({ requestRef: created.ref })).toBe(0);
+    await transition(ctx, { ref: created.ref, from: 'queued', to: 'cancelled', actor: 'customer' });
+    const events = await ctx.models.AuditEvent.find({ requestRef: created.ref }).sort({ _id: 1 }).lean();
+    expect(events.map((e) => e.action)).toEqual(['request.created', 'request.status']);
     expect(events[0]).toMatchObject({ action: 'request.created', actor: 'customer' });
     expect(events[0]?.details).toMatchObject({ type: 'access', from: null, to: 'queued' });
 
@@ -492,6 +496,64 @@ describe('state machine', () => {
     // Run again: nothing more to do, nothing written twice.
     await reconcileRequests(ctx, queue, { outbox });
     expect(await ctx.models.AuditEvent.countDocuments({ requestRef: r.ref })).toBe(3);
+  });
+
+  it("writes the events a worker left to its close, its handler's included, when it died before writing them", async () => {
+    const c = await seedCustomer(ctx);
+    const r = await service.create({ ...base(String(c._id)), type: 'access' });
+    const doc = await ctx.models.PrivacyRequest.findOne({ ref: r.ref }).lean();
+    if (!doc) throw new Error('not saved');
+    const prepared = {
+      actor: 'system:access-worker',
+      action: 'access.prepared',
+      ref: r.ref,
+      customerId: c._id,
+      details: { orders: 3, email: c.email },
+    };
+    // The worker's claim and close, each leaving its events to the one insert that follows the
+    // close; a SIGKILL comes before that insert.
+    await transition(ctx, {
+      ref: r.ref,
+      id: doc._id,
+      from: 'queued',
+      to: 'processing',
+      actor: 'w',
+      deferAudit: {},
+    });
+    await transition(ctx, {
+      ref: r.ref,
+      id: doc._id,
+      from: 'processing',
+      to: 'completed',
+      actor: 'w',
+      deferAudit: { events: [prepared] },
+    });
+    expect(await ctx.models.AuditEvent.countDocuments({ requestRef: r.ref })).toBe(0);
+    const marked = await ctx.models.PrivacyRequest.findById(doc._id).lean();
+    expect(marked?.auditPending).toBe(true);
+    // Kept masked, as it will be written: no personal value waits on the request either.
+    expect(JSON.stringify(marked?.pendingAudit)).not.toContain(c.email ?? 'x');
+    await ctx.models.PrivacyRequest.updateOne(
+      { _id: doc._id },
+      { $set: { updatedAt: new Date(Date.now() - 60_000) } },
+      { timestamps: false },
+    );
+
+    const report = await reconcileRequests(ctx, queue, { outbox });
+    expect(report.audited).toBeGreaterThanOrEqual(1);
+    const actions = async () =>
+      (await ctx.models.AuditEvent.find({ requestRef: r.ref }).sort({ _id: 1 }).lean()).map((e) => e.action);
+    expect(await actions()).toEqual([
+      'request.created',
+      'request.status',
+      'access.prepared',
+      'request.status',
+    ]);
+    const cleared = await ctx.models.PrivacyRequest.findById(doc._id).lean();
+    expect(cleared?.auditPending).toBeUndefined();
+    expect(cleared?.pendingAudit).toBeUndefined();
+    await reconcileRequests(ctx, queue, { outbox });
+    expect(await actions()).toHaveLength(4);
   });
 
   it('lets only one of two racing transitions from the same state win', async () => {
