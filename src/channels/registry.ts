@@ -19,6 +19,11 @@ export interface ChannelDefinition {
    * Telegram's), or only the `gateway` that holds the session (WhatsApp Web).
    */
   sendFrom: 'any' | 'gateway';
+  /**
+   * For channels whose chat id is derived from the phone number (WhatsApp: `<digits>@c.us`): the
+   * chat of a number, so erasure reaches that chat's copies even if it never verified.
+   */
+  chatOfPhone?(e164: string): string;
 }
 
 /** Registered channels. One line per channel. */

@@ -1,4 +1,5 @@
 import type { AppContext } from '../app/context.js';
+import { keyedHash } from './keyed-hash.js';
 
 /**
  * Which customer a verified chat belongs to, in Redis with a TTL
@@ -6,11 +7,23 @@ import type { AppContext } from '../app/context.js';
  *
  * Keys: `link:<channel>:<chatId>` → customerId; `customer-chats:<customerId>` → set of
  * `<channel>\n<chatId>`; conversation sessions live at `session:<channel>:<chatId>`.
+ * `phone-chats:<keyed hash of the phone>` → set of `<channel>\n<chatId>`: the chats that asked
+ * for a code to that phone, verified or not, so erasure finds a session half-way through
+ * verification that still holds the number.
  */
 export const linkKey = (ctx: AppContext, channel: string, chatId: string) => ctx.key('link', channel, chatId);
 export const sessionKey = (ctx: AppContext, channel: string, chatId: string) =>
   ctx.key('session', channel, chatId);
 const chatsKey = (ctx: AppContext, customerId: string) => ctx.key('customer-chats', customerId);
+const phoneChatsKey = (ctx: AppContext, e164: string) =>
+  ctx.key('phone-chats', keyedHash(ctx.config.otp.secret, 'phone-chats', e164).slice(0, 32));
+
+const member = (channel: string, chatId: string) => `${channel}\n${chatId}`;
+const parseMembers = (members: string[]) =>
+  members.map((m) => {
+    const [channel = '', chatId = ''] = m.split('\n');
+    return { channel, chatId };
+  });
 
 export async function linkChat(
   ctx: AppContext,
@@ -22,7 +35,7 @@ export async function linkChat(
   await ctx.redis
     .multi()
     .set(linkKey(ctx, channel, chatId), customerId, 'EX', ttl)
-    .sadd(chatsKey(ctx, customerId), `${channel}\n${chatId}`)
+    .sadd(chatsKey(ctx, customerId), member(channel, chatId))
     .expire(chatsKey(ctx, customerId), ttl)
     .exec();
 }
@@ -38,7 +51,7 @@ export async function linkedCustomer(
 export async function unlinkChat(ctx: AppContext, channel: string, chatId: string): Promise<void> {
   const customerId = await linkedCustomer(ctx, channel, chatId);
   const tx = ctx.redis.multi().del(linkKey(ctx, channel, chatId));
-  if (customerId) tx.srem(chatsKey(ctx, customerId), `${channel}\n${chatId}`);
+  if (customerId) tx.srem(chatsKey(ctx, customerId), member(channel, chatId));
   await tx.exec();
 }
 
@@ -47,11 +60,41 @@ export async function chatsOfCustomer(
   ctx: AppContext,
   customerId: string,
 ): Promise<{ channel: string; chatId: string }[]> {
-  const members = await ctx.redis.smembers(chatsKey(ctx, customerId));
-  return members.map((m) => {
-    const [channel = '', chatId = ''] = m.split('\n');
-    return { channel, chatId };
-  });
+  return parseMembers(await ctx.redis.smembers(chatsKey(ctx, customerId)));
+}
+
+/**
+ * A chat is about to hold `e164` in its session (a code is asked for it). Remembered for as long
+ * as a verified link lasts, which outlives any idle session that could still hold the number.
+ */
+export async function notePhoneInChat(
+  ctx: AppContext,
+  e164: string,
+  channel: string,
+  chatId: string,
+): Promise<void> {
+  const key = phoneChatsKey(ctx, e164);
+  await ctx.redis
+    .multi()
+    .sadd(key, member(channel, chatId))
+    .expire(
+      key,
+      Math.max(ctx.config.conversation.verifiedLinkTtlSeconds, ctx.config.conversation.sessionTtlSeconds),
+    )
+    .exec();
+}
+
+/** Chats that asked for a code to `e164` lately (any of them may still hold it in a session). */
+export async function chatsHoldingPhone(
+  ctx: AppContext,
+  e164: string,
+): Promise<{ channel: string; chatId: string }[]> {
+  return parseMembers(await ctx.redis.smembers(phoneChatsKey(ctx, e164)));
+}
+
+/** Erasure: forget which chats asked for this phone. */
+export async function forgetPhoneChats(ctx: AppContext, e164: string): Promise<number> {
+  return ctx.redis.del(phoneChatsKey(ctx, e164));
 }
 
 /** Erasure: drop every link and conversation session of the customer. Idempotent. */

@@ -121,6 +121,34 @@ function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown): T {
   return parsed.data;
 }
 
+const otpTag = (secret: string, purpose: string, value: string) =>
+  keyedHash(secret, purpose, value).slice(0, 32);
+
+const otpCodeKey = (ctx: AppContext, purpose: OtpPurpose, channel: string, chatId: string, e164: string) =>
+  ctx.key(
+    'otp',
+    'code',
+    otpTag(ctx.config.otp.secret, 'otp-slot', [purpose, channel, chatId, e164].join('\u0000')),
+  );
+
+/**
+ * Erasure: every OTP key of a phone that can be named — its code slots in the given chats (both
+ * purposes) and its send windows. Keys are keyed hashes, so they can be named, never listed.
+ */
+export function otpKeysOfPhone(
+  ctx: AppContext,
+  e164: string,
+  chats: { channel: string; chatId: string }[],
+): string[] {
+  const phoneTag = otpTag(ctx.config.otp.secret, 'otp-phone', e164);
+  const purposes: OtpPurpose[] = ['verify', 'new_phone'];
+  return [
+    ctx.key('otp', 'limit', 'phone', phoneTag),
+    ctx.key('otp', 'limit', 'cooldown', phoneTag),
+    ...chats.flatMap((c) => purposes.map((p) => otpCodeKey(ctx, p, c.channel, c.chatId, e164))),
+  ];
+}
+
 export function createOtpService(
   ctx: AppContext,
   provider: OtpProvider,
@@ -144,9 +172,9 @@ export function createOtpService(
   const inFlight = new Set<Promise<void>>();
 
   // Redis keys carry keyed hashes, never the number or the chat id.
-  const tag = (purpose: string, value: string) => keyedHash(secret, purpose, value).slice(0, 32);
+  const tag = (purpose: string, value: string) => otpTag(secret, purpose, value);
   const codeKey = (purpose: OtpPurpose, channel: string, chatId: string, e164: string) =>
-    ctx.key('otp', 'code', tag('otp-slot', [purpose, channel, chatId, e164].join('\u0000')));
+    otpCodeKey(ctx, purpose, channel, chatId, e164);
 
   const phoneOf = (input: string): string => {
     const phone = normalizePhone(input);

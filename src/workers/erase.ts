@@ -1,11 +1,12 @@
 import type { AppContext } from '../app/context.js';
 import { recordAudit } from '../audit/record.js';
 import type { PrivacyRequest } from '../db/index.js';
-import { linkedCustomer, linkKey, purgeCustomerChats, sessionKey } from '../identity/links.js';
+import { linkedCustomer } from '../identity/links.js';
 import { RequestError } from '../requests/api.js';
 import { contactLine } from '../requests/service.js';
 import { transition } from '../requests/states.js';
 import { phoneSuppressionHash, suppress } from '../requests/suppression.js';
+import { eraseRedisCopies } from './erase-copies.js';
 import { failed, localeOf, type RequestHandler, text } from './outcome.js';
 import { reduceFinishedOrders } from './reduce-orders.js';
 
@@ -45,21 +46,22 @@ export const eraseCustomer: RequestHandler = async (ctx, request, deps) => {
   }
   await deps.checkpoint?.(ref, 'erase:suppressed');
 
-  // 2. Redis: verified links and conversation sessions of every chat of the customer.
-  const chatsPurged = await purgeCustomerChats(ctx, String(customerId));
-  if ((await linkedCustomer(ctx, request.channel, request.chatId)) === String(customerId)) {
-    await ctx.redis.del(
-      linkKey(ctx, request.channel, request.chatId),
-      sessionKey(ctx, request.channel, request.chatId),
-    );
-  }
+  // 2. Redis: every copy it holds (sessions, links, queued messages, web chat replies, OTP state,
+  // caches), for the customer's chats and for chats holding the phone. Before step 4, which
+  // forgets the chats the requests were made from.
+  const others = await otherRequestsOf(ctx, request);
+  const redis = await eraseRedisCopies(ctx, {
+    customerId: String(customerId),
+    ...(customer.phone ? { phone: customer.phone } : {}),
+    requestChats: await chatsOfRequests(ctx, String(customerId), [request, ...others]),
+  });
 
   // 3. Finished orders keep what bookkeeping needs: a bulk rewrite, however many orders.
   await reduceFinishedOrders(ctx, customerId, ref, at);
   await deps.checkpoint?.(ref, 'erase:orders');
 
   // 4. The customer's other requests: those not started are cancelled, all lose chat ids and changes.
-  await cancelOtherOpenRequests(ctx, request, at);
+  await cancelOtherOpenRequests(ctx, request, others, at);
   await PrivacyRequest.updateMany(
     { customerId, ref: { $ne: ref }, $or: [{ chatId: { $ne: ERASED } }, { changes: { $exists: true } }] },
     { $set: { chatId: ERASED }, $unset: { changes: 1 } },
@@ -98,7 +100,9 @@ export const eraseCustomer: RequestHandler = async (ctx, request, deps) => {
     details: {
       ordersAnonymized: anonymized,
       ordersKept: kept,
-      chatsPurged,
+      chatsPurged: redis.chats,
+      // Every Redis copy reached, by kind (erase-copies.ts).
+      redis,
       promoRecordsDeleted: deliveries.deletedCount + promoMessages.deletedCount,
       suppressed: Boolean(customer.phone),
     },
@@ -114,16 +118,41 @@ export const eraseCustomer: RequestHandler = async (ctx, request, deps) => {
   };
 };
 
-async function cancelOtherOpenRequests(ctx: AppContext, request: PrivacyRequest, at: Date): Promise<void> {
-  const others = await ctx.models.PrivacyRequest.find(
-    {
-      customerId: request.customerId,
-      ref: { $ne: request.ref },
-      status: { $in: ['pending_approval', 'queued'] },
-    },
-    { ref: 1, status: 1 },
-  ).lean();
-  for (const other of others) {
+type OtherRequest = Pick<PrivacyRequest, '_id' | 'ref' | 'status' | 'channel' | 'chatId'>;
+
+/** The customer's other requests: one read serves the chat purge and the cancellations. */
+async function otherRequestsOf(ctx: AppContext, request: PrivacyRequest): Promise<OtherRequest[]> {
+  return ctx.models.PrivacyRequest.find(
+    { customerId: request.customerId, ref: { $ne: request.ref } },
+    { ref: 1, status: 1, channel: 1, chatId: 1 },
+  ).lean<OtherRequest[]>();
+}
+
+/**
+ * The chats the customer's requests came from, unless another customer has verified in that
+ * chat since (a shared phone or family chat): that customer's copies are not ours to erase.
+ */
+async function chatsOfRequests(
+  ctx: AppContext,
+  customerId: string,
+  requests: OtherRequest[],
+): Promise<{ channel: string; chatId: string }[]> {
+  const chats: { channel: string; chatId: string }[] = [];
+  for (const r of requests) {
+    if (!r.chatId || r.chatId === ERASED) continue;
+    const linked = await linkedCustomer(ctx, r.channel, r.chatId);
+    if (linked === undefined || linked === customerId) chats.push({ channel: r.channel, chatId: r.chatId });
+  }
+  return chats;
+}
+
+async function cancelOtherOpenRequests(
+  ctx: AppContext,
+  request: PrivacyRequest,
+  others: OtherRequest[],
+  at: Date,
+): Promise<void> {
+  for (const other of others.filter((o) => o.status === 'pending_approval' || o.status === 'queued')) {
     try {
       await transition(ctx, {
         ref: other.ref,

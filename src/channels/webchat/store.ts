@@ -45,3 +45,12 @@ export async function repliesAfter(ctx: AppContext, chatId: string, after: numbe
   const raw = await ctx.redis.lrange(repliesKey(ctx, chatId), 0, -1);
   return raw.map((line) => JSON.parse(line) as StoredReply).filter((r) => r.seq > after);
 }
+
+/**
+ * Erasure: the chat's replies, documents included. The sequence counter stays (a number, nothing
+ * personal): the page asks for replies after the last one it saw, so a counter starting again
+ * would hide the replies that follow, the erasure's own confirmation first.
+ */
+export async function deleteReplies(ctx: AppContext, chatId: string): Promise<boolean> {
+  return (await ctx.redis.del(repliesKey(ctx, chatId))) > 0;
+}

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import type { AppContext } from '../../app/context.js';
 import type { ChannelDefinition } from '../registry.js';
 import { WhatsAppAdapter, type WhatsAppAdapterOptions } from './adapter.js';
+import { chatIdForPhone } from './convert.js';
 import { loadRealPlatform } from './real-client.js';
 
 export { WhatsAppAdapter, type WhatsAppAdapterOptions } from './adapter.js';
@@ -36,4 +37,5 @@ export const whatsappChannel: ChannelDefinition = {
   enabled: (ctx) => ctx.config.whatsapp.enabled,
   createAdapter: (ctx) => createWhatsAppAdapter(ctx),
   sendFrom: 'gateway',
+  chatOfPhone: chatIdForPhone,
 };

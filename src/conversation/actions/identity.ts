@@ -1,4 +1,4 @@
-import { linkChat, linkedCustomer } from '../../identity/links.js';
+import { linkChat, linkedCustomer, notePhoneInChat } from '../../identity/links.js';
 import { maskPhone } from '../../identity/phone.js';
 import { type ActionResult, defineAction } from './types.js';
 
@@ -38,11 +38,13 @@ export const sendCode = defineAction({
   name: 'identity.send_code',
   outcomes: ['sent', 'cooldown', 'wait', 'limited'],
   texts: [],
-  async run({ deps, inbound, session, locale, args }): Promise<ActionResult> {
+  async run({ app, deps, inbound, session, locale, args }): Promise<ActionResult> {
     const phoneVar = String(args.phoneVar ?? 'phone');
     const phone = session.vars[phoneVar];
     if (!phone) throw new Error(`identity.send_code: no ${phoneVar} in session`);
     const purpose = args.purpose === 'new_phone' ? 'new_phone' : 'verify';
+    // This session now holds the number: erasure of its owner must find it, verified or not.
+    await notePhoneInChat(app, phone, inbound.channel, inbound.chatId);
     const result = await deps.otp.requestCode({
       phone,
       channel: inbound.channel,

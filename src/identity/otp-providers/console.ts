@@ -73,3 +73,24 @@ export async function readDevOtpOutbox(ctx: AppContext): Promise<DevOtpEntry[]> 
   }
   return entries;
 }
+
+/** Erasure: the phone's entries of the development OTP outbox. Returns how many went. */
+export async function removeDevOtpEntries(ctx: AppContext, e164: string): Promise<number> {
+  const masked = maskPhone(e164);
+  const last4 = e164.slice(-4);
+  let removed = 0;
+  for (const line of await ctx.redis.lrange(outboxKey(ctx), 0, -1)) {
+    const parsed = entrySchema.safeParse(safeJson(line));
+    if (parsed.success && parsed.data.maskedPhone === masked && parsed.data.phoneLast4 === last4)
+      removed += await ctx.redis.lrem(outboxKey(ctx), 0, line);
+  }
+  return removed;
+}
+
+function safeJson(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+}
