@@ -17,7 +17,7 @@ program
   .command('start')
   .description('run the bot (ROLE=all|gateway|worker|admin)')
   .action(async () => {
-    loadEnvFiles();
+    await loadEnvFiles();
     await runStart(configOrExit());
   });
 
@@ -25,7 +25,7 @@ program
   .command('demo')
   .description('start local services, seed demo customers and run the bot with the web chat')
   .action(async () => {
-    loadEnvFiles();
+    await loadEnvFiles();
     await runDemo();
   });
 
@@ -33,7 +33,7 @@ program
   .command('services')
   .description('start Redis and a MongoDB-wire server if missing; write .hakdata/services.env')
   .action(async () => {
-    loadEnvFiles();
+    await loadEnvFiles();
     await runServices();
   });
 
@@ -41,7 +41,7 @@ program
   .command('seed')
   .description('load the demo tenant (idempotent)')
   .action(async () => {
-    loadEnvFiles();
+    await loadEnvFiles();
     await runSeed(configOrExit());
   });
 
@@ -64,7 +64,7 @@ program
   .requiredOption('--role <role>', 'agent (decides requests) or admin (also staff and audit)')
   .option('--password-stdin', 'read the password from stdin, for scripts')
   .action(async (username: string, options: { role: string; passwordStdin?: boolean }) => {
-    loadEnvFiles();
+    await loadEnvFiles();
     process.exitCode = await runStaffAdd(configOrExit(), username, options);
   });
 
@@ -96,7 +96,7 @@ program
   .option('--rate <channel=perSecond...>', 'override a rate, e.g. --rate telegram=20')
   .option('--concurrency <n>', 'batches in progress at once per channel (default 3)')
   .action(async (options: PromoSendCliOptions) => {
-    loadEnvFiles();
+    await loadEnvFiles();
     process.exitCode = await runPromoSend(configOrExit(), options);
   });
 

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
@@ -23,6 +23,8 @@ export interface LocalServices {
   /** What we started, to print and to stop. */
   started: string[];
   stop(): Promise<void>;
+  /** Last resort when the process exits without `stop()` (a forced exit): SIGTERM, not awaited. */
+  abandon(): void;
 }
 
 const DEFAULT_REDIS = 'redis://127.0.0.1:6379';
@@ -134,19 +136,15 @@ export async function ensureLocalServices(options: LocalServicesOptions = {}): P
       }
       await waitFor(() => mongoAnswers(mongoBaseUri), 20_000, 'MongoDB-wire server');
     }
-    return { redisUrl, mongoBaseUri, started, stop };
+    const abandon = () => {
+      for (const { child } of children)
+        if (child.exitCode === null && child.signalCode === null) child.kill();
+    };
+    return { redisUrl, mongoBaseUri, started, stop, abandon };
   } catch (err) {
     await stop();
     throw err;
   }
-}
-
-/** Writes the URLs for other commands (`.hakdata/services.env`). */
-export function writeServicesEnv(stateDir: string, services: LocalServices, database = 'hakdata'): string {
-  mkdirSync(stateDir, { recursive: true });
-  const file = join(stateDir, 'services.env');
-  writeFileSync(file, `REDIS_URL=${services.redisUrl}\nMONGODB_URI=${services.mongoBaseUri}/${database}\n`);
-  return file;
 }
 
 function redact(url: string): string {
