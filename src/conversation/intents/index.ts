@@ -37,10 +37,25 @@ export interface IntentRecogniser {
   recognise(text: string, where: { channel: string }): Decision;
 }
 
+/** Short messages come back again and again ("status", "ya", "stop dulu"): their decisions are kept. */
+const CACHE_SIZE = 1000;
+const CACHE_MAX_LENGTH = 100;
+
 export function createIntentRecogniser(lexicon: Lexicon, logger: Logger): IntentRecogniser {
+  // Deterministic decisions, so a cache changes nothing but the time; the oldest entry goes first.
+  const cache = new Map<string, Decision>();
+  const decide = (text: string): Decision => {
+    if (text.length > CACHE_MAX_LENGTH) return recognise(text, lexicon);
+    const known = cache.get(text);
+    if (known) return known;
+    const decision = recognise(text, lexicon);
+    if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+    cache.set(text, decision);
+    return decision;
+  };
   return {
     recognise(text, where) {
-      const decision = recognise(text, lexicon);
+      const decision = decide(text);
       // The phrase is the file's, not the customer's; no word of the message is logged.
       const entry = {
         channel: where.channel,

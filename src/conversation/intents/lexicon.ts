@@ -55,6 +55,8 @@ export interface Lexicon {
   /** Word sequences read as one word, longest first. */
   expressions: { words: string[]; joined: string }[];
   vocabulary: ReadonlySet<string>;
+  /** Every word some phrase can match: a message with none of them asks nothing. */
+  phraseWords: ReadonlySet<string>;
   /** Vocabulary words a typo may be forgiven against, by length. */
   fuzzyPool: ReadonlyMap<number, string[]>;
   negations: ReadonlySet<string>;
@@ -357,6 +359,18 @@ export function compileLexicon(file: IntentsFile): { lexicon: Lexicon; problems:
   const stopWords = groups.get('stop') ?? new Set<string>();
   if (!groups.has('stop')) problem('groups', 'missing group "stop" (it ends a negation\'s reach)');
 
+  const phraseWords = new Set<string>();
+  const allPhrases = [
+    ...intents.flatMap((i) => [...i.phrases, ...i.refused]),
+    ...(optOut ? [optOut.clear, optOut.probable].flatMap((p) => [...p.phrases, ...p.refused]) : []),
+  ];
+  for (const phrase of allPhrases) {
+    for (const e of phrase.elements) {
+      if ('word' in e) phraseWords.add(e.word);
+      else for (const m of e.members) phraseWords.add(m);
+    }
+  }
+
   const fuzzyPool = new Map<number, string[]>();
   for (const word of [...vocabulary].sort()) {
     if (word.length < FUZZY_MIN_LENGTH || !/^\p{L}+$/u.test(word)) continue;
@@ -372,6 +386,7 @@ export function compileLexicon(file: IntentsFile): { lexicon: Lexicon; problems:
       particles,
       expressions,
       vocabulary,
+      phraseWords,
       fuzzyPool,
       negations,
       refusals,

@@ -142,10 +142,12 @@ function respell(words: string[], lexicon: Lexicon): string[] {
       continue;
     }
     const word = at(i);
-    const spelled = lexicon.spellings.get(word) ?? lexicon.spellings.get(undouble(word));
-    out.push(...(spelled ?? [word]));
+    const single = undouble(word);
+    const spelled = lexicon.spellings.get(word) ?? lexicon.spellings.get(single);
+    if (spelled) out.push(...spelled);
+    else if (!lexicon.particles.has(word) && !lexicon.particles.has(single)) out.push(word);
   }
-  return out.filter((w) => !lexicon.particles.has(w) && !lexicon.particles.has(undouble(w)));
+  return out;
 }
 
 function joinExpressions(tokens: Omit<Token, 'clause'>[], lexicon: Lexicon): Omit<Token, 'clause'>[] {

@@ -42,6 +42,7 @@ interface Match {
   phrase: Phrase;
   positions: number[];
   corrected: boolean;
+  polarity: 'phrases' | 'refused';
 }
 
 const elementMatches = (element: Element, token: Token): boolean =>
@@ -52,30 +53,33 @@ const elementMatches = (element: Element, token: Token): boolean =>
  * of negation, or for `refused` phrases negated by a refusal.
  */
 function matchPhrase(phrase: Phrase, tokens: Token[], polarity: 'phrases' | 'refused'): Match | undefined {
-  const [head, ...rest] = phrase.elements;
-  if (!head) return undefined;
-  for (const [h, token] of tokens.entries()) {
+  const { elements } = phrase;
+  const head = elements[0] as Element;
+  // Plain loops: this runs for every phrase of every message (bench/inbound.ts).
+  for (let h = 0; h < tokens.length; h++) {
+    const token = tokens[h] as Token;
     if (!elementMatches(head, token)) continue;
     const headOk = polarity === 'phrases' ? !token.negatedBy : token.negatedBy === 'refusal';
     if (!headOk) continue;
     const positions = [h];
-    for (const element of rest) {
-      const at = tokens.findIndex((t, i) => !positions.includes(i) && elementMatches(element, t));
-      if (at < 0) break;
+    for (let e = 1; e < elements.length; e++) {
+      const element = elements[e] as Element;
+      let at = -1;
+      for (let i = 0; i < tokens.length && at < 0; i++) {
+        if (!positions.includes(i) && elementMatches(element, tokens[i] as Token)) at = i;
+      }
+      if (at < 0) return undefined;
       positions.push(at);
     }
-    if (positions.length === phrase.elements.length) {
-      return { phrase, positions, corrected: positions.some((p) => tokens[p]?.corrected) };
-    }
+    return { phrase, positions, corrected: positions.some((p) => tokens[p]?.corrected), polarity };
   }
   return undefined;
 }
 
 /** Whether the phrase's words are all there but its head is negated (for the log only). */
 function negatedOnly(phrase: Phrase, tokens: Token[]): boolean {
-  const [head] = phrase.elements;
+  const head = phrase.elements[0] as Element;
   return (
-    head !== undefined &&
     tokens.some((t) => t.negatedBy && elementMatches(head, t)) &&
     phrase.elements.every((e) => tokens.some((t) => elementMatches(e, t)))
   );
@@ -86,13 +90,15 @@ const span = (m: Match) => Math.max(...m.positions) - Math.min(...m.positions);
 const longer = (a: Match, b: Match) => a.positions.length - b.positions.length || span(b) - span(a);
 
 /** The best match of a phrase set (first listed wins a full tie), and which list it came from. */
-function bestOf(set: PhraseSet, tokens: Token[]): (Match & { polarity: 'phrases' | 'refused' }) | undefined {
-  let best: (Match & { polarity: 'phrases' | 'refused' }) | undefined;
-  for (const polarity of ['phrases', 'refused'] as const) {
-    for (const phrase of set[polarity]) {
-      const m = matchPhrase(phrase, tokens, polarity);
-      if (m && (!best || longer(m, best) > 0)) best = { ...m, polarity };
-    }
+function bestOf(set: PhraseSet, tokens: Token[]): Match | undefined {
+  let best: Match | undefined;
+  for (const phrase of set.phrases) {
+    const m = matchPhrase(phrase, tokens, 'phrases');
+    if (m && (!best || longer(m, best) > 0)) best = m;
+  }
+  for (const phrase of set.refused) {
+    const m = matchPhrase(phrase, tokens, 'refused');
+    if (m && (!best || longer(m, best) > 0)) best = m;
   }
   return best;
 }
@@ -134,15 +140,25 @@ export function decide(reading: Reading, lexicon: Lexicon): Decision {
     return { ...base, intent: 'opt_out', confidence: 'clear', rule: 'opt_out.words', score: 1 };
   }
 
+  // No word any phrase could match (a code, a number, a name): nothing to decide.
+  if (!tokens.some((t) => lexicon.phraseWords.has(t.word))) {
+    return { ...base, intent: 'none', confidence: 'clear', rule: 'no_match', score: 0 };
+  }
+
   // Every other intent's best match, kept in the file's order.
   const others = lexicon.intents.map((intent) => ({ intent, match: bestOf(intent, tokens) }));
+  const anyNegated = tokens.some((t) => t.negatedBy);
   for (const { intent, match } of others) {
-    if (!match && [...intent.phrases, ...intent.refused].some((p) => negatedOnly(p, tokens)))
+    if (match || !anyNegated) continue;
+    if (
+      intent.phrases.some((p) => negatedOnly(p, tokens)) ||
+      intent.refused.some((p) => negatedOnly(p, tokens))
+    )
       base.negated.push(intent.name);
   }
   const found = others.filter((o) => o.match) as {
     intent: (typeof others)[number]['intent'];
-    match: Match & { polarity: 'phrases' | 'refused' };
+    match: Match;
   }[];
   const describe = (o: (typeof found)[number]) => {
     const field = o.intent.fields.length ? fieldOf(o.intent.fields, tokens) : undefined;

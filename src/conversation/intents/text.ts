@@ -18,21 +18,26 @@ export function foldCase(text: string): string {
 /**
  * One clause's words. Reduplication reads as the word once ("diskon2" → "diskon", "promo-promo"
  * → "promo", "kirim2in" → "kirimin"); a hyphen inside a word joins it ("e-mail" → "email");
- * letters repeated three times or more count once ("stoppp" → "stop").
+ * letters repeated three times or more count once ("stoppp" → "stop"). Word by word, with
+ * anchored patterns: the work grows with the text, never with its square.
  */
 export function wordsOf(clause: string): string[] {
-  return clause
-    .replace(/(\p{L}{2,})2(?!\p{N})(\p{L}*)/gu, '$1$2')
-    .replace(/(\p{L}+)-(\p{L}+)/gu, (_, a: string, b: string) => (a === b ? a : `${a}${b}`))
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
-    .replace(/(\p{L})\1{2,}/gu, '$1')
-    .split(' ')
-    .filter(Boolean);
+  const words: string[] = [];
+  for (const raw of clause.split(/[^\p{L}\p{N}-]+/u)) {
+    const parts = raw.split('-').filter(Boolean);
+    if (parts.length === 0) continue;
+    const joined = parts.length === 2 && parts[0] === parts[1] ? (parts[0] as string) : parts.join('');
+    words.push(joined.replace(/^(\p{L}{2,})2(\p{L}*)$/u, '$1$2').replace(/(\p{L})\1{2,}/gu, '$1'));
+  }
+  return words;
 }
+
+/** A request is stated in its first sentences; a long text is read this far (see MAX_WORDS). */
+export const MAX_CHARS = 1000;
 
 /** The message in clauses of words, and whether it asked a question mark. */
 export function clausesOf(text: string): { clauses: string[][]; questionMark: boolean } {
-  const folded = foldCase(text);
+  const folded = foldCase(text.slice(0, MAX_CHARS));
   return {
     clauses: folded
       .split(CLAUSE_END)
