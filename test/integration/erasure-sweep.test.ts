@@ -178,9 +178,21 @@ class WhatsAppChat implements Chat {
 
 class WebChat implements Chat {
   private after = 0;
-  constructor(readonly chatId: string) {}
+  constructor(
+    readonly chatId: string,
+    private readonly token: string,
+  ) {}
+  /** A chat as the page gets it: id and reading token issued by the server. */
+  static async open(): Promise<WebChat> {
+    const res = await fetch(`${t.baseUrl}/chat/api/chats`, { method: 'POST' });
+    const { chatId, token } = (await res.json()) as { chatId: string; token: string };
+    return new WebChat(chatId, token);
+  }
   private async replies(): Promise<StoredReply[]> {
-    const res = await fetch(`${t.baseUrl}/chat/api/replies?chatId=${this.chatId}&after=0`);
+    const res = await fetch(`${t.baseUrl}/chat/api/replies?chatId=${this.chatId}&after=0`, {
+      headers: { 'x-chat-token': this.token },
+    });
+    expect(res.status).toBe(200);
     return ((await res.json()) as { replies: StoredReply[] }).replies;
   }
   private async post(body: Record<string, unknown>) {
@@ -352,8 +364,8 @@ beforeAll(async () => {
     },
     {
       person: PEOPLE[2]!,
-      chat: new WebChat('web-sweep-0001-aaaa'),
-      halfway: new WebChat('web-sweep-0002-bbbb'),
+      chat: await WebChat.open(),
+      halfway: await WebChat.open(),
       codeAt: 0,
     },
   ];
@@ -576,6 +588,14 @@ describe('erasure sweep: Telegram, WhatsApp and web chat', () => {
     expect(redis.some((h) => h.label === 'webchat: name' && h.where.includes(':webchat:replies:'))).toBe(
       true,
     );
+    // Those replies are the chat's page's only: no token, or another chat's, reads nothing.
+    const [mine, other] = [journeys[2]?.chat, journeys[2]?.halfway] as WebChat[];
+    const otherToken = (other as unknown as { token: string }).token;
+    for (const headers of [{}, { 'x-chat-token': otherToken }] as Record<string, string>[]) {
+      const res = await fetch(`${t.baseUrl}/chat/api/replies?chatId=${mine?.chatId}`, { headers });
+      expect(res.status).toBe(403);
+      expect(await res.text()).not.toContain(PEOPLE[2]?.name);
+    }
     // The half-way WhatsApp chat holds the number in its session.
     expect(redis.some((h) => h.label === 'whatsapp: phone +62' && h.where.includes(':session:'))).toBe(true);
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OutboundMessage } from '../../src/channels/types.js';
+import { webchatToken } from '../../src/channels/webchat/routes.js';
 import type { StoredReply } from '../../src/channels/webchat/store.js';
 import { readDevOtpOutbox } from '../../src/identity/otp-providers/index.js';
 import { demoCustomers } from '../../src/seed/demo-data.js';
@@ -55,7 +56,9 @@ class WebChat {
     const deadline = Date.now() + TIMEOUT_MS;
     const recent: string[] = [];
     while (Date.now() < deadline) {
-      const res = await fetch(`${t.baseUrl}/chat/api/replies?chatId=${this.chatId}&after=${this.seen}`);
+      const res = await fetch(`${t.baseUrl}/chat/api/replies?chatId=${this.chatId}&after=${this.seen}`, {
+        headers: { 'x-chat-token': webchatToken(t.ctx, this.chatId) },
+      });
       const { replies } = (await res.json()) as { replies: StoredReply[] };
       for (const reply of replies) {
         recent.push(textOf(reply.message).slice(0, 160));

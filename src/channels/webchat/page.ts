@@ -79,11 +79,16 @@ export function webchatPage(ctx: AppContext): string {
 <script>
 (() => {
   const $ = (id) => document.getElementById(id);
-  let chatId = localStorage.getItem('hakdata-chat') || newId();
+  // The server issues the chat id and the token that reads its replies (routes.ts).
+  let chatId = localStorage.getItem('hakdata-chat'), token = localStorage.getItem('hakdata-chat-token');
   let after = 0, customer = JSON.parse(localStorage.getItem('hakdata-customer') || 'null');
   let lang = localStorage.getItem('hakdata-lang') || 'id';
   $('lang').textContent = lang.toUpperCase();
-  function newId() { const id = 'web-' + crypto.randomUUID().slice(0, 18); localStorage.setItem('hakdata-chat', id); return id; }
+  async function newChat() {
+    const issued = await (await fetch('/chat/api/chats', { method: 'POST' })).json();
+    chatId = issued.chatId; token = issued.token; after = 0;
+    localStorage.setItem('hakdata-chat', chatId); localStorage.setItem('hakdata-chat-token', token);
+  }
   function bubble(cls, build) { const d = document.createElement('div'); d.className = 'msg ' + cls; build(d); $('log').appendChild(d); $('log').scrollTop = 1e9; return d; }
   function text(el, t) { el.appendChild(document.createTextNode(t)); }
   function render(m) {
@@ -116,14 +121,17 @@ export function webchatPage(ctx: AppContext): string {
     });
   }
   async function send(body) {
+    if (!chatId || !token) await newChat();
     const res = await fetch('/chat/api/send', { method: 'POST', headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ chatId, language: lang, ...body }) });
     if (!res.ok) bubble('bot', (d) => text(d, '(Pesan tidak terkirim: ' + res.status + ')'));
   }
   async function poll() {
     try {
-      const res = await fetch('/chat/api/replies?chatId=' + chatId + '&after=' + after);
-      const { replies } = await res.json();
+      if (!chatId || !token) await newChat();
+      const res = await fetch('/chat/api/replies?chatId=' + chatId + '&after=' + after, { headers: { 'x-chat-token': token } });
+      if (res.status === 403) { await newChat(); $('log').innerHTML = ''; }
+      const { replies = [] } = await res.json();
       for (const r of replies) { after = Math.max(after, r.seq); render(r.message); }
     } catch {}
     setTimeout(poll, 700);
@@ -156,7 +164,7 @@ export function webchatPage(ctx: AppContext): string {
   }
   $('form').onsubmit = (e) => { e.preventDefault(); const t = $('text').value.trim(); if (!t) return;
     $('text').value = ''; bubble('me', (d) => text(d, t)); send({ text: t }); };
-  $('new').onclick = () => { chatId = newId(); after = 0; $('log').innerHTML = ''; };
+  $('new').onclick = async () => { await newChat(); $('log').innerHTML = ''; };
   $('lang').onclick = () => { lang = lang === 'id' ? 'en' : 'id'; localStorage.setItem('hakdata-lang', lang); $('lang').textContent = lang.toUpperCase(); };
   loadCustomers(); poll(); pollOtp();
 })();

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.js';
@@ -15,6 +15,25 @@ const sendSchema = z.object({
   language: z.enum(['id', 'en']).optional(),
 });
 const repliesSchema = z.object({ chatId, after: z.coerce.number().int().min(0).default(0) });
+const tokenSchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/);
+
+/**
+ * The replies of a chat hold what the bot sent it, documents included, so they are handed only
+ * to the page the chat was issued to: the server makes the chat id and a token bound to it
+ * (HMAC under ADMIN_SECRET, nothing stored), and `/chat/api/replies` wants both. A chat id seen
+ * elsewhere (a log, a screenshot, the dashboard) opens nothing.
+ */
+export function webchatToken(ctx: AppContext, id: string): string {
+  return createHmac('sha256', ctx.config.admin.secret).update(`webchat-chat\u0000${id}`).digest('base64url');
+}
+
+function tokenFits(ctx: AppContext, id: string, token: unknown): boolean {
+  const parsed = tokenSchema.safeParse(token);
+  if (!parsed.success) return false;
+  const expected = Buffer.from(webchatToken(ctx, id));
+  const given = Buffer.from(parsed.data);
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
 
 /**
  * `/chat`: the development web chat. A newcomer picks a demo customer and talks to the same
@@ -69,9 +88,22 @@ export function webchatRoutes(ctx: AppContext): FastifyPluginAsync | undefined {
       return reply.code(202).send({ accepted: true });
     });
 
+    // A new chat for the page: its id and the token that reads its replies.
+    app.post('/chat/api/chats', async (_req, reply) => {
+      const id = `web-${randomUUID()}`;
+      return reply
+        .code(201)
+        .header('cache-control', 'no-store')
+        .send({ chatId: id, token: webchatToken(ctx, id) });
+    });
+
     app.get('/chat/api/replies', async (req, reply) => {
       const parsed = repliesSchema.safeParse(req.query);
       if (!parsed.success) return reply.code(400).send({ error: 'invalid query' });
+      if (!tokenFits(ctx, parsed.data.chatId, req.headers['x-chat-token'])) {
+        ctx.logger.info({ component: 'webchat' }, 'web chat replies refused: no valid token for the chat');
+        return reply.code(403).send({ error: 'this chat belongs to another page: open a new chat' });
+      }
       return { replies: await repliesAfter(ctx, parsed.data.chatId, parsed.data.after) };
     });
 
