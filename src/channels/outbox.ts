@@ -4,6 +4,8 @@ import type { OutboundMessage } from './types.js';
 export interface OutboundMeta {
   requestRef?: string;
   promoId?: string;
+  /** The customer a promo went to (an ObjectId, no personal data): ties a later STOP reply to them. */
+  customerId?: string;
   /** Same key, same message: a retried producer does not send twice. */
   dedupeKey?: string;
   /** 'reply' (to an inbound message), 'notification', 'promo', 'staff'. */

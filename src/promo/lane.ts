@@ -218,7 +218,12 @@ async function sendOne(
   stop: (why: string) => void,
 ): Promise<Outcome> {
   const { ctx, promoId, transport } = deps;
-  const meta: OutboundMeta = { purpose: 'promo', promoId, dedupeKey: `promo:${promoId}:${customerId}` };
+  const meta: OutboundMeta = {
+    purpose: 'promo',
+    promoId,
+    customerId: String(customerId),
+    dedupeKey: `promo:${promoId}:${customerId}`,
+  };
   let chat = check;
   let recheck = false;
   for (let attempt = 1; ; attempt++) {

@@ -27,8 +27,8 @@ export async function recordPromoMessage(
   ctx: AppContext,
   sent: { channel: string; chatId: string; messageId?: string; meta: OutboundMeta },
 ): Promise<void> {
-  const { promoId, dedupeKey, purpose } = sent.meta;
-  const customerId = dedupeKey?.split(':').at(-1);
+  // From the meta's own field: the dedupe key is kept only as a hash once queued.
+  const { promoId, customerId, purpose } = sent.meta;
   if (
     purpose !== 'promo' ||
     !promoId ||
