@@ -333,13 +333,21 @@ class Turn {
     await this.runCommand('opt_out', '');
     // Another right asked in the same message ("… dan hapus data saya") starts after the
     // confirmation, unless a flow is waiting for an answer: STOP leaves that flow as it was.
+    if (!decision.also) return;
     const resting = !this.session || this.session.flow === 'menu';
-    if (decision.also && resting) await this.startIntent({ ...decision.also, confidence: 'clear' }, '');
+    if (resting) {
+      await this.startIntent(decision.also, '');
+      return;
+    }
+    this.engine.app.logger.info(
+      { channel: this.inbound.channel, intent: decision.also.intent, flow: this.session?.flow },
+      'second intent not started: the chat is answering another flow',
+    );
   }
 
   /** Starts what a sentence asked for; false when it asked for nothing a flow does. */
   private async startIntent(
-    decision: Pick<Decision, 'flow' | 'understood' | 'field' | 'confidence'> & { intent: string },
+    decision: Pick<Decision, 'flow' | 'understood' | 'field'> & { intent: string },
     text: string,
   ): Promise<boolean> {
     if (decision.intent === 'none' || !decision.flow) return false;
