@@ -126,7 +126,10 @@ export const outboundJobDataSchema = z.object({
   meta: z.object({
     requestRef: z.string().max(64).optional(),
     promoId: z.string().max(64).optional(),
-    customerId: z.string().regex(/^[0-9a-f]{24}$/).optional(),
+    customerId: z
+      .string()
+      .regex(/^[0-9a-f]{24}$/)
+      .optional(),
     purpose: z.enum(['reply', 'notification', 'promo', 'staff', 'otp']).optional(),
   }),
   part: z.object({ index: z.number().int().min(0), total: z.number().int().min(1) }),
