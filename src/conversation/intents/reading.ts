@@ -192,8 +192,9 @@ export function readMessage(text: string, lexicon: Lexicon): Reading {
 
 /**
  * A negation reaches the rest of its clause, unless a word of group `stop` comes between ("jangan
- * berhenti kirim promo": the refusal is of stopping) or the negation only qualifies ability or
- * knowledge ("tidak tahu cara hapus data").
+ * berhenti kirim promo": the refusal is of stopping), or a `not_negating` word (the negation is
+ * about ability, knowledge or missing out: "tidak tahu cara hapus data", "tidak mau ketinggalan
+ * promo"), or a number ("Jl. Melati no 5 dekat toko diskon").
  */
 function markNegations(tokens: Token[], lexicon: Lexicon): void {
   let clause = -1;
@@ -203,13 +204,18 @@ function markNegations(tokens: Token[], lexicon: Lexicon): void {
       clause = token.clause;
       reach = undefined;
     }
+    if (lexicon.stopWords.has(token.word) || lexicon.notNegating.has(token.word)) {
+      if (reach) token.negatedBy = reach;
+      reach = undefined;
+      continue;
+    }
+    // "no 5", "tidak 2 kali": a number ends the reach before it starts.
+    if (reach && /^\p{N}/u.test(token.word)) reach = undefined;
     if (reach) token.negatedBy = reach;
     if (lexicon.negations.has(token.word)) {
       const next = tokens[i + 1];
-      const qualifies = next && next.clause === clause && lexicon.notNegating.has(next.word);
-      reach = qualifies ? undefined : lexicon.refusals.has(token.word) ? 'refusal' : 'negation';
-    } else if (lexicon.stopWords.has(token.word)) {
-      reach = undefined;
+      const number = next && /^\p{N}/u.test(next.word);
+      reach = number ? undefined : lexicon.refusals.has(token.word) ? 'refusal' : 'negation';
     }
   }
 }
