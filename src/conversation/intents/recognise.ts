@@ -90,7 +90,25 @@ const span = (m: Match) => Math.max(...m.positions) - Math.min(...m.positions);
 const longer = (a: Match, b: Match) => a.positions.length - b.positions.length || span(b) - span(a);
 
 /** The best match of a phrase set (first listed wins a full tie), and which list it came from. */
+const headWordsOf = new WeakMap<PhraseSet, Set<string>>();
+/** Every word a phrase of the set can start with: no such word in the message, no match. */
+function headWords(set: PhraseSet): Set<string> {
+  let words = headWordsOf.get(set);
+  if (!words) {
+    words = new Set();
+    for (const phrase of [...set.phrases, ...set.refused]) {
+      const head = phrase.elements[0] as Element;
+      if ('word' in head) words.add(head.word);
+      else for (const m of head.members) words.add(m);
+    }
+    headWordsOf.set(set, words);
+  }
+  return words;
+}
+
 function bestOf(set: PhraseSet, tokens: Token[]): Match | undefined {
+  const heads = headWords(set);
+  if (!tokens.some((t) => heads.has(t.word))) return undefined;
   let best: Match | undefined;
   for (const phrase of set.phrases) {
     const m = matchPhrase(phrase, tokens, 'phrases');
@@ -149,7 +167,7 @@ export function decide(reading: Reading, lexicon: Lexicon): Decision {
   const others = lexicon.intents.map((intent) => ({ intent, match: bestOf(intent, tokens) }));
   const anyNegated = tokens.some((t) => t.negatedBy);
   for (const { intent, match } of others) {
-    if (match || !anyNegated) continue;
+    if (match || !anyNegated || !tokens.some((t) => t.negatedBy && headWords(intent).has(t.word))) continue;
     if (
       intent.phrases.some((p) => negatedOnly(p, tokens)) ||
       intent.refused.some((p) => negatedOnly(p, tokens))
