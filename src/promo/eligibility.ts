@@ -41,8 +41,8 @@ export type Eligibility =
  * The send-time check of recipients, against what MongoDB and Redis say now: each customer is
  * re-read, opt-outs still in the request queue count, and the number and the chat are looked up
  * on the do-not-market list (keyed hashes, requests/suppression.ts). Checked a batch at a time
- * (the next tenth of a second of sends): each customer read by key, the opt-outs and the list in
- * one query each.
+ * (the next tenth of a second of sends), with equality lookups only: each customer and each
+ * hash by key, the open opt-outs by status.
  */
 export async function checkRecipients(
   ctx: AppContext,
@@ -52,19 +52,22 @@ export async function checkRecipients(
 ): Promise<Eligibility[]> {
   const { Customer, PrivacyRequest, Suppression } = ctx.models;
   if (customerIds.length === 0) return [];
-  // One lookup by key per customer: FerretDB answers those from its primary key, `$in` by a scan.
+  // Equality filters only: FerretDB 1.24 hands `$in`, `$or` and `$exists` to no database and
+  // reads the whole collection for them. One lookup by key per customer; the open opt-outs of
+  // everyone, one equality query per open status (few at any time; on MongoDB the status index).
   const [customers, openOptOuts] = await Promise.all([
     Promise.all(
       customerIds.map((id) =>
         withStorageRetry(() => Customer.findById(id, { phone: 1, marketingConsent: 1, erasedAt: 1 }).lean()),
       ),
     ),
-    withStorageRetry(() =>
-      PrivacyRequest.find(
-        { customerId: { $in: customerIds }, type: 'unsubscribe', status: { $in: OPEN } },
-        { customerId: 1 },
-      ).lean(),
-    ),
+    Promise.all(
+      OPEN.map((status) =>
+        withStorageRetry(() =>
+          PrivacyRequest.find({ status, type: 'unsubscribe' }, { _id: 0, customerId: 1 }).lean(),
+        ),
+      ),
+    ).then((lists) => lists.flat()),
   ]);
   const byId = new Map(customers.flatMap((c) => (c ? [[String(c._id), c] as const] : [])));
   const optingOut = new Set(openOptOuts.map((r) => String(r.customerId)));
@@ -95,9 +98,12 @@ export async function checkRecipients(
     return k;
   });
   const [suppressed, sessions] = await Promise.all([
-    hashes.size
-      ? withStorageRetry(() => Suppression.find({ hash: { $in: [...hashes] } }, { hash: 1 }).lean())
-      : Promise.resolve([]),
+    // Each hash by equality on its unique index (see above for why not `$in`).
+    Promise.all(
+      [...hashes].map((hash) =>
+        withStorageRetry(() => Suppression.findOne({ hash }, { _id: 0, hash: 1 }).lean()),
+      ),
+    ).then((found) => found.flatMap((s) => (s ? [s] : []))),
     Promise.all(decided.map((d) => ('ok' in d ? undefined : store.load(channel, d.chatId)))),
   ]);
   const listed = new Set(suppressed.map((s) => s.hash));
