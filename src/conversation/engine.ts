@@ -6,7 +6,13 @@ import { actionsByName, type EngineDeps } from './actions/index.js';
 import type { FlowCatalog, LoadedFlows } from './flow-loader.js';
 import type { Flow, Step } from './flow-schema.js';
 import { INPUT_TEXTS, validateInput } from './inputs.js';
-import { createIntentRecogniser, type Decision, type IntentRecogniser } from './intents/index.js';
+import {
+  createIntentRecogniser,
+  type Decision,
+  guessLanguage,
+  type IntentRecogniser,
+  type Lexicon,
+} from './intents/index.js';
 import { createKeywordRouter, type GlobalCommand, type KeywordRouter, normalizeWords } from './keywords.js';
 import { isLocale, type Locale, type Translate, translator } from './locales.js';
 import { type ChatMeta, type Session, SessionStore } from './session-store.js';
@@ -149,7 +155,8 @@ export class ConversationEngine {
     const { channel, chatId } = inbound;
     const { first, session, meta } = await this.store.begin(inbound);
     if (!first) return [];
-    const locale: Locale = meta?.locale ?? initialLocale(inbound, this.app.config.defaultLocale);
+    const locale: Locale =
+      meta?.locale ?? initialLocale(inbound, this.app.config.defaultLocale, this.loaded.lexicon);
     const turn = new Turn(this, inbound, session, meta ?? { locale, inFlow: false }, !meta);
     try {
       await turn.run();
@@ -191,9 +198,13 @@ export class ConversationEngine {
   }
 }
 
-function initialLocale(inbound: InboundMessage, fallback: Locale): Locale {
+/** A new chat's language: the platform's hint, else the first message's own words, else the default. */
+function initialLocale(inbound: InboundMessage, fallback: Locale, lexicon: Lexicon | undefined): Locale {
   const hint = inbound.languageHint?.slice(0, 2);
-  return hint === 'en' ? 'en' : hint === 'id' ? 'id' : fallback;
+  if (hint === 'en' || hint === 'id') return hint;
+  const written =
+    lexicon && inbound.text ? guessLanguage(inbound.text.slice(0, MAX_TEXT_LENGTH), lexicon) : undefined;
+  return written ?? fallback;
 }
 
 /** One message's work: reads the state, runs steps until the bot waits for an answer. */

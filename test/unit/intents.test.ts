@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { flowCatalog } from '../../src/conversation/engine.js';
 import { checkFlows, formatProblems } from '../../src/conversation/flow-loader.js';
-import { createIntentRecogniser, loadLexicon } from '../../src/conversation/intents/index.js';
+import { createIntentRecogniser, guessLanguage, loadLexicon } from '../../src/conversation/intents/index.js';
 import { compileLexicon, type Lexicon } from '../../src/conversation/intents/lexicon.js';
 import { readMessage } from '../../src/conversation/intents/reading.js';
 import { recognise } from '../../src/conversation/intents/recognise.js';
@@ -162,6 +162,17 @@ describe('decisions', () => {
     const output = lines.join('\n');
     for (const secret of ['siti', 'Siti', 'Wulandari', '8761', 'example'])
       expect(output).not.toContain(secret);
+  });
+});
+
+describe('the language of a first message', () => {
+  it('is English or Indonesian only when the words say so plainly', () => {
+    expect(guessLanguage('I want to delete my data', real)).toBe('en');
+    expect(guessLanguage('sy gak mau terima promo lg', real)).toBe('id');
+    // One word, shared words, or both languages mixed: no guess (the platform's hint or the default).
+    for (const text of ['stop', 'ok', 'promo status', 'please hapus data saya', 'hello']) {
+      expect(guessLanguage(text, real), text).toBeUndefined();
+    }
   });
 });
 

@@ -5,6 +5,7 @@ import { compileLexicon, type Lexicon, type LexiconProblem } from './lexicon.js'
 import { type Decision, recognise } from './recognise.js';
 import { intentsFileSchema } from './schema.js';
 
+export { guessLanguage } from './language.js';
 export type { Lexicon } from './lexicon.js';
 export type { Decision } from './recognise.js';
 export { INTENT_NAMES, type IntentName, UPDATE_FIELDS, type UpdateField } from './schema.js';

@@ -64,6 +64,8 @@ export interface Lexicon {
   notNegating: ReadonlySet<string>;
   breaks: ReadonlySet<string>;
   stopWords: ReadonlySet<string>;
+  /** Words of one language only, as typed (folded, no spellings applied). */
+  languages: { id: ReadonlySet<string>; en: ReadonlySet<string> };
   optOut: OptOutRules;
   /** Every other intent, in the file's order (which breaks ties). */
   intents: CompiledIntent[];
@@ -393,6 +395,10 @@ export function compileLexicon(file: IntentsFile): { lexicon: Lexicon; problems:
       notNegating,
       breaks,
       stopWords,
+      languages: {
+        id: new Set((file.languages?.id ?? []).flatMap((w) => wordsOf(foldCase(w)))),
+        en: new Set((file.languages?.en ?? []).flatMap((w) => wordsOf(foldCase(w)))),
+      },
       optOut: optOut ?? {
         words: new Set(),
         clear: { phrases: [], refused: [] },

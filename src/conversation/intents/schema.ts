@@ -63,6 +63,8 @@ export const intentsFileSchema = z.strictObject({
   not_negating: z.array(word).default([]),
   breaks: z.array(word).default([]),
   groups: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'a group name such as marketing'), list),
+  /** Words only one language uses: a first message without a platform hint is answered in its language. */
+  languages: z.strictObject({ id: list, en: list }).optional(),
   // Names are checked by compileLexicon, so an unknown one is reported by name, not as a schema error.
   intents: z.record(z.string(), intentSchema),
 });
