@@ -3,6 +3,7 @@ import type { Connection } from 'mongoose';
 import type { Config } from '../config/index.js';
 import { connectMongo, createModels, type Models, syncIndexes } from '../db/index.js';
 import type { Logger } from '../logging/logger.js';
+import { createMetrics, type Metrics } from '../metrics/metrics.js';
 
 /**
  * What every part of hakdata is handed: configuration, logger and the two stores. Built once per
@@ -14,6 +15,11 @@ export interface AppContext {
   redis: Redis;
   mongo: Connection;
   models: Models;
+  /**
+   * This process's metrics (src/metrics/), served at /metrics. Absent when a caller builds a
+   * context without them (the benchmark's "metrics off"): every instrumented line reads `?.`.
+   */
+  metrics?: Metrics;
   /** `prefix:part:part`: every Redis key hakdata writes goes through here. */
   key(...parts: (string | number)[]): string;
 }
@@ -26,7 +32,11 @@ export function createRedis(config: Config, options: { lazy?: boolean } = {}): R
   });
 }
 
-export async function createAppContext(config: Config, logger: Logger): Promise<AppContext> {
+export async function createAppContext(
+  config: Config,
+  logger: Logger,
+  options: { metrics?: boolean } = {},
+): Promise<AppContext> {
   const redis = createRedis(config);
   redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
   const mongo = await connectMongo(config.mongodbUri);
@@ -38,6 +48,7 @@ export async function createAppContext(config: Config, logger: Logger): Promise<
     redis,
     mongo,
     models,
+    ...(options.metrics === false ? {} : { metrics: createMetrics() }),
     key: (...parts) => [config.redisPrefix, ...parts].join(':'),
   };
 }

@@ -1,5 +1,6 @@
 import { createAdminComponent } from '../admin/server.js';
 import { createGatewayComponent } from '../gateway/component.js';
+import { createMetricsComponent } from '../metrics/serve.js';
 import { createOutboundComponent } from '../workers/outbound-component.js';
 import { createRequestWorkersComponent } from '../workers/requests-component.js';
 import type { ComponentFactory } from './component.js';
@@ -11,8 +12,9 @@ export type Role = 'gateway' | 'worker' | 'admin';
  * line here. Factories return undefined when their feature is not configured.
  */
 export const componentsByRole: Record<Role, ComponentFactory[]> = {
-  gateway: [createGatewayComponent],
-  worker: [createRequestWorkersComponent, createOutboundComponent],
+  // The metrics server runs only without the admin role (the admin server serves /metrics).
+  gateway: [createGatewayComponent, createMetricsComponent],
+  worker: [createRequestWorkersComponent, createOutboundComponent, createMetricsComponent],
   admin: [createAdminComponent],
 };
 

@@ -6,6 +6,8 @@ export interface OutboundMeta {
   promoId?: string;
   /** The customer a promo went to (an ObjectId, no personal data): ties a later STOP reply to them. */
   customerId?: string;
+  /** A reply: when its inbound message reached the gateway (ms since epoch), for reply latency. */
+  inboundAt?: number;
   /** Same key, same message: a retried producer does not send twice. */
   dedupeKey?: string;
   /** 'reply' (to an inbound message), 'notification', 'promo', 'staff'. */

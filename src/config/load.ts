@@ -28,6 +28,8 @@ export interface Config {
     trustProxy: false | string[];
   };
   webchat: { enabled: boolean };
+  /** /metrics: the admin server always serves it; gateway and worker processes on `port` when set. */
+  metrics: { token: string | undefined; host: string; port: number | undefined };
   defaultLocale: Env['DEFAULT_LOCALE'];
   conversation: {
     sessionTtlSeconds: number;
@@ -141,6 +143,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       trustProxy: e.TRUST_PROXY,
     },
     webchat: { enabled: e.WEBCHAT_ENABLED ?? e.NODE_ENV !== 'production' },
+    metrics: { token: e.METRICS_TOKEN, host: e.METRICS_HOST, port: e.METRICS_PORT },
     defaultLocale: e.DEFAULT_LOCALE,
     conversation: {
       sessionTtlSeconds: e.SESSION_TTL_SECONDS,

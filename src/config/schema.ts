@@ -207,6 +207,25 @@ export const envFields = {
     '172.18.0.1',
     'Proxies allowed to name the client in X-Forwarded-For: their addresses or CIDRs, comma-separated (also loopback, linklocal, uniquelocal). Off: the client is the address that connects, so a forged header cannot choose the sign-in limits it is counted by.',
   ),
+  METRICS_TOKEN: field(
+    z
+      .string()
+      .regex(/^[\x21-\x7e]{16,256}$/, '16-256 printable characters, no spaces')
+      .optional(),
+    'a-long-random-metrics-token',
+    'Bearer token Prometheus must send for /metrics (Authorization: Bearer …). Unset: /metrics answers only direct connections from loopback or private addresses, never through a proxy.',
+    { secret: true },
+  ),
+  METRICS_HOST: field(
+    z.string().default('127.0.0.1'),
+    '10.0.0.5',
+    'Address of the /metrics server of a gateway or worker process that runs without the admin role (keep it internal).',
+  ),
+  METRICS_PORT: field(
+    port.optional(),
+    '9464',
+    'Port of that /metrics server; unset: a gateway or worker without the admin role serves no metrics (the admin server always serves /metrics).',
+  ),
   PUBLIC_URL: field(
     z.url({ message: 'must be an http(s) URL' }).optional(),
     'https://privasi.sanitajaya.id',

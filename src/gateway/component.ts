@@ -3,6 +3,7 @@ import type { AppContext } from '../app/context.js';
 import { type ChannelDefinition, channelDefinitions } from '../channels/registry.js';
 import type { ChannelAdapter, InboundMessage } from '../channels/types.js';
 import { type Conversation, createConversation } from '../conversation/runtime.js';
+import { countInbound } from '../metrics/inbound.js';
 import { recordPromoMessage } from '../promo/replies.js';
 import { outboxStaffNotifier } from '../requests/staff-notices.js';
 import { attachTelegramStaffChat } from '../staff/telegram-staff-chat.js';
@@ -35,13 +36,22 @@ export function createGatewayComponent(ctx: AppContext): Component | undefined {
   let sessionWorker: OutboundWorker | undefined;
   const adapters = new Map<string, ChannelAdapter>();
 
+  const handle = countInbound(ctx.metrics, (inbound) => {
+    if (!conversation) throw new Error('conversation not started');
+    return conversation.engine.handle(inbound);
+  });
+  const unwatch: (() => void)[] = [];
+
   const onInbound = async (inbound: InboundMessage) => {
     if (!conversation || !outbox) return;
-    const replies = await conversation.engine.handle(inbound);
+    // Reply latency is measured from here to the first reply sent (outbound worker).
+    const inboundAt = Date.now();
+    const replies = await handle(inbound);
     if (replies.length > 0) {
       await outbox.send(inbound.channel, inbound.chatId, replies, {
         purpose: 'reply',
         dedupeKey: replyDedupeKey(inbound),
+        inboundAt,
       });
     }
   };
@@ -53,6 +63,8 @@ export function createGatewayComponent(ctx: AppContext): Component | undefined {
       const staff = outboxStaffNotifier(ctx, outbox);
       conversation = createConversation(ctx, { outbox, staff });
       for (const definition of definitions) adapters.set(definition.name, definition.createAdapter(ctx));
+      for (const [name, adapter] of adapters)
+        if (ctx.metrics) unwatch.push(ctx.metrics.watchChannel(name, () => adapter.health()));
       // Staff chat presses and reasons (TELEGRAM_STAFF_CHAT_ID) go to src/staff/, not the engine.
       attachTelegramStaffChat(ctx, adapters.get('telegram'), conversation.requests);
       const held = definitions.filter((d: ChannelDefinition) => d.sendFrom === 'gateway');
@@ -75,6 +87,7 @@ export function createGatewayComponent(ctx: AppContext): Component | undefined {
       }
     },
     async stop() {
+      for (const stopWatching of unwatch.splice(0)) stopWatching();
       await Promise.allSettled([...adapters.values()].map((a) => a.stop()));
       await sessionWorker?.stop();
       await conversation?.close();

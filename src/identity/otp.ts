@@ -170,6 +170,9 @@ export function createOtpService(
     (async (e164: string) => (await ctx.models.Customer.exists({ phone: e164 })) !== null);
   const logger = ctx.logger.child({ component: 'otp' });
   const inFlight = new Set<Promise<void>>();
+  // Both series from the start, so the first failures show in the alert's increase().
+  for (const result of ['delivered', 'failed'] as const)
+    ctx.metrics?.otpDeliveries.inc({ provider: provider.name, result }, 0);
 
   // Redis keys carry keyed hashes, never the number or the chat id.
   const tag = (purpose: string, value: string) => otpTag(secret, purpose, value);
@@ -191,8 +194,12 @@ export function createOtpService(
     });
     const job = provider
       .deliver(e164, text, locale, { code })
-      .then(() => logger.info({ provider: provider.name, maskedPhone: maskPhone(e164) }, 'code delivered'))
-      .catch((err: unknown) =>
+      .then(() => {
+        ctx.metrics?.otpDeliveries.inc({ provider: provider.name, result: 'delivered' });
+        logger.info({ provider: provider.name, maskedPhone: maskPhone(e164) }, 'code delivered');
+      })
+      .catch((err: unknown) => {
+        ctx.metrics?.otpDeliveries.inc({ provider: provider.name, result: 'failed' });
         logger.error(
           {
             provider: provider.name,
@@ -201,10 +208,42 @@ export function createOtpService(
             reason: err instanceof OtpError ? err.message : 'delivery threw',
           },
           'code delivery failed',
-        ),
-      )
+        );
+      })
       .finally(() => inFlight.delete(job));
     inFlight.add(job);
+  }
+
+  async function checkCode(raw: unknown): Promise<VerifyCodeResult> {
+    const input = parseOrThrow(verifySchema, raw);
+    const e164 = phoneOf(input.phone);
+    const key = codeKey(input.purpose, input.channel, input.chatId, e164);
+    const record = await ctx.redis.hgetall(key);
+    if (!record.h || !record.n) return { ok: false, reason: 'none' };
+    if (now() >= Number(record.exp)) return { ok: false, reason: 'expired' };
+    if (Number(record.tries) >= limits.maxWrongAttempts)
+      return { ok: false, reason: 'locked', attemptsLeft: 0 };
+
+    const tries = Number(await ctx.redis.eval(COUNT_TRY, 1, key));
+    if (tries < 0) return { ok: false, reason: 'expired' };
+    if (tries > limits.maxWrongAttempts) return { ok: false, reason: 'locked', attemptsLeft: 0 };
+
+    // Customers type "123 456" or "123-456"; anything else simply does not match.
+    const typed = input.code.replace(/[\s-]/g, '');
+    const candidate = keyedHash(secret, 'otp-code', `${record.n}\u0000${typed}`);
+    if (sameHash(candidate, record.h)) {
+      const consumed = Number(await ctx.redis.eval(CONSUME, 1, key, record.h));
+      if (consumed === 1) {
+        logger.info({ purpose: input.purpose }, 'code verified');
+        return { ok: true };
+      }
+      return { ok: false, reason: 'none' };
+    }
+    const attemptsLeft = limits.maxWrongAttempts - tries;
+    logger.info({ purpose: input.purpose, attemptsLeft }, 'wrong code');
+    return attemptsLeft > 0
+      ? { ok: false, reason: 'wrong', attemptsLeft }
+      : { ok: false, reason: 'locked', attemptsLeft: 0 };
   }
 
   return {
@@ -243,6 +282,7 @@ export function createOtpService(
         const retryAfterMs = Math.max(...decision.blocked.map((b) => b.retryAfterMs));
         const status = capped.length > 0 ? 'limited' : 'cooldown';
         logger.info({ status, purpose: input.purpose }, 'code request refused by rate limit');
+        ctx.metrics?.otpRefused.inc({ reason: status === 'limited' ? 'rate_limited' : 'cooldown' });
         const retryAfterSeconds = Math.ceil(retryAfterMs / 1000);
         if (status === 'limited') return { status, retryAfterSeconds };
         // The cooldown is per phone, but "the previous code still works" is only true of a code
@@ -275,39 +315,15 @@ export function createOtpService(
         .exec();
       if (deliver) deliverLater(e164, code, input.locale);
       logger.info({ purpose: input.purpose, provider: provider.name }, 'code issued');
+      ctx.metrics?.otpIssued.inc({ purpose: input.purpose });
       return { status: 'sent' };
     },
 
     async verifyCode(raw) {
-      const input = parseOrThrow(verifySchema, raw);
-      const e164 = phoneOf(input.phone);
-      const key = codeKey(input.purpose, input.channel, input.chatId, e164);
-      const record = await ctx.redis.hgetall(key);
-      if (!record.h || !record.n) return { ok: false, reason: 'none' };
-      if (now() >= Number(record.exp)) return { ok: false, reason: 'expired' };
-      if (Number(record.tries) >= limits.maxWrongAttempts)
-        return { ok: false, reason: 'locked', attemptsLeft: 0 };
-
-      const tries = Number(await ctx.redis.eval(COUNT_TRY, 1, key));
-      if (tries < 0) return { ok: false, reason: 'expired' };
-      if (tries > limits.maxWrongAttempts) return { ok: false, reason: 'locked', attemptsLeft: 0 };
-
-      // Customers type "123 456" or "123-456"; anything else simply does not match.
-      const typed = input.code.replace(/[\s-]/g, '');
-      const candidate = keyedHash(secret, 'otp-code', `${record.n}\u0000${typed}`);
-      if (sameHash(candidate, record.h)) {
-        const consumed = Number(await ctx.redis.eval(CONSUME, 1, key, record.h));
-        if (consumed === 1) {
-          logger.info({ purpose: input.purpose }, 'code verified');
-          return { ok: true };
-        }
-        return { ok: false, reason: 'none' };
-      }
-      const attemptsLeft = limits.maxWrongAttempts - tries;
-      logger.info({ purpose: input.purpose, attemptsLeft }, 'wrong code');
-      return attemptsLeft > 0
-        ? { ok: false, reason: 'wrong', attemptsLeft }
-        : { ok: false, reason: 'locked', attemptsLeft: 0 };
+      const result = await checkCode(raw);
+      if (result.ok) ctx.metrics?.otpVerified.inc({ purpose: parseOrThrow(verifySchema, raw).purpose });
+      else ctx.metrics?.otpRefused.inc({ reason: result.reason });
+      return result;
     },
 
     async drain() {

@@ -226,6 +226,7 @@ export function createRequestService(ctx: AppContext, deps: RequestServiceDeps):
         { ref: request.ref, type: request.type, status, flags: flags.map((f) => f.code) },
         'request created',
       );
+      ctx.metrics?.requestsCreated.inc({ type: request.type, status });
 
       if (status === 'queued') {
         await enqueue(request);

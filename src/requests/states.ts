@@ -9,6 +9,7 @@ import {
   recordAuditMany,
 } from '../audit/record.js';
 import type { PrivacyRequest, RequestStatus } from '../db/index.js';
+import { countFinished } from '../metrics/requests.js';
 import { RequestError } from './api.js';
 import { withRequestLock } from './lock.js';
 import { bumpStatusVersion } from './status-cache.js';
@@ -121,6 +122,7 @@ export async function transition(ctx: AppContext, t: TransitionInput): Promise<P
       `Request ${t.ref} is ${current.status}, so it cannot go from ${t.from} to ${t.to}.`,
     );
   });
+  if (closing) countFinished(ctx.metrics, updated, t.to, at);
   // The customer's `status` list is cached by version (requests/status-cache.ts). The change is
   // made: a failed bump is reported, not thrown (the list is then stale for at most its TTL).
   await bumpStatusVersion(ctx, updated.customerId).catch((err: Error) =>

@@ -142,6 +142,7 @@ export function createOutbox(ctx: AppContext, options: OutboxOptions = {}): Outb
       const skipped = jobs.filter((job, i) => job.opts.jobId && added[i]?.id !== job.opts.jobId).length;
       if (skipped > 0) {
         duplicatesSkipped += skipped;
+        ctx.metrics?.outboundDuplicatesSkipped.inc({ channel, purpose: meta.purpose ?? 'message' }, skipped);
         // Never silent: a reply lost here would look like a bot that ignores the customer.
         logger.info(
           {

@@ -73,6 +73,7 @@ export const outboundMetaSchema: z.ZodType<OutboundMeta> = z.object({
     .string()
     .regex(/^[0-9a-f]{24}$/)
     .optional(),
+  inboundAt: z.number().int().positive().optional(),
   dedupeKey: z.string().min(1).max(500).optional(),
   purpose: z.enum(['reply', 'notification', 'promo', 'staff', 'otp']).optional(),
 });
@@ -130,6 +131,7 @@ export const outboundJobDataSchema = z.object({
       .string()
       .regex(/^[0-9a-f]{24}$/)
       .optional(),
+    inboundAt: z.number().int().positive().optional(),
     purpose: z.enum(['reply', 'notification', 'promo', 'staff', 'otp']).optional(),
   }),
   part: z.object({ index: z.number().int().min(0), total: z.number().int().min(1) }),

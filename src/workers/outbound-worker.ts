@@ -6,6 +6,7 @@ import type { OutboundMeta } from '../channels/outbox.js';
 import { channelDefinitions } from '../channels/registry.js';
 import { type ChannelAdapter, type ChannelErrorCode, ChannelSendError } from '../channels/types.js';
 import { logTag } from '../logging/logger.js';
+import { countDeadLetter, countSendFailure, countSent } from '../metrics/outbound.js';
 import { queueOptions, workerConnection } from '../queues/options.js';
 import {
   type DeadLetterHook,
@@ -150,6 +151,7 @@ export function createOutboundWorker(ctx: AppContext, options: OutboundWorkerOpt
       },
       'outbound message dead-lettered',
     );
+    countDeadLetter(ctx.metrics, data, reason);
     if (options.onDeadLetter && data.meta.purpose !== 'staff') {
       try {
         await options.onDeadLetter(notice);
@@ -243,6 +245,7 @@ export function createOutboundWorker(ctx: AppContext, options: OutboundWorkerOpt
     if (!adapter) {
       progress.failures += 1;
       progress.lastCode = 'NO_ADAPTER';
+      countSendFailure(ctx.metrics, data, 'NO_ADAPTER');
       if (progress.failures >= maxFailures)
         return deadLetter(
           job,
@@ -264,6 +267,7 @@ export function createOutboundWorker(ctx: AppContext, options: OutboundWorkerOpt
           ? err
           : new ChannelSendError('UNAVAILABLE', err instanceof Error ? err.message : String(err));
       progress.lastCode = error.code;
+      countSendFailure(ctx.metrics, data, error.code);
       if (!error.retryable) return deadLetter(job, queue, data, progress, error.code, error.message);
       if (error.code === 'RATE_LIMITED') {
         progress.rateLimitHits += 1;
@@ -277,6 +281,7 @@ export function createOutboundWorker(ctx: AppContext, options: OutboundWorkerOpt
       return waitAndRetry(job, queue, progress, backoff(progress.failures));
     }
 
+    countSent(ctx.metrics, data);
     if (logger.isLevelEnabled('debug'))
       logger.debug(
         {
@@ -324,6 +329,7 @@ export function createOutboundWorker(ctx: AppContext, options: OutboundWorkerOpt
           detail: err.message,
           attempts: readProgress(job.progress).sends,
         });
+        countDeadLetter(ctx.metrics, data, 'UNAVAILABLE');
       }
       const reason = lettered ? err.message.slice(DEAD_LETTERED.length + 2) : 'UNAVAILABLE';
       if (data.sealed) await job.updateData(redactJobData(data, reason));

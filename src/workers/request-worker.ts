@@ -3,6 +3,7 @@ import { isValidObjectId } from 'mongoose';
 import type { AppContext } from '../app/context.js';
 import { maskString } from '../audit/mask.js';
 import type { PrivacyRequest, RequestType } from '../db/index.js';
+import { timeRequestJob } from '../metrics/requests.js';
 import { workerConnection } from '../queues/options.js';
 import { RequestError } from '../requests/api.js';
 import { REQUEST_QUEUE, type RequestJobData } from '../requests/queue.js';
@@ -163,12 +164,17 @@ export function startRequestWorker(
   const worker = new Worker<RequestJobData, ProcessResult>(
     REQUEST_QUEUE,
     async (job: Job<RequestJobData, ProcessResult>) => {
+      // The job's name is the request type (queue.ts).
+      const timed = timeRequestJob(ctx.metrics, job.name in REQUEST_HANDLERS ? job.name : 'other');
       try {
-        return await processRequest(ctx, deps, job.data.ref, {
+        const result = await processRequest(ctx, deps, job.data.ref, {
           finalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
           ...(job.data.id ? { id: job.data.id } : {}),
         });
+        timed(result);
+        return result;
       } catch (err) {
+        timed('retry');
         // BullMQ keeps a failed attempt's message and stack in the job (the dashboard shows them);
         // a driver error can quote a value (a duplicate key names the phone): masked first.
         throw new Error(maskString((err as Error).message));

@@ -24,6 +24,9 @@ const PUBLIC = new Set([
   'GET /readyz',
   'HEAD /readyz',
   `POST ${WEBHOOK_PATH}`,
+  // Prometheus: its own guard, METRICS_TOKEN or internal addresses only (test/integration/metrics.test.ts).
+  'GET /metrics',
+  'HEAD /metrics',
   'GET /console/login',
   'HEAD /console/login',
   'POST /console/login',

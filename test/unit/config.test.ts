@@ -103,6 +103,7 @@ describe('configuration', () => {
     }
     expect(secrets.map(([name]) => name).sort()).toEqual([
       'ADMIN_SECRET',
+      'METRICS_TOKEN',
       'OTP_SECRET',
       'TELEGRAM_BOT_TOKEN',
       'TELEGRAM_WEBHOOK_SECRET',

@@ -53,6 +53,8 @@ export function publicRoutePredicate(ctx: AppContext): (method: string, url: str
   return (method, url) =>
     url === '/healthz' ||
     url === '/readyz' ||
+    // Prometheus: checks METRICS_TOKEN, or internal addresses only (src/metrics/http.ts).
+    url === '/metrics' ||
     // The development web chat; the config refuses it in production.
     url === '/chat' ||
     url.startsWith('/chat/') ||

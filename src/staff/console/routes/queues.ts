@@ -5,11 +5,9 @@ import { Queue } from 'bullmq';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../../../app/context.js';
 import { recordAudit } from '../../../audit/record.js';
-import { channelDefinitions } from '../../../channels/registry.js';
+import { runningQueueNames } from '../../../queues/names.js';
 import { queueOptions } from '../../../queues/options.js';
 import { REQUEST_QUEUE } from '../../../requests/queue.js';
-import { defaultPartitions, outboundQueueName } from '../../../workers/outbound-queues.js';
-import { SLA_QUEUE } from '../../../workers/sla.js';
 import { staffActor } from '../../accounts.js';
 import type { ConsoleDeps } from '../deps.js';
 
@@ -17,12 +15,7 @@ export const QUEUES_PATH = '/console/queues';
 
 /** Every BullMQ queue hakdata runs in this configuration: requests, SLA, outbound partitions. */
 export function dashboardQueueNames(ctx: AppContext): string[] {
-  const outbound = channelDefinitions
-    .filter((c) => c.enabled(ctx))
-    .flatMap((c) =>
-      Array.from({ length: defaultPartitions(c.name) }, (_, p) => outboundQueueName(c.name, p)),
-    );
-  return [REQUEST_QUEUE, SLA_QUEUE, ...outbound];
+  return runningQueueNames(ctx);
 }
 
 // bull-board's page has inline styles (no inline scripts): only its scope allows them.

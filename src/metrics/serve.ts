@@ -1,0 +1,70 @@
+import Fastify, { type FastifyBaseLogger, type FastifyPluginAsync, LogController } from 'fastify';
+import { collectDefaultMetrics, type Registry } from 'prom-client';
+import type { Component } from '../app/component.js';
+import type { AppContext } from '../app/context.js';
+import { metricsRoute } from './http.js';
+import { watchInstallation } from './sources.js';
+
+const withDefaults = new WeakSet<Registry>();
+
+/**
+ * /metrics as a Fastify plugin, for whichever server this process runs: the process's own
+ * counters, Node's (CPU, memory, event loop lag: `hakdata_process_*`, `hakdata_nodejs_*`), and
+ * the installation's queue depth and overdue requests, read at scrape time.
+ */
+export function metricsPlugin(ctx: AppContext): FastifyPluginAsync | undefined {
+  const { metrics } = ctx;
+  if (!metrics) return undefined;
+  return async (app) => {
+    if (!withDefaults.has(metrics.registry)) {
+      withDefaults.add(metrics.registry);
+      collectDefaultMetrics({ register: metrics.registry, prefix: 'hakdata_' });
+    }
+    const installation = watchInstallation(ctx, metrics);
+    app.addHook('onClose', async () => installation.close());
+    await app.register(
+      metricsRoute(metrics, ctx.config.metrics.token, ctx.logger.child({ component: 'metrics' })),
+    );
+  };
+}
+
+/**
+ * For a gateway or worker process without the admin server: /metrics alone on METRICS_HOST and
+ * METRICS_PORT. The admin role serves /metrics itself, so with it this is not started.
+ */
+export function createMetricsComponent(ctx: AppContext): Component | undefined {
+  const log = ctx.logger.child({ component: 'metrics' });
+  if (ctx.config.role === 'all' || ctx.config.role === 'admin') return undefined;
+  const plugin = metricsPlugin(ctx);
+  const { host, port } = ctx.config.metrics;
+  if (!plugin || port === undefined) {
+    log.info(
+      { role: ctx.config.role },
+      plugin
+        ? 'metrics not served: METRICS_PORT is not set'
+        : 'metrics not served: metrics are off in this process',
+    );
+    return undefined;
+  }
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+  return {
+    name: 'metrics',
+    async start() {
+      await app.register(plugin);
+      const url = await app.listen({ host, port });
+      log.info(
+        {
+          url: `${url}/metrics`,
+          auth: ctx.config.metrics.token ? 'bearer token' : 'internal addresses only',
+        },
+        'metrics served',
+      );
+    },
+    async stop() {
+      await app.close();
+    },
+  };
+}

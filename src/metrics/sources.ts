@@ -1,0 +1,72 @@
+import { Queue } from 'bullmq';
+import type { AppContext } from '../app/context.js';
+import type { PrivacyRequest } from '../db/index.js';
+import { runningQueueNames } from '../queues/names.js';
+import { queueOptions } from '../queues/options.js';
+import { OPEN_STATUSES } from '../requests/states.js';
+import type { Metrics, OverdueSource, QueueDepthSource } from './metrics.js';
+
+/** How long the overdue count is reused: FerretDB 1.24 reads the whole collection for it. */
+export const OVERDUE_CACHE_MS = 30_000;
+
+/**
+ * Queue depth of every queue this configuration runs, one Redis MULTI per queue at scrape time.
+ * The Queue objects share the context's Redis connection (no blocking calls are made on them).
+ */
+export function queueDepthSource(ctx: AppContext): { read: QueueDepthSource; close(): Promise<void> } {
+  const queues = runningQueueNames(ctx).map((name) => new Queue(name, queueOptions(ctx)));
+  return {
+    read: () =>
+      Promise.all(
+        queues.map(async (queue) => {
+          const c = await queue.getJobCounts('wait', 'prioritized', 'active', 'delayed', 'failed');
+          return {
+            queue: queue.name,
+            counts: {
+              waiting: (c.wait ?? 0) + (c.prioritized ?? 0),
+              active: c.active ?? 0,
+              delayed: c.delayed ?? 0,
+              failed: c.failed ?? 0,
+            },
+          };
+        }),
+      ),
+    close: async () => {
+      await Promise.allSettled(queues.map((q) => q.close()));
+    },
+  };
+}
+
+/**
+ * Open requests past `dueAt`, by type: one query returning only the types of the overdue ones
+ * (normally none or a few), reused for 30 s so a scrape every 15 s costs a scan every 30 s.
+ */
+export function overdueSource(ctx: AppContext, now: () => number = Date.now): OverdueSource {
+  let cached: { at: number; value: Record<string, number> } | undefined;
+  return async () => {
+    const at = now();
+    if (cached && at - cached.at < OVERDUE_CACHE_MS) return cached.value;
+    const rows = await ctx.models.PrivacyRequest.find(
+      { status: { $in: [...OPEN_STATUSES] }, dueAt: { $lt: new Date(at) } },
+      { type: 1, _id: 0 },
+    )
+      .limit(100_000)
+      .lean<Pick<PrivacyRequest, 'type'>[]>();
+    const value: Record<string, number> = { access: 0, update: 0, erase: 0, unsubscribe: 0, subscribe: 0 };
+    for (const { type } of rows) value[type] = (value[type] ?? 0) + 1;
+    cached = { at, value };
+    return value;
+  };
+}
+
+/**
+ * The figures that belong to the whole installation rather than this process (queue depth,
+ * overdue requests), read where /metrics is served. Several processes exporting them is fine:
+ * the alert rules take the max per queue.
+ */
+export function watchInstallation(ctx: AppContext, metrics: Metrics): { close(): Promise<void> } {
+  const depth = queueDepthSource(ctx);
+  metrics.watchQueues(depth.read);
+  metrics.watchOverdue(overdueSource(ctx));
+  return { close: () => depth.close() };
+}
