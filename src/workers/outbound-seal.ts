@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import type { AppContext } from '../app/context.js';
 import { chatHash } from './outbound-dead-letter.js';
 
@@ -30,12 +30,24 @@ if v then redis.call('EXPIRE', KEYS[1], ARGV[2]) return v end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 return ARGV[1]`;
 
+const KEY_SHA = createHash('sha1').update(KEY_SCRIPT).digest('hex');
+
 /** The chat's sealing key, made when missing, its lifetime renewed. */
 export async function sealingKey(ctx: AppContext, channel: string, chatId: string): Promise<Buffer> {
-  const fresh = randomBytes(32).toString('base64');
-  const name = keyName(ctx, chatHash(ctx, channel, chatId));
-  const value = (await ctx.redis.eval(KEY_SCRIPT, 1, name, fresh, KEY_TTL_SECONDS)) as string;
-  return Buffer.from(value, 'base64');
+  const args = [
+    keyName(ctx, chatHash(ctx, channel, chatId)),
+    randomBytes(32).toString('base64'),
+    KEY_TTL_SECONDS,
+  ];
+  let value: unknown;
+  // By hash, as the session store does: the script's text crosses the wire only after a restart.
+  try {
+    value = await ctx.redis.evalsha(KEY_SHA, 1, ...args);
+  } catch (err) {
+    if (!String((err as Error).message).startsWith('NOSCRIPT')) throw err;
+    value = await ctx.redis.eval(KEY_SCRIPT, 1, ...args);
+  }
+  return Buffer.from(String(value), 'base64');
 }
 
 /** The key a sealed message of this chat needs, or undefined once erasure destroyed it. */
