@@ -16,6 +16,7 @@ export type Benchmark = (env: BenchEnv) => Promise<Record<string, BenchFigure>>;
 
 const benchmarks: { name: string; load: () => Promise<Benchmark> }[] = [
   { name: 'inbound', load: async () => (await import('./inbound.js')).default },
+  { name: 'outbox', load: async () => (await import('./outbox.js')).default },
   { name: 'jobs', load: async () => (await import('./request-jobs.js')).default },
   { name: 'access-erase', load: async () => (await import('./access-erase.js')).default },
   { name: 'promo', load: async () => (await import('./promo.js')).default },
