@@ -20,6 +20,11 @@ export function metricsPlugin(ctx: AppContext): FastifyPluginAsync | undefined {
       withDefaults.add(metrics.registry);
       collectDefaultMetrics({ register: metrics.registry, prefix: 'hakdata_' });
     }
+    if (ctx.config.isProduction && !ctx.config.metrics.token)
+      ctx.logger.warn(
+        { component: 'metrics' },
+        'METRICS_TOKEN is not set: /metrics answers direct connections from loopback and private addresses only',
+      );
     const installation = watchInstallation(ctx, metrics);
     app.addHook('onClose', async () => installation.close());
     await app.register(

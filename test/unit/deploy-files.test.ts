@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { envExample, settingsTable } from '../../src/config/describe.js';
@@ -8,6 +8,9 @@ const read = (file: string) => readFileSync(file, 'utf8');
 
 interface ComposeService {
   image?: string;
+  profiles?: string[];
+  command?: string[];
+  ports?: string[];
   build?: unknown;
   healthcheck?: { test: string[] };
   volumes?: string[];
@@ -23,7 +26,9 @@ describe('docker-compose.yml', () => {
   };
 
   it('runs MongoDB 7, Redis 7 and the app built from the Dockerfile', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['app', 'mongo', 'redis']);
+    // By default: what needs no profile (`monitoring` is optional, below).
+    const byDefault = Object.entries(compose.services).filter(([, s]) => !s.profiles);
+    expect(byDefault.map(([name]) => name).sort()).toEqual(['app', 'mongo', 'redis']);
     expect(compose.services.mongo?.image).toBe('mongo:7');
     expect(compose.services.redis?.image).toBe('redis:7');
     expect(compose.services.app?.build).toBe('.');
@@ -46,6 +51,40 @@ describe('docker-compose.yml', () => {
     expect(app?.env_file).toBe('.env');
     for (const name of Object.keys(app?.environment ?? {})) expect(envFields).toHaveProperty(name);
     expect(app?.environment?.NODE_ENV).toBe('production');
+  });
+
+  it('has an optional monitoring profile: Prometheus with the alert rules, Grafana with the dashboard', () => {
+    const { prometheus, grafana } = compose.services;
+    expect(prometheus?.profiles).toEqual(['monitoring']);
+    expect(grafana?.profiles).toEqual(['monitoring']);
+    const mounts = (s: ComposeService | undefined) =>
+      Object.fromEntries((s?.volumes ?? []).map((v) => [v.split(':')[1], v.split(':')[0]]));
+    expect(mounts(prometheus)).toMatchObject({
+      '/etc/prometheus/prometheus.yml': './deploy/prometheus/prometheus.yml',
+      '/etc/prometheus/alerts.yml': './deploy/prometheus/alerts.yml',
+    });
+    expect(prometheus?.command).toContain('--config.file=/etc/prometheus/prometheus.yml');
+    expect(mounts(grafana)).toMatchObject({
+      '/etc/grafana/provisioning': './deploy/grafana/provisioning',
+      '/etc/grafana/dashboards/hakdata.json': './deploy/grafana/hakdata.json',
+    });
+    // Every file mounted from the repository exists; nothing is published beyond loopback.
+    for (const service of [prometheus, grafana]) {
+      for (const source of Object.values(mounts(service)))
+        if (source.startsWith('./')) expect(existsSync(source), source).toBe(true);
+      for (const port of service?.ports ?? []) expect(port).toMatch(/^127\.0\.0\.1:/);
+    }
+    // Prometheus scrapes the app where it serves /metrics (the admin port).
+    const scrape = parse(read('deploy/prometheus/prometheus.yml')) as {
+      rule_files: string[];
+      scrape_configs: { job_name: string; metrics_path: string; static_configs: { targets: string[] }[] }[];
+    };
+    expect(scrape.rule_files).toEqual(['alerts.yml']);
+    expect(scrape.scrape_configs[0]).toMatchObject({
+      job_name: 'hakdata',
+      metrics_path: '/metrics',
+      static_configs: [{ targets: [`app:${compose.services.app?.environment?.ADMIN_PORT}`] }],
+    });
   });
 
   it('has a Dockerfile with Debian Chromium, a non-root user and a health check', () => {
