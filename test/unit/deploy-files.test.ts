@@ -57,8 +57,8 @@ describe('docker-compose.yml', () => {
     const { prometheus, grafana } = compose.services;
     expect(prometheus?.profiles).toEqual(['monitoring']);
     expect(grafana?.profiles).toEqual(['monitoring']);
-    const mounts = (s: ComposeService | undefined) =>
-      Object.fromEntries((s?.volumes ?? []).map((v) => [v.split(':')[1], v.split(':')[0]]));
+    const mounts = (s: ComposeService | undefined): Record<string, string> =>
+      Object.fromEntries((s?.volumes ?? []).map((v) => [v.split(':')[1] ?? '', v.split(':')[0] ?? '']));
     expect(mounts(prometheus)).toMatchObject({
       '/etc/prometheus/prometheus.yml': './deploy/prometheus/prometheus.yml',
       '/etc/prometheus/alerts.yml': './deploy/prometheus/alerts.yml',
