@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { collectDefaultMetrics } from 'prom-client';
+import { collectDefaultMetrics, MetricType } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/metrics/metrics.js';
 
@@ -16,7 +16,7 @@ async function exportedNames(): Promise<Set<string>> {
   const names = new Set<string>();
   for (const m of await metrics.registry.getMetricsAsJSON()) {
     names.add(m.name);
-    if (m.type === 'histogram')
+    if (m.type === MetricType.Histogram)
       for (const suffix of ['_bucket', '_count', '_sum']) names.add(m.name + suffix);
   }
   return names;
