@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { collectDefaultMetrics, MetricType } from 'prom-client';
+import { collectDefaultMetrics } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/metrics/metrics.js';
 
@@ -16,7 +16,8 @@ async function exportedNames(): Promise<Set<string>> {
   const names = new Set<string>();
   for (const m of await metrics.registry.getMetricsAsJSON()) {
     names.add(m.name);
-    if (m.type === MetricType.Histogram)
+    // MetricType is a type-only enum in prom-client's declarations: compare its value.
+    if ((m.type as string) === 'histogram')
       for (const suffix of ['_bucket', '_count', '_sum']) names.add(m.name + suffix);
   }
   return names;
