@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { AppContext } from '../app/context.js';
-import type { PrivacyRequest } from '../db/index.js';
+import { type PrivacyRequest, REQUEST_TYPES } from '../db/index.js';
 import { runningQueueNames } from '../queues/names.js';
 import { queueOptions } from '../queues/options.js';
 import { OPEN_STATUSES } from '../requests/states.js';
@@ -52,7 +52,8 @@ export function overdueSource(ctx: AppContext, now: () => number = Date.now): Ov
     )
       .limit(100_000)
       .lean<Pick<PrivacyRequest, 'type'>[]>();
-    const value: Record<string, number> = { access: 0, update: 0, erase: 0, unsubscribe: 0, subscribe: 0 };
+    // Every type at 0 too: "none overdue" is a figure, not a missing one.
+    const value: Record<string, number> = Object.fromEntries(REQUEST_TYPES.map((t) => [t, 0]));
     for (const { type } of rows) value[type] = (value[type] ?? 0) + 1;
     cached = { at, value };
     return value;
