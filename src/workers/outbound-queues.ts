@@ -138,6 +138,19 @@ export const outboundJobDataSchema = z.object({
   enqueuedAt: z.number(),
 });
 
+/**
+ * A job queued by a version before sealing (chat id and message in clear): still sent after an
+ * upgrade, so a deploy loses nothing; it is redacted or removed like any other afterwards.
+ */
+export const legacyJobDataSchema = z.object({
+  channel: channelNameSchema,
+  chatId: z.string().min(1).max(128),
+  message: outboundMessageSchema,
+  meta: outboundMetaSchema,
+  part: z.object({ index: z.number().int().min(0), total: z.number().int().min(1) }),
+  enqueuedAt: z.number(),
+});
+
 /** The associated data a job's seal is bound to: its channel and chat. */
 export const sealContext = (data: Pick<OutboundJobData, 'channel' | 'chat'>) =>
   `${data.channel}\u0000${data.chat}`;

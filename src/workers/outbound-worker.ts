@@ -9,13 +9,16 @@ import { logTag } from '../logging/logger.js';
 import { countDeadLetter, countSendFailure, countSent } from '../metrics/outbound.js';
 import { queueOptions, workerConnection } from '../queues/options.js';
 import {
+  chatHash,
   type DeadLetterHook,
   type DeadLetterNotice,
+  maskChatId,
   recordDeadLetter,
   sanitizeDetail,
 } from './outbound-dead-letter.js';
 import {
   defaultPartitions,
+  legacyJobDataSchema,
   type OutboundDelivery,
   type OutboundJobData,
   type OutboundProgress,
@@ -167,6 +170,28 @@ export function createOutboundWorker(ctx: AppContext, options: OutboundWorkerOpt
     throw new UnrecoverableError(`${DEAD_LETTERED}: ${reason}`);
   }
 
+  /** A job's data as it rests, or a pre-sealing job with its message already in hand. */
+  function readJob(raw: unknown): { data: OutboundJobData; legacy?: OutboundDelivery } | undefined {
+    const parsed = outboundJobDataSchema.safeParse(raw);
+    if (parsed.success) return { data: parsed.data };
+    const old = legacyJobDataSchema.safeParse(raw);
+    if (!old.success) return undefined;
+    const { chatId, message, channel, part, enqueuedAt } = old.data;
+    const { dedupeKey: _unused, ...meta } = old.data.meta;
+    return {
+      data: {
+        channel,
+        chat: chatHash(ctx, channel, chatId),
+        maskedChat: maskChatId(chatId),
+        kind: message.kind,
+        meta,
+        part,
+        enqueuedAt,
+      },
+      legacy: { channel, chatId, message, meta, part, enqueuedAt },
+    };
+  }
+
   /** The job's message, opened; undefined when its chat key is gone or does not fit. */
   async function open(data: OutboundJobData & { sealed: string }): Promise<OutboundDelivery | undefined> {
     const key = await openingKey(ctx, data.chat);
@@ -206,14 +231,14 @@ export function createOutboundWorker(ctx: AppContext, options: OutboundWorkerOpt
   }
 
   async function sendOne(job: Job<OutboundJobData>, queue: Queue<OutboundJobData>): Promise<void> {
-    const parsed = outboundJobDataSchema.safeParse(job.data);
-    if (!parsed.success) {
+    const read = readJob(job.data);
+    if (!read) {
       // The dashboard can add jobs by hand: one not of our shape is dropped, not crashed on.
       logger.warn({ queue: job.queueName, jobId: job.id }, 'outbound job dropped: not a message of ours');
       return;
     }
-    const data: OutboundJobData = parsed.data;
-    if (!data.sealed) {
+    const { data, legacy } = read;
+    if (!data.sealed && !legacy) {
       // Redacted when it was dead-lettered (letter written, staff told): nothing left to send.
       logger.warn(
         { queue: job.queueName, jobId: job.id, reason: data.redacted },
@@ -226,7 +251,7 @@ export function createOutboundWorker(ctx: AppContext, options: OutboundWorkerOpt
     if (pending) {
       return deadLetter(job, queue, data, progress, pending.reason as ChannelErrorCode, pending.detail);
     }
-    const delivery = await open({ ...data, sealed: data.sealed });
+    const delivery = legacy ?? (data.sealed ? await open({ ...data, sealed: data.sealed }) : undefined);
     if (!delivery) {
       logger.info(
         {
@@ -316,9 +341,9 @@ export function createOutboundWorker(ctx: AppContext, options: OutboundWorkerOpt
    */
   async function onFailed(job: Job<OutboundJobData> | undefined, err: Error) {
     if (!job) return;
-    const parsed = outboundJobDataSchema.safeParse(job.data);
-    if (!parsed.success) return;
-    const data: OutboundJobData = parsed.data;
+    const read = readJob(job.data);
+    if (!read) return;
+    const { data, legacy } = read;
     const lettered = err.message.startsWith(DEAD_LETTERED);
     try {
       if (!lettered) {
@@ -332,7 +357,7 @@ export function createOutboundWorker(ctx: AppContext, options: OutboundWorkerOpt
         countDeadLetter(ctx.metrics, data, 'UNAVAILABLE');
       }
       const reason = lettered ? err.message.slice(DEAD_LETTERED.length + 2) : 'UNAVAILABLE';
-      if (data.sealed) await job.updateData(redactJobData(data, reason));
+      if (data.sealed || legacy) await job.updateData(redactJobData(data, reason));
     } catch (writeErr) {
       logger.error(
         { err: { message: (writeErr as Error).message }, queue: job.queueName, jobId: job.id },

@@ -233,6 +233,42 @@ describe('sealed outbound jobs', () => {
     });
   });
 
+  it('a job queued before sealing existed is still sent after the upgrade, and redacted if it fails', async () => {
+    const chat = '7003334445';
+    const queue = queueOf('seal-old', chat);
+    const legacy = (text: string) => ({
+      channel: 'seal-old',
+      chatId: chat,
+      message: { kind: 'text', text },
+      meta: { purpose: 'reply', dedupeKey: `reply:seal-old:${chat}:1` },
+      part: { index: 0, total: 1 },
+      enqueuedAt: Date.now(),
+    });
+    await queue.add('reply', legacy('from the old version') as unknown as OutboundJobData);
+    const adapter = new Recording('seal-old');
+    await startWorker('seal-old', adapter);
+    await pollUntil('the old job delivered', async () => adapter.delivered.length === 1, {
+      timeoutMs: 10_000,
+    });
+    expect(adapter.delivered[0]).toEqual({
+      chatId: chat,
+      message: { kind: 'text', text: 'from the old version' },
+    });
+
+    adapter.blocked = true;
+    await queue.add('reply', legacy('refused') as unknown as OutboundJobData);
+    const [failed] = await pollUntil(
+      'the old job failed and was redacted',
+      async () => {
+        const jobs = await queue.getFailed();
+        return jobs.length === 1 && jobs[0]?.data.redacted ? jobs : undefined;
+      },
+      { timeoutMs: 10_000 },
+    );
+    expect(JSON.stringify(failed?.data)).not.toContain(chat);
+    expect(JSON.stringify(failed?.data)).not.toContain('refused');
+  });
+
   it('a job added by hand (dashboard) with foreign data is dropped, and the partition keeps sending', async () => {
     const chat = '7001112223';
     const queue = queueOf('seal-hand', chat);
