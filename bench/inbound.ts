@@ -1,9 +1,21 @@
+import { collectDefaultMetrics } from 'prom-client';
+import { countInbound } from '../src/metrics/inbound.js';
+import { watchInstallation } from '../src/metrics/sources.js';
 import { redisRoundTrips } from './baselines.js';
 import { benchContext, log } from './context.js';
 import { buildEngine, textMessage, verifiedChats } from './engine-kit.js';
 import { seedCustomers } from './fixtures.js';
 import { latencies, profiled, round } from './harness.js';
 import type { Benchmark } from './run.js';
+
+type Run = Awaited<ReturnType<typeof driveChats>>;
+
+/** Rounds of one variant as one figure: all messages over all the time they took. */
+function combine(runs: Run[]): Run & { seconds: number } {
+  const count = runs.reduce((n, r) => n + r.count, 0);
+  const seconds = runs.reduce((s, r) => s + r.count / r.perSecond, 0);
+  return { count, seconds, perSecond: count / seconds, samplesMs: runs.flatMap((r) => r.samplesMs) };
+}
 
 const CHATS = Number(process.env.BENCH_CHATS ?? 64);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 50_000);
@@ -36,32 +48,77 @@ export async function driveChats(
   return { perSecond: sent / ((performance.now() - started) / 1000), samplesMs, count: sent };
 }
 
+/** Rounds of each variant, alternated (off, on, off, on…) so drift in the machine hits both alike. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** Prometheus scrapes every 15 s; the "on" rounds are scraped every 5 s, a harsher case. */
+const SCRAPE_EVERY_MS = 5_000;
+
 /**
  * A verified customer asking `status`, many chats at once, through ConversationEngine.handle with
- * its Redis sessions and the MongoDB read of the customer's requests. Baseline: raw ioredis
- * GET+SET round trips with as many in flight.
+ * its Redis sessions and the MongoDB read of the customer's requests, counted as the gateway
+ * counts it (src/metrics/inbound.ts). Metrics on (as in production: the context's Registry, the
+ * inbound counter, the registry scraped) and off (no Registry in the context) in alternating
+ * rounds of one run. Baseline: raw ioredis GET+SET round trips with as many in flight.
  */
 const inbound: Benchmark = async (env) => {
   const ctx = await benchContext(env, 'inbound');
-  const { engine, close } = buildEngine(ctx);
+  const metrics = ctx.metrics;
+  if (!metrics) throw new Error('the bench context has no metrics');
+  collectDefaultMetrics({ register: metrics.registry, prefix: 'hakdata_' });
+  const installation = watchInstallation(ctx, metrics);
+  const on = buildEngine(ctx);
+  const off = buildEngine({ ...ctx, metrics: undefined });
+  const engine = on.engine;
+  const close = async () => {
+    await Promise.all([on.close(), off.close()]);
+    await installation.close();
+  };
+  const handlers = {
+    on: countInbound(metrics, (m) => on.engine.handle(m)),
+    off: countInbound(undefined, (m) => off.engine.handle(m)),
+  };
   try {
     const customers = await seedCustomers(ctx, CHATS);
     const chats = await verifiedChats(ctx, customers);
     // First contact says welcome; warm the JIT and the connection pools too.
-    await driveChats(chats, CHATS * 3, (chatId) => engine.handle(textMessage(chatId, 'status')));
+    for (const handle of [handlers.on, handlers.off])
+      await driveChats(chats, CHATS * 3, (chatId) => handle(textMessage(chatId, 'status')));
     let wrong = 0;
-    const run = await profiled('inbound-status', () =>
-      driveChats(
-        chats,
-        MESSAGES,
-        async (chatId) => {
-          const replies = await engine.handle(textMessage(chatId, 'status'));
-          if (!replies.some((r) => r.kind === 'text' && r.text.includes('PR-'))) wrong++;
-        },
-        SECONDS,
-      ),
-    );
+    const runs = { on: [] as Run[], off: [] as Run[] };
+    await profiled('inbound-status', async () => {
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const variant of ['off', 'on'] as const) {
+          const handle = handlers[variant];
+          const scraper =
+            variant === 'on'
+              ? setInterval(() => void metrics.registry.metrics(), SCRAPE_EVERY_MS)
+              : undefined;
+          try {
+            runs[variant].push(
+              await driveChats(
+                chats,
+                MESSAGES,
+                async (chatId) => {
+                  const replies = await handle(textMessage(chatId, 'status'));
+                  if (!replies.some((r) => r.kind === 'text' && r.text.includes('PR-'))) wrong++;
+                },
+                SECONDS / ROUNDS,
+              ),
+            );
+          } finally {
+            clearInterval(scraper);
+          }
+        }
+      }
+    });
     if (wrong > 0) throw new Error(`${wrong} status replies did not show the request`);
+    const run = combine(runs.on);
+    const runOff = combine(runs.off);
+    const counted = (await metrics.registry.getSingleMetricAsString('hakdata_inbound_messages_total')).match(
+      /outcome="replied"} (\d+)/,
+    );
+    if (!counted || Number(counted[1]) < run.count)
+      throw new Error('the metrics-on rounds did not count their messages');
     const baseline = await redisRoundTrips(env.redisUrl, 50_000, CHATS);
 
     // Where the time goes: the same engine on a message that reads no MongoDB (the menu), and
@@ -81,6 +138,9 @@ const inbound: Benchmark = async (env) => {
     );
     log(`${run.count} status messages over ${CHATS} chats in parallel; baseline GET+SET, ${CHATS} in flight`);
     log(
+      `metrics on ${round(run.perSecond)} msg/s, off ${round(runOff.perSecond)} msg/s (${ROUNDS} alternating rounds each): on ÷ off = ${round(run.perSecond / runOff.perSecond, 3)}`,
+    );
+    log(
       `breakdown: engine on 'menu' (no MongoDB) ${round(menu.perSecond)} msg/s, p50 ${latencies(menu.samplesMs).p50_ms} ms`,
     );
     log(
@@ -93,6 +153,20 @@ const inbound: Benchmark = async (env) => {
         baseline: round(baseline),
         ratio: round(run.perSecond / baseline, 3),
         ...latencies(run.samplesMs),
+      },
+      inbound_messages_metrics_off: {
+        value: round(runOff.perSecond),
+        unit: 'msg/s',
+        baseline: round(baseline),
+        ratio: round(runOff.perSecond / baseline, 3),
+        ...latencies(runOff.samplesMs),
+      },
+      // The cost of metrics: the figure with them beside the figure without, same run.
+      inbound_metrics_on_vs_off: {
+        value: round(run.perSecond),
+        unit: 'msg/s',
+        baseline: round(runOff.perSecond),
+        ratio: round(run.perSecond / runOff.perSecond, 3),
       },
     };
   } finally {
