@@ -24,6 +24,11 @@ export interface ChannelDefinition {
    * chat of a number, so erasure reaches that chat's copies even if it never verified.
    */
   chatOfPhone?(e164: string): string;
+  /**
+   * Erasure: drop what the channel itself keeps of a chat in our stores (the web chat's reply
+   * list, documents included). Returns whether there was anything.
+   */
+  forgetChat?(ctx: AppContext, chatId: string): Promise<boolean>;
 }
 
 /** Registered channels. One line per channel. */

@@ -1,6 +1,5 @@
 import type { AppContext } from '../app/context.js';
 import { channelDefinitions } from '../channels/registry.js';
-import { deleteReplies } from '../channels/webchat/store.js';
 import {
   chatsHoldingPhone,
   chatsOfCustomer,
@@ -27,6 +26,7 @@ export interface RedisCopiesErased {
   links: number;
   sessions: number;
   chatMeta: number;
+  /** Chats whose channel kept something of its own (the web chat's replies: `forgetChat`). */
   webchatReplies: number;
   outboundKeysDestroyed: number;
   outboundJobsRemoved: number;
@@ -102,7 +102,8 @@ export async function eraseRedisCopies(
     counts.links += link;
     counts.sessions += session;
     counts.chatMeta += meta;
-    if (chat.channel === 'webchat' && (await deleteReplies(ctx, chat.chatId))) counts.webchatReplies += 1;
+    const forget = channelDefinitions.find((d) => d.name === chat.channel)?.forgetChat;
+    if (forget && (await forget(ctx, chat.chatId))) counts.webchatReplies += 1;
   }
   await purgeCustomerChats(ctx, customerId);
 

@@ -1,5 +1,6 @@
 import type { ChannelDefinition } from '../registry.js';
 import { WebchatAdapter } from './adapter.js';
+import { deleteReplies } from './store.js';
 
 /** The development web chat (`/chat` on the admin server). Refused in production by the config. */
 export const webchatChannel: ChannelDefinition = {
@@ -7,4 +8,5 @@ export const webchatChannel: ChannelDefinition = {
   enabled: (ctx) => ctx.config.webchat.enabled,
   createAdapter: (ctx) => new WebchatAdapter(ctx),
   sendFrom: 'any',
+  forgetChat: deleteReplies,
 };
