@@ -59,6 +59,9 @@ export function stateLabel(state: string): string {
   return /^[a-z][a-z -]{0,39}$/.test(head) ? head.replaceAll(' ', '_') : 'other';
 }
 
+/** A scrape-time read slower than this is given up (Prometheus' default scrape timeout is 10 s). */
+const COLLECT_TIMEOUT_MS = 2_000;
+
 const seconds = {
   // Replies: a healthy bot answers in well under a second; minutes mean a backlog.
   reply: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
@@ -75,18 +78,30 @@ export function createMetrics(): Metrics {
   let queues: QueueDepthSource | undefined;
   let overdue: OverdueSource | undefined;
 
+  // A scrape reads every metric at once: a failed read shows in this counter from the next scrape.
   const collectErrors = new Counter({
     name: 'hakdata_metrics_collect_errors_total',
-    help: 'Scrape-time reads that failed (queue depth from Redis, overdue requests from MongoDB).',
+    help: 'Scrape-time reads that failed or took over 2 s (queue depth from Redis, overdue requests from MongoDB).',
     labelNames: ['source'] as const,
     registers,
   });
-  /** A failed read leaves the gauge empty (no stale figure) and is counted, not thrown. */
+  /**
+   * A failed or slow read leaves the gauge empty (no stale figure) and is counted, not thrown:
+   * with Redis down, ioredis holds commands until it reconnects, and a scrape must still answer.
+   */
   const guarded = async (source: string, read: () => Promise<void>) => {
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await read();
+      await Promise.race([
+        read(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('timeout')), COLLECT_TIMEOUT_MS);
+        }),
+      ]);
     } catch {
       collectErrors.inc({ source });
+    } finally {
+      clearTimeout(timer);
     }
   };
 

@@ -1,10 +1,12 @@
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAdminServer } from '../../src/admin/server.js';
 import { type RunningApp, startApp } from '../../src/app/start.js';
 import { loadConfig } from '../../src/config/index.js';
 import { replyDedupeKey } from '../../src/gateway/component.js';
 import { readDevOtpOutbox } from '../../src/identity/otp-providers/index.js';
-import { stateLabel } from '../../src/metrics/metrics.js';
+import { createMetrics, stateLabel } from '../../src/metrics/metrics.js';
+import { queueDepthSource } from '../../src/metrics/sources.js';
 import { seedDemo } from '../../src/seed/seed.js';
 import { freePort } from '../../src/services/processes.js';
 import { createOutbox } from '../../src/workers/outbound-outbox.js';
@@ -285,6 +287,31 @@ describe('/metrics (admin server, ROLE=all)', () => {
       expect(proxied.statusCode).toBe(403);
     } finally {
       await app.close();
+    }
+  });
+
+  it('answers within 2 s when Redis does not: queue depth left out, the failed read counted', async () => {
+    // A client pointed at a port where nothing listens: Redis down. ioredis holds its commands.
+    const deadRedis = new Redis(await freePort(), '127.0.0.1', {
+      lazyConnect: true,
+      maxRetriesPerRequest: null,
+    });
+    deadRedis.on('error', () => {});
+    const metrics = createMetrics();
+    const depth = queueDepthSource({ ...t.app.ctx, redis: deadRedis });
+    metrics.watchQueues(depth.read);
+    try {
+      const started = Date.now();
+      const first = await metrics.registry.metrics();
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(samples(first).some((s) => s.name === 'hakdata_queue_jobs')).toBe(false);
+      const second = await metrics.registry.metrics();
+      expect(
+        total(second, 'hakdata_metrics_collect_errors_total', { source: 'queues' }),
+      ).toBeGreaterThanOrEqual(1);
+    } finally {
+      deadRedis.disconnect();
+      await depth.close();
     }
   });
 
