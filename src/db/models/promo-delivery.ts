@@ -17,6 +17,8 @@ export interface PromoDelivery {
   state: DeliveryState;
   /** The sender (its lease owner) that wrote the claim: after a batch insert, the claims it won. */
   claimedBy?: string | null;
+  /** The claiming batch (random): its outcome is written by equality on it, not a list of keys. */
+  batch?: string | null;
   channel?: string | null;
   /** `direct` (this process called the channel) or `outbox` (queued for the session holder). */
   via?: 'direct' | 'outbox' | null;
@@ -36,6 +38,7 @@ export const promoDeliverySchema = new Schema<PromoDelivery>(
     customerId: { type: Schema.Types.ObjectId, required: true },
     state: { type: String, enum: DELIVERY_STATES, required: true },
     claimedBy: { type: String },
+    batch: { type: String },
     channel: { type: String },
     via: { type: String, enum: ['direct', 'outbox'] },
     reason: { type: String },
