@@ -1,9 +1,10 @@
-import { newRef } from '../src/requests/ref.js';
+import { createRequestService } from '../src/requests/service.js';
 import { buildAccessPackage } from '../src/workers/access/package.js';
-import { eraseCustomer } from '../src/workers/erase.js';
+import { processRequest } from '../src/workers/request-worker.js';
 import { benchContext, log } from './context.js';
 import { seedCustomers, seedOrders } from './fixtures.js';
-import { type BenchFigure, latencies, profiled, round } from './harness.js';
+import { type BenchFigure, latencies, profiled, reportTopLevel, round } from './harness.js';
+import { countCommands, monitoredUri } from './mongo-ops.js';
 import type { BenchEnv, Benchmark } from './run.js';
 
 const ACCESS_RUNS = Number(process.env.BENCH_ACCESS_RUNS ?? 12);
@@ -11,7 +12,8 @@ const ACCESS_RUNS = Number(process.env.BENCH_ACCESS_RUNS ?? 12);
 /**
  * access_package_1k: the access package (JSON + PDF) of a customer with 1,000 orders, p95 over
  * several runs; baseline: the same three MongoDB reads with the driver alone.
- * erase_10k: the erase handler on a customer with 10,000 orders; baseline: the driver alone
+ * erase_10k: the erase request's job (the request worker, claim to close) on a customer with
+ * 10,000 orders, its MongoDB commands (API call + job) reported as `mongo_ops.erase`; baseline: the driver alone
  * reading another customer's 10,000 orders and bulk-writing them back reduced (the floor of any
  * rewrite). Left out when the erase does not finish within BENCH_ERASE_SECONDS.
  * For times the ratio is baseline ÷ value: the share of the time the database floor explains.
@@ -88,7 +90,9 @@ async function within<T>(ms: number, promise: Promise<T>): Promise<T | undefined
 }
 
 async function eraseBenchmark(env: BenchEnv): Promise<Record<string, BenchFigure>> {
-  const eraseCtx = await benchContext(env, 'erase');
+  const eraseCtx = await benchContext(env, 'erase', {
+    MONGODB_URI: monitoredUri(`${env.mongoBaseUri}/bench_erase_${Date.now()}`),
+  });
   const floorCtx = await benchContext(env, 'erasefloor');
   try {
     const [customer] = await seedCustomers(eraseCtx, 1, 96);
@@ -96,37 +100,52 @@ async function eraseBenchmark(env: BenchEnv): Promise<Record<string, BenchFigure
     if (!customer || !other) throw new Error('seeding failed');
     await seedOrders(eraseCtx, customer, 10_000);
     await seedOrders(floorCtx, other, 10_000);
-    const now = new Date();
-    const request = (
-      await eraseCtx.models.PrivacyRequest.create({
-        ref: newRef(),
+    // The whole request, as a customer's `hapus` runs it: the API call (flag checks, the request
+    // and its event), then the worker's job, timed. Every MongoDB command of both is counted.
+    const outbox = { send: async () => {} };
+    const service = createRequestService(eraseCtx, { outbox });
+    const counter = countCommands(eraseCtx);
+    let apiOps = 0;
+    let eraseMs = 0;
+    let result: Record<string, unknown> | null | undefined;
+    try {
+      const created = await service.create({
         type: 'erase',
-        customerId: customer,
+        customerId: String(customer),
         channel: 'telegram',
         chatId: 'bench-erase',
         locale: 'id',
-        status: 'processing',
-        flags: [],
-        dueAt: new Date(now.getTime() + 72 * 3_600_000),
-        reminders: [],
-        history: [{ at: now, from: null, to: 'queued', actor: 'customer' }],
-        createdAt: now,
-      })
-    ).toObject();
-    const t0 = performance.now();
-    const outcome = await within(
-      ERASE_MAX_SECONDS * 1000,
-      profiled('erase-10k', () =>
-        eraseCustomer(eraseCtx, request, { outbox: { send: async () => {} }, now: () => new Date() }),
-      ),
-    );
-    const eraseMs = performance.now() - t0;
-    if (!outcome) {
-      log(`erase of 10,000 orders did not finish within ${ERASE_MAX_SECONDS} s: erase_10k left out`);
-      return {};
+      });
+      apiOps = counter.total();
+      if (created.status !== 'queued') throw new Error(`erase request was ${created.status}`);
+      const id = await eraseCtx.models.PrivacyRequest.findOne({ ref: created.ref }, { _id: 1 }).lean();
+      counter.reset();
+      const t0 = performance.now();
+      const status = await within(
+        ERASE_MAX_SECONDS * 1000,
+        profiled('erase-10k', () =>
+          processRequest(eraseCtx, { outbox, now: () => new Date() }, created.ref, { id: String(id?._id) }),
+        ),
+      );
+      eraseMs = performance.now() - t0;
+      if (!status) {
+        log(`erase of 10,000 orders did not finish within ${ERASE_MAX_SECONDS} s: erase_10k left out`);
+        return {};
+      }
+      const workerOps = counter.total();
+      log(
+        `erase of 10,000 orders: ${apiOps + workerOps} MongoDB commands (API ${apiOps}, worker ${workerOps}): ${JSON.stringify(counter.byCommand())} (worker)`,
+      );
+      reportTopLevel('mongo_ops', { erase: apiOps + workerOps });
+      result = (
+        await eraseCtx.models.PrivacyRequest.findOne({ ref: created.ref }, { result: 1, status: 1 }).lean()
+      )?.result;
+      if (status !== 'completed' || result?.ordersAnonymized !== 10_000)
+        throw new Error(`erase did not complete: ${status} ${JSON.stringify(result)}`);
+    } finally {
+      counter.stop();
+      await service.close();
     }
-    if (outcome.status !== 'completed' || outcome.result.ordersAnonymized !== 10_000)
-      throw new Error(`erase did not complete: ${JSON.stringify(outcome.result)}`);
 
     // Baseline: the floor of any rewrite of those orders, with the driver alone: read the other
     // customer's 10,000 orders and write them back reduced, in one bulk insert. (A plain
@@ -144,7 +163,7 @@ async function eraseBenchmark(env: BenchEnv): Promise<Record<string, BenchFigure
     const floorMs = performance.now() - t1;
     if (written.insertedCount !== 10_000) throw new Error(`baseline wrote ${written.insertedCount} orders`);
     log(
-      'erase of 10,000 orders: suppression, Redis links, staged bulk order rewrite, requests, promos, customer, counts, audit',
+      'erase of 10,000 orders: claim, suppression, Redis copies, staged bulk order rewrite, requests, promos, customer, close, audit',
     );
     return {
       erase_10k: {

@@ -9,6 +9,8 @@ export interface BenchFigure {
   unit: string;
   baseline?: number;
   ratio?: number;
+  /** value ÷ the driver alone doing the same minimal MongoDB work, in the same run (the database's floor). */
+  floor_ratio?: number;
   p50_ms?: number;
   p95_ms?: number;
   p99_ms?: number;
@@ -66,6 +68,8 @@ export function printFigure(name: string, figure: BenchFigure): void {
   if (figure.baseline !== undefined) parts.push(`baseline ${round(figure.baseline)} ${figure.unit}`);
   // Two significant digits: a ratio of 0.003 must not print as 0.
   if (figure.ratio !== undefined) parts.push(`ratio ${Number(figure.ratio.toPrecision(2))}`);
+  if (figure.floor_ratio !== undefined)
+    parts.push(`floor ratio ${Number(figure.floor_ratio.toPrecision(2))}`);
   if (figure.p50_ms !== undefined) parts.push(`p50 ${figure.p50_ms} ms, p99 ${figure.p99_ms} ms`);
   process.stdout.write(`${parts.join(' · ')}\n`);
 }
@@ -91,4 +95,16 @@ export async function profiled<T>(name: string, fn: () => Promise<T>): Promise<T
     session.disconnect();
     process.stderr.write(`  CPU profile: ${file}\n`);
   }
+}
+
+/**
+ * Figures that are counts, not timings against a baseline (e.g. `mongo_ops`, MongoDB commands per
+ * request): benchmarks add them here and run.ts writes each section at the top level of
+ * bench/results.json.
+ */
+export const topLevelFigures: Record<string, Record<string, number>> = {};
+
+export function reportTopLevel(section: string, values: Record<string, number>): void {
+  topLevelFigures[section] = { ...topLevelFigures[section], ...values };
+  process.stdout.write(`${section}: ${JSON.stringify(values)}\n`);
 }

@@ -1,37 +1,44 @@
-import mongoose from 'mongoose';
 import { createRequestQueue } from '../src/requests/queue.js';
 import { createRequestService } from '../src/requests/service.js';
+import { buildAccessPackage } from '../src/workers/access/package.js';
 import { createOutbox } from '../src/workers/outbound-outbox.js';
 import { createRequestWorkers } from '../src/workers/requests-component.js';
 import { bullmqNoopJobs } from './baselines.js';
 import { benchContext, log, waitUntil } from './context.js';
-import { seedCustomers } from './fixtures.js';
-import { latencies, measureRate, round } from './harness.js';
-import type { Benchmark } from './run.js';
+import { seedCustomers, seedOrders } from './fixtures.js';
+import { latencies, measureRate, reportTopLevel, round } from './harness.js';
+import { countCommands, monitoredUri, requestOps } from './mongo-ops.js';
+import { unsubscribeFloor } from './request-floor.js';
+import type { BenchEnv, Benchmark } from './run.js';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 300);
 /** Customers asking at once (API calls in flight). */
 const CALLERS = 16;
+/** The request worker's production concurrency (workers/request-worker.ts). */
+const WORKER_CONCURRENCY = 4;
 
 /**
  * Unsubscribe requests end to end: RequestService.create (MongoDB write, audit, enqueue) until
  * the real request worker (production settings) has them `completed` in MongoDB. Latency is per
  * request, from the API call to the completed status. Baseline: BullMQ no-op jobs on the same
- * Redis, with the same worker concurrency.
+ * Redis, with the same worker concurrency. `floor_ratio`: against the driver alone doing the
+ * same minimal MongoDB work at the same concurrency (request-floor.ts), in the same run.
+ * Also reports `mongo_ops` (MongoDB commands per request, API side + worker) for unsubscribe,
+ * update and access.
  */
 const requestJobs: Benchmark = async (env) => {
-  const ctx = await benchContext(env, 'jobs');
+  const ops = await requestOpsFigures(env);
+  const ctx = await benchContext(env, 'jobs', {
+    MONGODB_URI: monitoredUri(`${env.mongoBaseUri}/bench_jobs_${Date.now()}`),
+  });
   const outbox = createOutbox(ctx);
   const queue = createRequestQueue(ctx);
   const service = createRequestService(ctx, { outbox, queue });
   const workers = createRequestWorkers(ctx, { outbox });
   try {
     const customers = await seedCustomers(ctx, REQUESTS);
-    // Counts what the app asks of MongoDB while the requests run (mongoose's debug hook).
-    let operations = 0;
-    mongoose.set('debug', () => {
-      operations++;
-    });
+    // Every command sent while the requests run, the reconciler's and the final poll's included.
+    const counter = countCommands(ctx);
     await workers.start();
     const started = performance.now();
     let next = 0;
@@ -61,24 +68,29 @@ const requestJobs: Benchmark = async (env) => {
       1_000,
     );
     const perSecond = REQUESTS / ((done - started) / 1000);
-    mongoose.set('debug', false);
+    const operations = counter.total();
+    counter.stop();
     // Completion times from the request's own history (the worker's clock, same machine).
     const rows = await ctx.models.PrivacyRequest.find({}, { ref: 1, createdAt: 1, history: 1 }).lean();
     const samples = rows.map((r) => {
       const completed = r.history.find((h) => h.to === 'completed')?.at ?? r.createdAt;
       return completed.getTime() - r.createdAt.getTime();
     });
-    const baseline = await bullmqNoopJobs(env.redisUrl, 2_000, 4);
+    const baseline = await bullmqNoopJobs(env.redisUrl, 2_000, WORKER_CONCURRENCY);
+    const floor = await floorRate(env);
     // The database's own floor: the cheapest operation there is, a find by _id, as fast as it goes.
     const requests = ctx.mongo.collection('privacyrequests');
     const ids = rows.map((r) => r._id);
     const finds = await measureRate(2_000, 4, (i) => requests.findOne({ _id: ids[i % ids.length] }));
     const perRequest = operations / REQUESTS;
     log(
-      `${REQUESTS} unsubscribe requests, ${CALLERS} callers, worker concurrency 4; baseline BullMQ no-op, concurrency 4`,
+      `${REQUESTS} unsubscribe requests, ${CALLERS} callers, worker concurrency ${WORKER_CONCURRENCY}; baseline BullMQ no-op, concurrency ${WORKER_CONCURRENCY}`,
     );
     log(
-      `database floor: ${round(perRequest, 1)} MongoDB operations per request (worker polling included); the driver alone finds by _id at ${round(finds.perSecond)}/s, so at most ${round(finds.perSecond / perRequest)} requests/s here`,
+      `${round(perRequest, 1)} MongoDB commands per request during the run (reconciler and completion polling included; ${ops.unsubscribe} for one request alone); the driver alone finds by _id at ${round(finds.perSecond)}/s`,
+    );
+    log(
+      `floor: the driver alone doing an unsubscribe's ${ops.unsubscribe} commands, ${CALLERS} callers and ${WORKER_CONCURRENCY} workers: ${round(floor)} requests/s`,
     );
     return {
       request_jobs: {
@@ -86,6 +98,7 @@ const requestJobs: Benchmark = async (env) => {
         unit: 'jobs/s',
         baseline: round(baseline),
         ratio: round(perSecond / baseline, 3),
+        floor_ratio: round(perSecond / floor, 3),
         ...latencies(samples),
       },
     };
@@ -96,4 +109,63 @@ const requestJobs: Benchmark = async (env) => {
     await ctx.cleanup();
   }
 };
+
+/** The driver alone, on its own database with the models' indexes and as many fresh customers. */
+async function floorRate(env: BenchEnv): Promise<number> {
+  const ctx = await benchContext(env, 'jobsfloor');
+  try {
+    const customers = await seedCustomers(ctx, REQUESTS, 94);
+    const db = ctx.mongo.db;
+    if (!db) throw new Error('no database');
+    return await unsubscribeFloor(db, customers, { callers: CALLERS, workers: WORKER_CONCURRENCY });
+  } finally {
+    await ctx.cleanup();
+  }
+}
+
+/**
+ * MongoDB commands of one request of each type, API side and worker, alone on a monitored
+ * context (customers with 5 finished orders). The erase is counted by access-erase.ts, on the
+ * customer with 10,000 orders.
+ */
+async function requestOpsFigures(
+  env: BenchEnv,
+): Promise<Record<'unsubscribe' | 'update' | 'access', number>> {
+  const ctx = await benchContext(env, 'ops', {
+    MONGODB_URI: monitoredUri(`${env.mongoBaseUri}/bench_ops_${Date.now()}`),
+  });
+  const outbox = createOutbox(ctx);
+  try {
+    const customers = await seedCustomers(ctx, 3, 95);
+    for (const c of customers) await seedOrders(ctx, c, 5);
+    const deps = { outbox, now: () => new Date(), buildAccessPackage };
+    const base = (i: number) => ({
+      customerId: String(customers[i]),
+      channel: 'telegram',
+      chatId: `ops-${i}`,
+      locale: 'id' as const,
+    });
+    const unsubscribe = await requestOps(ctx, deps, {
+      ...base(0),
+      type: 'unsubscribe',
+      proof: { words: 'stop', messageId: 'm-ops' },
+    });
+    const update = await requestOps(ctx, deps, {
+      ...base(1),
+      type: 'update',
+      changes: { email: 'baru@contoh.id' },
+    });
+    const access = await requestOps(ctx, deps, { ...base(2), type: 'access' });
+    for (const [type, o] of Object.entries({ unsubscribe, update, access }))
+      log(
+        `${type}: ${o.total} MongoDB commands (API ${o.api}, worker ${o.worker}): ${JSON.stringify(o.byCommand)}`,
+      );
+    const figures = { unsubscribe: unsubscribe.total, update: update.total, access: access.total };
+    reportTopLevel('mongo_ops', figures);
+    return figures;
+  } finally {
+    await outbox.close();
+    await ctx.cleanup();
+  }
+}
 export default requestJobs;

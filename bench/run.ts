@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { ensureLocalServices } from '../src/services/local-services.js';
-import { type BenchFigure, machine, printFigure } from './harness.js';
+import { type BenchFigure, machine, printFigure, topLevelFigures } from './harness.js';
 
 /**
  * `npm run bench`: each benchmark prints its figure beside a baseline measured in the same run
@@ -80,7 +80,7 @@ try {
 }
 writeFileSync(
   'bench/results.json',
-  `${JSON.stringify({ machine: { ...machine(), ...servers }, benchmarks: results }, null, 2)}\n`,
+  `${JSON.stringify({ machine: { ...machine(), ...servers }, ...topLevelFigures, benchmarks: results }, null, 2)}\n`,
 );
 process.stdout.write('\nwrote bench/results.json\n');
 if (failed.length > 0) process.stdout.write(`failed: ${failed.join(', ')}\n`);
