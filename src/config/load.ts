@@ -38,7 +38,7 @@ export interface Config {
     optInWords: string[];
   };
   /** Deadline per request type, in hours. */
-  slaHours: { access: number; update: number; erase: number; unsubscribe: number };
+  slaHours: { access: number; update: number; erase: number; unsubscribe: number; restrict: number };
   flags: { maxRequestsPerDay: number };
   business: { name: string; phone: string; email: string; website: string };
 }
@@ -156,6 +156,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       update: e.SLA_UPDATE_HOURS,
       erase: e.SLA_ERASE_HOURS,
       unsubscribe: e.SLA_UNSUBSCRIBE_HOURS,
+      restrict: e.SLA_RESTRICT_HOURS,
     },
     flags: { maxRequestsPerDay: e.MAX_REQUESTS_PER_DAY },
     business: {

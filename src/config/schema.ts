@@ -247,6 +247,11 @@ export const envFields = {
   SLA_UPDATE_HOURS: field(positiveInt.default(72), '72', 'Deadline of update requests (UU PDP: 3×24 h).'),
   SLA_ERASE_HOURS: field(positiveInt.default(72), '72', 'Deadline of erase requests.'),
   SLA_UNSUBSCRIBE_HOURS: field(positiveInt.default(24), '24', 'Deadline of unsubscribe requests.'),
+  SLA_RESTRICT_HOURS: field(
+    positiveInt.default(72),
+    '72',
+    'Deadline of restriction requests, placing or lifting one (UU PDP art. 11; 3×24 h).',
+  ),
   MAX_REQUESTS_PER_DAY: field(
     positiveInt.default(5),
     '5',

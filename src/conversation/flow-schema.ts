@@ -13,7 +13,7 @@ const target = z
   .regex(/^(end|[a-z][a-z0-9_]*|flow:[a-z][a-z0-9_]*)$/, 'a step id, flow:<id> or end');
 const varName = z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]*$/, 'a variable name');
 
-export const INPUT_KINDS = ['phone', 'otp', 'email', 'name', 'address', 'ref', 'text'] as const;
+export const INPUT_KINDS = ['phone', 'otp', 'email', 'name', 'address', 'ref', 'text', 'reason'] as const;
 export type InputKind = (typeof INPUT_KINDS)[number];
 
 const say = z.strictObject({ type: z.literal('say'), text: textKey, next: target.default('end') });

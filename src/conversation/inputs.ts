@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { normalizePhone } from '../identity/phone.js';
+import { RESTRICTION_REASON_MAX } from '../requests/restriction.js';
 import type { InputKind } from './flow-schema.js';
 
 export type InputResult = { ok: true; value: string } | { ok: false; reason: string };
@@ -52,6 +53,13 @@ export function validateInput(kind: InputKind, raw: string): InputResult {
         ? { ok: true, value }
         : { ok: false, reason: 'input.invalid_ref' };
     }
+    case 'reason': {
+      // A reason the customer gives for a request (restriction), kept in their words: short.
+      const value = text.replace(/\s+/g, ' ');
+      return value.length > 0 && value.length <= RESTRICTION_REASON_MAX
+        ? { ok: true, value }
+        : { ok: false, reason: 'input.invalid_reason' };
+    }
     case 'text':
       return text.length > 0 && text.length <= 500
         ? { ok: true, value: text }
@@ -67,4 +75,5 @@ export const INPUT_TEXTS = [
   'input.invalid_address',
   'input.invalid_ref',
   'input.invalid_text',
+  'input.invalid_reason',
 ] as const;

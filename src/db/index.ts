@@ -1,6 +1,12 @@
 export { connectMongo } from './connection.js';
 export type { AuditEvent } from './models/audit-event.js';
-export type { ConsentEvent, Customer } from './models/customer.js';
+export {
+  type ConsentEvent,
+  type Customer,
+  type ProcessingRestriction,
+  RESTRICTION_SCOPES,
+  type RestrictionScope,
+} from './models/customer.js';
 export {
   type PrivacyRequest,
   REQUEST_STATUSES,

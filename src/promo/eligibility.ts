@@ -12,6 +12,7 @@ import { withStorageRetry } from './storage.js';
 export const SKIP_REASONS = [
   'no_consent',
   'erased',
+  'restricted',
   'opt_out_pending',
   'suppressed_phone',
   'suppressed_chat',
@@ -23,6 +24,7 @@ export type SkipReason = (typeof SKIP_REASONS)[number];
 export const SKIP_REASON_TEXT: Record<SkipReason, string> = {
   no_consent: 'no marketing consent',
   erased: 'customer erased',
+  restricted: 'processing restricted by the customer (UU PDP art. 11)',
   opt_out_pending: 'opt-out received, being applied',
   suppressed_phone: 'number on the do-not-market list',
   suppressed_chat: 'chat on the do-not-market list',
@@ -58,7 +60,14 @@ export async function checkRecipients(
   const [customers, openOptOuts] = await Promise.all([
     Promise.all(
       customerIds.map((id) =>
-        withStorageRetry(() => Customer.findById(id, { phone: 1, marketingConsent: 1, erasedAt: 1 }).lean()),
+        withStorageRetry(() =>
+          Customer.findById(id, {
+            phone: 1,
+            marketingConsent: 1,
+            erasedAt: 1,
+            processingRestriction: 1,
+          }).lean(),
+        ),
       ),
     ),
     Promise.all(
@@ -77,6 +86,8 @@ export async function checkRecipients(
       const customer = byId.get(String(id));
       if (!customer) return { ok: false, reason: 'not_found' };
       if (customer.erasedAt) return { ok: false, reason: 'erased' };
+      // Either scope stops promotions (UU PDP art. 11), whatever the consent says.
+      if (customer.processingRestriction?.scope) return { ok: false, reason: 'restricted' };
       if (customer.marketingConsent?.granted !== true) return { ok: false, reason: 'no_consent' };
       if (optingOut.has(String(id))) return { ok: false, reason: 'opt_out_pending' };
       const chatId = await chatOn(ctx, channel, customer);

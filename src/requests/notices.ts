@@ -82,6 +82,36 @@ export const notices = {
       'Terima kasih, Anda akan menerima info promo kami. Ketik BERHENTI kapan saja untuk berhenti.',
     en: (_: Ref) => 'Thank you, you will receive our promotions. Type STOP at any time to stop them.',
   } satisfies Notice<Ref>,
+  restricted: {
+    id: ({ ref, scope }) =>
+      `Pemrosesan data Anda sudah kami batasi (permintaan ${ref}): ${
+        scope === 'all'
+          ? 'kami hanya memproses data Anda untuk layanan yang sudah disepakati dan kewajiban hukum'
+          : 'data Anda tidak dipakai untuk pemasaran maupun profil'
+      }. Anda tidak akan menerima promosi, dan data Anda tidak kami ekspor kecuali salinan untuk Anda sendiri. Ketik LANJUTKAN untuk mencabut pembatasan.`,
+    en: ({ ref, scope }) =>
+      `Processing of your data is now restricted (request ${ref}): ${
+        scope === 'all'
+          ? 'we process your data only for services already agreed and legal obligations'
+          : 'your data is not used for marketing or profiling'
+      }. You will receive no promotions, and your data is not exported except in copies for you. Type RESUME to lift the restriction.`,
+  } satisfies Notice<Ref & { scope: 'marketing' | 'all' }>,
+  restrictionLifted: {
+    id: ({ ref }) => `Pembatasan pemrosesan data Anda sudah dicabut (permintaan ${ref}).`,
+    en: ({ ref }) => `The restriction of processing of your data has been lifted (request ${ref}).`,
+  } satisfies Notice<Ref>,
+  restrictionLiftedByStaff: {
+    id: ({ ref, reason, contact }) =>
+      `Staf kami mencabut pembatasan pemrosesan data Anda (permintaan ${ref}). Alasan: ${reason}\nPertanyaan atau keberatan? Hubungi ${contact}, atau ketik BATASI untuk membatasi lagi.`,
+    en: ({ ref, reason, contact }) =>
+      `Our staff lifted the restriction of processing of your data (request ${ref}). Reason: ${reason}\nQuestions or objections? Contact ${contact}, or type RESTRICT to restrict it again.`,
+  } satisfies Notice<Ref & Contact & { reason: string }>,
+  notRestricted: {
+    id: ({ ref }) =>
+      `Tidak ada pembatasan pemrosesan pada data Anda, jadi tidak ada yang dicabut (permintaan ${ref}).`,
+    en: ({ ref }) =>
+      `There is no restriction on processing your data, so nothing was lifted (request ${ref}).`,
+  } satisfies Notice<Ref>,
   failed: {
     id: ({ ref, contact }) =>
       `Maaf, permintaan ${ref} belum dapat kami selesaikan. Staf kami akan menindaklanjutinya; Anda juga dapat menghubungi ${contact}.`,

@@ -18,6 +18,7 @@ import { defaultFlagRules, evaluateFlags, type FlagRule } from './flags.js';
 import { type Locale, type NoticeId, type NoticeParams, renderNotice, toLocale } from './notices.js';
 import { createRequestQueue, enqueueRequest, type RequestQueue } from './queue.js';
 import { newRef, normalizeRef } from './ref.js';
+import { isStaffActor, restrictChangesSchema } from './restriction.js';
 import { closingUnset, ensureHistoryAudited, transition } from './states.js';
 import { bumpStatusVersion, cachedStatusList } from './status-cache.js';
 
@@ -67,13 +68,29 @@ const decisionSchema = z.object({
 });
 
 /** Only an unsubscribe may come from a sender who is not (or no longer) a known customer. */
-const NEEDS_CUSTOMER: readonly RequestType[] = ['access', 'update', 'erase', 'subscribe'];
+const NEEDS_CUSTOMER: readonly RequestType[] = ['access', 'update', 'erase', 'subscribe', 'restrict'];
 const MAX_REF_TRIES = 5;
 
 export const contactLine = (ctx: AppContext) => `${ctx.config.business.phone} / ${ctx.config.business.email}`;
 
 export function slaHoursFor(ctx: AppContext, type: RequestType): number {
   return type === 'subscribe' ? ctx.config.slaHours.unsubscribe : ctx.config.slaHours[type];
+}
+
+/** A restriction's change set, checked; who asks matters (only staff give a lift reason, and must). */
+function restrictChanges(input: {
+  changes?: Record<string, string> | undefined;
+  actor?: string | undefined;
+}) {
+  const c = restrictChangesSchema.safeParse(input.changes ?? {});
+  if (!c.success)
+    throw new RequestError('INVALID_INPUT', `Invalid restriction: ${c.error.issues[0]?.message ?? 'input'}.`);
+  const staff = isStaffActor(input.actor ?? 'customer');
+  if (c.data.action === 'lift' && staff && !c.data.staffReason)
+    throw new RequestError('INVALID_INPUT', 'Staff lifting a restriction must give the customer a reason.');
+  if (c.data.action === 'lift' && !staff && c.data.staffReason)
+    throw new RequestError('INVALID_INPUT', 'Only staff give a reason for lifting a restriction.');
+  return c.data;
 }
 
 export function toSummary(r: PrivacyRequest): RequestSummary {
@@ -183,6 +200,10 @@ export function createRequestService(ctx: AppContext, deps: RequestServiceDeps):
             `Invalid change: ${c.error.issues[0]?.message ?? 'input'}.`,
           );
         changes = Object.fromEntries(Object.entries(c.data).filter(([, v]) => v !== undefined));
+      } else if (input.type === 'restrict') {
+        changes = Object.fromEntries(
+          Object.entries(restrictChanges(input)).filter(([, v]) => v !== undefined),
+        );
       } else if ((input.type === 'unsubscribe' || input.type === 'subscribe') && input.proof) {
         // Consent proof travels in `changes`: what the customer asked for, in their words.
         changes = { ...input.proof, ...(input.toldInChat ? { toldInChat: true } : {}) };

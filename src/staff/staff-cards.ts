@@ -54,6 +54,7 @@ const TYPE_LABELS: Record<RequestType, string> = {
   erase: 'Hapus data (erase)',
   unsubscribe: 'Berhenti promosi (unsubscribe)',
   subscribe: 'Langganan promosi (subscribe)',
+  restrict: 'Batasi pemrosesan (restrict)',
 };
 
 const STATUS_LABELS: Record<RequestStatus, string> = {
@@ -111,7 +112,24 @@ export function formatDueIn(dueAt: Date, now: Date): string {
 
 // ---- request cards ------------------------------------------------------------------------
 
-type CardCustomer = Pick<Customer, 'customerNo' | 'name' | 'phone' | 'erasedAt'>;
+const RESTRICTION_SCOPE_LABELS = {
+  marketing: 'pemasaran dan profil',
+  all: 'semua kecuali layanan yang disepakati dan kewajiban hukum',
+} as const;
+
+/**
+ * UU PDP art. 11: while a customer's processing is restricted, staff see it on every request of
+ * theirs, so nobody exports or markets to them by hand. The reason stays in the console.
+ */
+export function restrictionBadge(
+  customer: Pick<Customer, 'processingRestriction'> | null,
+): string | undefined {
+  const r = customer?.processingRestriction;
+  if (!r?.scope) return undefined;
+  return `⛔ Pemrosesan dibatasi (${RESTRICTION_SCOPE_LABELS[r.scope]}) sejak ${formatWib(new Date(r.since))}`;
+}
+
+type CardCustomer = Pick<Customer, 'customerNo' | 'name' | 'phone' | 'erasedAt' | 'processingRestriction'>;
 
 export interface CardData {
   request: PrivacyRequest;
@@ -128,6 +146,7 @@ export async function loadCardData(ctx: AppContext, ref: string): Promise<CardDa
         name: 1,
         phone: 1,
         erasedAt: 1,
+        processingRestriction: 1,
       }).lean<CardCustomer>()
     : null;
   return { request, customer };
@@ -163,6 +182,8 @@ export function requestCardText(data: CardData, heading: CardHeading, now: Date)
     `Jenis: ${typeLabel(r.type)}`,
     `Pelanggan: ${maskedIdentity(data.customer)}`,
   ];
+  const badge = restrictionBadge(data.customer);
+  if (badge) lines.push(badge);
   if (r.flags.length > 0) {
     lines.push('Alasan ditandai:');
     for (const f of r.flags) lines.push(`• ${f.reason} (${f.code})`);
@@ -205,6 +226,7 @@ export async function requestDetailText(ctx: AppContext, data: CardData, now: Da
     `Jenis: ${typeLabel(r.type)}`,
     `Status: ${statusLabel(r.status)}`,
     `Pelanggan: ${maskedIdentity(data.customer)}${data.customer?.customerNo && !data.customer.erasedAt ? ` · ${data.customer.customerNo}` : ''}`,
+    ...[restrictionBadge(data.customer)].filter((b): b is string => b !== undefined),
     `Kanal: ${r.channel} · bahasa: ${r.locale}`,
     `Dibuat: ${formatWib(r.createdAt)}`,
     `Batas waktu: ${formatWib(r.dueAt)} (${formatDueIn(r.dueAt, now)})`,

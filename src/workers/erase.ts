@@ -14,7 +14,16 @@ import { reduceFinishedOrders } from './reduce-orders.js';
 export const ERASED = '[erased]';
 
 /** Customer fields that are personal data; all are removed. `customerNo` stays: it is our own number. */
-const PERSONAL_CUSTOMER_FIELDS = ['name', 'phone', 'email', 'address', 'area', 'paymentMethod'] as const;
+// The restriction goes too: its reason is the customer's own words, and nothing is processed after.
+const PERSONAL_CUSTOMER_FIELDS = [
+  'name',
+  'phone',
+  'email',
+  'address',
+  'area',
+  'paymentMethod',
+  'processingRestriction',
+] as const;
 
 const unsetOf = (fields: readonly string[]) => Object.fromEntries(fields.map((f) => [f, 1]));
 

@@ -13,6 +13,7 @@ import { sendAccessPackage } from './access-worker.js';
 import { applyConsent } from './consent.js';
 import { eraseCustomer } from './erase.js';
 import { type HandlerDeps, localeOf, type RequestHandler, type RequestOutcome, text } from './outcome.js';
+import { applyRestriction } from './restrict.js';
 import { applyUpdate } from './update.js';
 
 export const REQUEST_HANDLERS: Record<RequestType, RequestHandler> = {
@@ -21,6 +22,7 @@ export const REQUEST_HANDLERS: Record<RequestType, RequestHandler> = {
   erase: eraseCustomer,
   unsubscribe: applyConsent,
   subscribe: applyConsent,
+  restrict: applyRestriction,
 };
 
 export type ProcessResult = 'completed' | 'failed' | 'skipped';

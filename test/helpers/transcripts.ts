@@ -37,6 +37,8 @@ const stepSchema = z.strictObject({
       requestCount: z.number().int().optional(),
       marketing: z.boolean().optional(),
       linked: z.boolean().optional(),
+      /** The latest request's `changes` hold at least these values (e.g. a restriction's scope). */
+      changes: z.record(z.string(), z.string()).optional(),
     })
     .optional(),
 });
@@ -49,6 +51,8 @@ export const transcriptSchema = z.strictObject({
   /** WhatsApp-style proof of the sender's number. */
   senderPhone: z.string().optional(),
   language: z.string().optional(),
+  /** The customer's processing is restricted with this scope before the transcript (and not after). */
+  restricted: z.enum(['marketing', 'all']).optional(),
   steps: z.array(stepSchema).min(1),
 });
 export type Transcript = z.infer<typeof transcriptSchema>;

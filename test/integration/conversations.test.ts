@@ -50,6 +50,13 @@ async function play(transcript: Transcript, chatNo: number): Promise<void> {
   const customer = transcript.customer
     ? await ctx.models.Customer.findOne({ customerNo: transcript.customer }).lean()
     : undefined;
+  if (transcript.restricted && customer) {
+    const restriction = { scope: transcript.restricted, since: new Date('2026-11-02T03:00:00Z') };
+    await ctx.models.Customer.updateOne(
+      { _id: customer._id },
+      { $set: { processingRestriction: restriction } },
+    );
+  }
   const buttonHistory: Button[][] = [];
   let last: InboundMessage | undefined;
   let messageNo = 0;
@@ -147,6 +154,9 @@ async function play(transcript: Transcript, chatNo: number): Promise<void> {
           const now = await ctx.models.Customer.findById(customer._id).lean();
           expect(now?.marketingConsent?.granted, context).toBe(step.db.marketing);
         }
+        if (step.db.changes) {
+          expect(found.at(-1)?.changes, context).toMatchObject(step.db.changes);
+        }
         if (step.db.linked !== undefined) {
           const linked = await ctx.redis.get(app.key('link', transcript.channel, chatId));
           expect(linked === String(customer._id), context).toBe(step.db.linked);
@@ -154,6 +164,8 @@ async function play(transcript: Transcript, chatNo: number): Promise<void> {
       }
     }
   } finally {
+    if (transcript.restricted && customer)
+      await ctx.models.Customer.updateOne({ _id: customer._id }, { $unset: { processingRestriction: 1 } });
     await otp.drain();
     await requests.close();
     await outbox.close();

@@ -1,6 +1,7 @@
 import { optIn, optOut } from './consent.js';
 import { checkCode, requireVerified, sendCode, senderPhone } from './identity.js';
 import { createRequest, requestStatus } from './requests.js';
+import { currentRestriction } from './restriction.js';
 import type { ActionDefinition } from './types.js';
 import { namedField } from './update.js';
 
@@ -15,6 +16,7 @@ export const actions: ActionDefinition[] = [
   optOut,
   optIn,
   namedField,
+  currentRestriction,
 ];
 
 export const actionsByName = new Map(actions.map((a) => [a.name, a]));

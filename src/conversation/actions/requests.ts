@@ -10,7 +10,7 @@ const DATE_FORMATS: Record<Locale, Intl.DateTimeFormat> = {
   en: new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Jakarta' }),
 };
 
-function formatDue(date: Date, locale: Locale): string {
+export function formatDue(date: Date, locale: Locale): string {
   return (locale === 'id' ? DATE_FORMATS.id : DATE_FORMATS.en).format(date);
 }
 
@@ -19,7 +19,7 @@ export const createRequest = defineAction({
   outcomes: ['created', 'flagged', 'failed'],
   texts: [],
   async run({ deps, inbound, session, locale, args }): Promise<ActionResult> {
-    const type = String(args.type) as 'access' | 'update' | 'erase';
+    const type = String(args.type) as 'access' | 'update' | 'erase' | 'restrict';
     const customerId = session.vars.customerId;
     if (!customerId) return { outcome: 'failed' };
     let changes: Record<string, string> | undefined;
@@ -28,6 +28,14 @@ export const createRequest = defineAction({
       const value = session.vars.value ?? session.vars.newPhone;
       if (!field || !UPDATE_FIELDS.includes(field) || !value) return { outcome: 'failed' };
       changes = { [field]: value };
+    }
+    if (type === 'restrict') {
+      // The scope comes from the flow's choice; the service validates it again (an unknown one fails).
+      const { scope, reason } = session.vars;
+      changes =
+        args.lift === true
+          ? { action: 'lift' }
+          : { action: 'apply', scope: scope ?? '', ...(reason ? { reason } : {}) };
     }
     try {
       const created = await deps.requests.create({
@@ -43,7 +51,13 @@ export const createRequest = defineAction({
       });
       return {
         outcome: created.flagged ? 'flagged' : 'created',
-        vars: { ref: created.ref, due: formatDue(created.dueAt, locale), value: '', newPhone: '' },
+        vars: {
+          ref: created.ref,
+          due: formatDue(created.dueAt, locale),
+          value: '',
+          newPhone: '',
+          reason: '',
+        },
       };
     } catch (err) {
       if (err instanceof RequestError) return { outcome: 'failed', vars: { error: err.code } };
@@ -63,7 +77,9 @@ function describe(summary: RequestSummary, t: Translate, locale: Locale): string
   });
 }
 
-const TYPE_TEXTS = ['access', 'update', 'erase', 'unsubscribe', 'subscribe'].map((t) => `request_type.${t}`);
+const TYPE_TEXTS = ['access', 'update', 'erase', 'unsubscribe', 'subscribe', 'restrict'].map(
+  (t) => `request_type.${t}`,
+);
 const STATUS_TEXTS = [
   'pending_approval',
   'queued',

@@ -17,6 +17,8 @@ export const INTENT_NAMES = [
   'policy',
   'help',
   'business',
+  'restrict',
+  'resume',
 ] as const;
 export type IntentName = (typeof INTENT_NAMES)[number];
 

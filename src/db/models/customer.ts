@@ -11,6 +11,19 @@ export interface ConsentEvent {
   requestRef?: string;
 }
 
+/**
+ * `marketing`: no promotions and no profiling; `all`: nothing but services already agreed and
+ * legal obligations. Either way: no promotions, no exports but the customer's own access package.
+ */
+export const RESTRICTION_SCOPES = ['marketing', 'all'] as const;
+export type RestrictionScope = (typeof RESTRICTION_SCOPES)[number];
+export interface ProcessingRestriction {
+  scope: RestrictionScope;
+  since: Date;
+  /** The customer's own words, optional (at most 200 characters). */
+  reason?: string | null;
+}
+
 export interface Customer {
   _id: Types.ObjectId;
   customerNo: string;
@@ -23,6 +36,8 @@ export interface Customer {
   marketingConsent: { granted: boolean; updatedAt: Date; source: string };
   consentHistory: ConsentEvent[];
   erasedAt?: Date | null;
+  /** UU PDP art. 11: processing restricted at the customer's request (absent or null when none). */
+  processingRestriction?: ProcessingRestriction | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -60,6 +75,17 @@ export const customerSchema = new Schema<Customer>(
     },
     consentHistory: { type: [consentEventSchema], default: [] },
     erasedAt: { type: Date },
+    processingRestriction: {
+      type: new Schema<ProcessingRestriction>(
+        {
+          scope: { type: String, enum: RESTRICTION_SCOPES, required: true },
+          since: { type: Date, required: true },
+          reason: { type: String, maxlength: 200 },
+        },
+        { _id: false },
+      ),
+      default: undefined,
+    },
   },
   { timestamps: true, collection: 'customers' },
 );

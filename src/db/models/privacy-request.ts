@@ -1,6 +1,6 @@
 import { Schema, type Types } from 'mongoose';
 
-export const REQUEST_TYPES = ['access', 'update', 'erase', 'unsubscribe', 'subscribe'] as const;
+export const REQUEST_TYPES = ['access', 'update', 'erase', 'unsubscribe', 'subscribe', 'restrict'] as const;
 export const REQUEST_STATUSES = [
   'pending_approval',
   'queued',

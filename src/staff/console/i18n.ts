@@ -45,6 +45,7 @@ const id = {
     erase: 'Penghapusan data',
     unsubscribe: 'Berhenti promosi',
     subscribe: 'Langganan promosi',
+    restrict: 'Pembatasan pemrosesan',
   } satisfies Record<RequestType, string>,
   queue: {
     heading: 'Antrean permintaan',
@@ -243,6 +244,7 @@ const en: Texts = {
     erase: 'Erasure',
     unsubscribe: 'Marketing opt-out',
     subscribe: 'Marketing opt-in',
+    restrict: 'Restriction of processing',
   },
   queue: {
     heading: 'Request queue',

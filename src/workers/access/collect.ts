@@ -17,6 +17,7 @@ export type ProfileRecord = Pick<
   | 'marketingConsent'
   | 'consentHistory'
   | 'erasedAt'
+  | 'processingRestriction'
   | 'createdAt'
   | 'updatedAt'
 >;
@@ -72,6 +73,7 @@ const PROFILE_FIELDS = [
   'marketingConsent',
   'consentHistory',
   'erasedAt',
+  'processingRestriction',
   'createdAt',
   'updatedAt',
 ];

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { ORDER_STATUSES, PAYMENT_STATUSES, REQUEST_STATUSES, REQUEST_TYPES } from '../../db/index.js';
+import {
+  ORDER_STATUSES,
+  PAYMENT_STATUSES,
+  REQUEST_STATUSES,
+  REQUEST_TYPES,
+  RESTRICTION_SCOPES,
+} from '../../db/index.js';
 import type { CollectedData, RequestRecord } from './collect.js';
 
 /**
@@ -122,6 +128,13 @@ export const accessPackageSchema = z.strictObject({
       history: z.array(consentEventSchema),
     }),
     privacyRequests: counted(requestSchema),
+    /** UU PDP art. 11: whether processing is restricted at the customer's request, since when, and why. */
+    processingRestriction: z.strictObject({
+      restricted: z.boolean(),
+      scope: z.enum(RESTRICTION_SCOPES).nullable(),
+      since: isoDate.nullable(),
+      reason: text.nullable(),
+    }),
     thirdParties: z.strictObject({ policySection: z.literal('5'), items: z.array(thirdPartySchema) }),
   }),
 });
@@ -201,6 +214,12 @@ export function toAccessPackage(data: CollectedData, meta: PackageMeta): AccessP
         })),
       },
       privacyRequests: { count: requests.length, items: requests.map(toPackageRequest) },
+      processingRestriction: {
+        restricted: Boolean(profile.processingRestriction?.scope),
+        scope: profile.processingRestriction?.scope ?? null,
+        since: iso(profile.processingRestriction?.since),
+        reason: orNull(profile.processingRestriction?.reason),
+      },
       thirdParties: {
         policySection: '5',
         items: thirdParties.map((t) => ({

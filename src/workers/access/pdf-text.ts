@@ -49,6 +49,8 @@ export interface PdfText {
     erasedAt: string;
   };
   erasedNote: string;
+  /** UU PDP art. 11, stated on the cover while a restriction holds. */
+  restriction(scope: 'marketing' | 'all', since: string, reason: string | null): string;
   orders: {
     summary(count: number, total: string): string;
     addressNote: string;
@@ -157,6 +159,10 @@ const id: PdfText = {
         },
         { keyword: 'BERHENTI', text: 'berhenti menerima promosi; kirim LANGGANAN untuk menerimanya lagi.' },
         { keyword: 'AKSES', text: 'meminta salinan data terbaru seperti dokumen ini.' },
+        {
+          keyword: 'BATASI',
+          text: 'membatasi pemrosesan data Anda (UU PDP pasal 11); kirim LANJUTKAN untuk mencabutnya.',
+        },
         { keyword: 'STATUS', text: 'melihat status permintaan, misalnya "STATUS PR-7K3M9Q".' },
       ],
       contact: 'Pertanyaan tentang data Anda (bagian 7):',
@@ -176,6 +182,14 @@ const id: PdfText = {
   },
   erasedNote:
     'Data pribadi Anda telah dihapus. Yang tersisa hanya yang diperlukan untuk layanan yang telah disepakati.',
+  restriction: (scope, since, reason) =>
+    `Pemrosesan data Anda dibatasi sejak ${since} atas permintaan Anda (UU PDP pasal 11): ${
+      scope === 'all'
+        ? 'kami hanya memprosesnya untuk layanan yang sudah disepakati dan kewajiban hukum'
+        : 'tidak dipakai untuk pemasaran maupun profil'
+    }. Anda tidak menerima promosi dan data Anda tidak diekspor kecuali salinan untuk Anda sendiri seperti dokumen ini.${
+      reason ? ` Alasan Anda: "${reason}".` : ''
+    } Ketik LANJUTKAN untuk mencabut pembatasan.`,
   orders: {
     summary: (count, total) => `${count} pesanan, total Rp ${total}.`,
     addressNote: 'Alamat pesanan ditampilkan di bawah baris pesanan bila berbeda dari alamat profil.',
@@ -223,6 +237,7 @@ const id: PdfText = {
     erase: 'hapus',
     unsubscribe: 'berhenti promosi',
     subscribe: 'langganan promosi',
+    restrict: 'pembatasan pemrosesan',
   },
   requestStatus: {
     pending_approval: 'menunggu staf',
@@ -307,6 +322,10 @@ const en: PdfText = {
           text: 'stop promotions; send SUBSCRIBE (LANGGANAN) to receive them again.',
         },
         { keyword: 'ACCESS (AKSES)', text: 'ask for a fresh copy like this one.' },
+        {
+          keyword: 'RESTRICT (BATASI)',
+          text: 'restrict the processing of your data (UU PDP art. 11); send RESUME (LANJUTKAN) to lift it.',
+        },
         { keyword: 'STATUS', text: 'see the state of a request, e.g. "STATUS PR-7K3M9Q".' },
       ],
       contact: 'Questions about your data (section 7):',
@@ -325,6 +344,14 @@ const en: PdfText = {
     erasedAt: 'Deleted on',
   },
   erasedNote: 'Your personal data has been deleted. Only what agreed services need is kept.',
+  restriction: (scope, since, reason) =>
+    `Processing of your data has been restricted since ${since} at your request (UU PDP art. 11): ${
+      scope === 'all'
+        ? 'we process it only for services already agreed and legal obligations'
+        : 'it is not used for marketing or profiling'
+    }. You receive no promotions and your data is not exported except in copies for you, like this one.${
+      reason ? ` Your reason: "${reason}".` : ''
+    } Type RESUME to lift the restriction.`,
   orders: {
     summary: (count, total) => `${count} orders, total Rp ${total}.`,
     addressNote: "An order's address is shown below its row when it differs from the profile address.",
@@ -372,6 +399,7 @@ const en: PdfText = {
     erase: 'delete',
     unsubscribe: 'stop promotions',
     subscribe: 'subscribe',
+    restrict: 'restriction of processing',
   },
   requestStatus: {
     pending_approval: 'awaiting staff',

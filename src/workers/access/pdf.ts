@@ -141,6 +141,11 @@ function cover(doc: Doc, pkg: AccessPackage, t: PdfText, f: Formatters): void {
   if (pkg.requestRef) meta.push([t.requestRef, pkg.requestRef]);
   labelled(doc, meta, 110);
   doc.moveDown(0.5);
+  const restriction = pkg.sections.processingRestriction;
+  if (restriction.scope && restriction.since) {
+    paragraph(doc, t.restriction(restriction.scope, f.long(restriction.since), restriction.reason));
+    doc.moveDown(0.3);
+  }
   paragraph(doc, t.intro(pkg.business.name));
   doc.moveDown(0.3);
   paragraph(doc, t.timeZoneNote, { muted: true });
