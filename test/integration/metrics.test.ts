@@ -6,7 +6,8 @@ import { loadConfig } from '../../src/config/index.js';
 import { replyDedupeKey } from '../../src/gateway/component.js';
 import { readDevOtpOutbox } from '../../src/identity/otp-providers/index.js';
 import { createMetrics, stateLabel } from '../../src/metrics/metrics.js';
-import { queueDepthSource } from '../../src/metrics/sources.js';
+import { OVERDUE_CACHE_MS, overdueSource, queueDepthSource } from '../../src/metrics/sources.js';
+import { newRef } from '../../src/requests/ref.js';
 import { seedDemo } from '../../src/seed/seed.js';
 import { freePort } from '../../src/services/processes.js';
 import { createOutbox } from '../../src/workers/outbound-outbox.js';
@@ -313,6 +314,36 @@ describe('/metrics (admin server, ROLE=all)', () => {
       deadRedis.disconnect();
       await depth.close();
     }
+  });
+
+  it('counts open requests past due with one query reused for 30 s', async () => {
+    const past = new Date(Date.now() - 3_600_000);
+    const overdue = (type: string, status: string) => ({
+      ref: newRef(),
+      type,
+      channel: 'telegram',
+      chatId: '1',
+      locale: 'id',
+      status,
+      flags: [],
+      dueAt: past,
+      reminders: [],
+      history: [],
+      createdAt: past,
+    });
+    await t.ctx.models.PrivacyRequest.create([
+      overdue('erase', 'pending_approval'),
+      overdue('erase', 'completed'),
+    ]);
+    let now = Date.now();
+    const read = overdueSource(t.ctx, () => now);
+    // Only the open one counts; every type is there, at 0 when none is overdue.
+    expect(await read()).toMatchObject({ erase: 1, access: 0, update: 0, unsubscribe: 0 });
+    await t.ctx.models.PrivacyRequest.create(overdue('update', 'pending_approval'));
+    now += OVERDUE_CACHE_MS - 1_000;
+    expect((await read()).update).toBe(0);
+    now += 2_000;
+    expect(await read()).toMatchObject({ erase: 1, update: 1 });
   });
 
   it('a channel state becomes a label without the detail after its colon', () => {
