@@ -5,6 +5,7 @@ import { RequestError } from '../../src/requests/api.js';
 import { createRequestQueue, type RequestQueue } from '../../src/requests/queue.js';
 import { liftRestrictionByStaff } from '../../src/requests/restriction-lift.js';
 import { createRequestService, type RequestServiceImpl } from '../../src/requests/service.js';
+import { loadCardData, requestCardText, requestDetailText } from '../../src/staff/staff-cards.js';
 import { buildAccessPackage } from '../../src/workers/access/package.js';
 import type { HandlerDeps } from '../../src/workers/outcome.js';
 import { processRequest } from '../../src/workers/request-worker.js';
@@ -125,6 +126,24 @@ describe('restrict worker', () => {
     const none = await buildAccessPackage(ctx, String(plain._id), { locale: 'id', now: clock });
     expect(JSON.parse(none.json.toString('utf8')).sections.processingRestriction.restricted).toBe(false);
     expect((await extractPdfText(none.pdf)).text).not.toContain('dibatasi sejak');
+  });
+
+  it('puts a badge on every Telegram staff card of the customer while it holds', async () => {
+    const { customer, ref } = await restricted('all');
+    const access = await ask(customer._id, { action: 'lift' });
+    for (const r of [ref, access.ref]) {
+      const data = await loadCardData(ctx, r);
+      if (!data) throw new Error(`no card data for ${r}`);
+      expect(requestCardText(data, { kind: 'plain' }, clock)).toContain(
+        '⛔ Pemrosesan dibatasi (semua kecuali',
+      );
+      expect(await requestDetailText(ctx, data, clock)).toContain('⛔ Pemrosesan dibatasi');
+    }
+    const plain = await seedCustomer(ctx);
+    const other = await ask(plain._id, { action: 'lift' });
+    const data = await loadCardData(ctx, other.ref);
+    if (!data) throw new Error('no card data');
+    expect(requestCardText(data, { kind: 'plain' }, clock)).not.toContain('dibatasi');
   });
 
   it('answers a lift with no restriction in place, and changes nothing', async () => {

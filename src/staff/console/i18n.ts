@@ -139,6 +139,25 @@ const id = {
     consentHistory: 'Riwayat persetujuan promosi',
     none: 'Tidak ada.',
   },
+  restriction: {
+    badge: 'Pemrosesan dibatasi',
+    scopes: {
+      marketing: 'pemasaran dan profil',
+      all: 'semua kecuali layanan yang disepakati dan kewajiban hukum',
+    },
+    since: (scope: string, at: string) =>
+      `Pelanggan membatasi pemrosesan datanya (UU PDP pasal 11): ${scope}, sejak ${at}. Jangan kirim promosi atau ekspor datanya.`,
+    reason: 'Alasan pelanggan',
+    liftHeading: 'Cabut pembatasan',
+    liftHint:
+      'Hanya bila ada dasar yang sah. Alasan Anda dikirim ke pelanggan di chat tempat ia meminta pembatasan, dan tercatat di log audit.',
+    liftReason: 'Alasan untuk pelanggan',
+    liftButton: 'Cabut pembatasan',
+    liftConfirm: 'Cabut pembatasan pemrosesan pelanggan ini? Alasan Anda akan dikirim kepadanya.',
+    lifted: (ref: string) => `Permintaan pencabutan ${ref} dibuat; pelanggan akan diberi tahu alasannya.`,
+    reasonRequired: 'Tulis alasan untuk pelanggan (3 sampai 500 karakter).',
+    notRestricted: 'Pelanggan ini tidak sedang membatasi pemrosesan.',
+  },
   audit: {
     heading: 'Log audit',
     ref: 'Ref',
@@ -336,6 +355,26 @@ const en: Texts = {
     requests: 'Data-rights requests',
     consentHistory: 'Marketing consent history',
     none: 'None.',
+  },
+  restriction: {
+    badge: 'Processing restricted',
+    scopes: {
+      marketing: 'marketing and profiling',
+      all: 'everything but agreed services and legal obligations',
+    },
+    since: (scope: string, at: string) =>
+      `The customer restricted the processing of their data (UU PDP art. 11): ${scope}, since ${at}. Do not send promotions or export their data.`,
+    reason: 'Customer’s reason',
+    liftHeading: 'Lift the restriction',
+    liftHint:
+      'Only on a lawful ground. Your reason is sent to the customer in the chat they asked from, and recorded in the audit log.',
+    liftReason: 'Reason for the customer',
+    liftButton: 'Lift restriction',
+    liftConfirm: 'Lift this customer’s restriction of processing? Your reason will be sent to them.',
+    lifted: (ref: string) =>
+      `Request ${ref} to lift the restriction created; the customer will be told the reason.`,
+    reasonRequired: 'Write a reason for the customer (3 to 500 characters).',
+    notRestricted: 'This customer has no restriction of processing.',
   },
   audit: {
     heading: 'Audit log',

@@ -3,9 +3,12 @@ import { z } from 'zod';
 import { recordAudit } from '../../../audit/record.js';
 import type { Customer, PrivacyRequest, ServiceOrder } from '../../../db/index.js';
 import { maskPhone, normalizePhone } from '../../../identity/phone.js';
+import { RequestError } from '../../../requests/api.js';
+import { liftRestrictionByStaff } from '../../../requests/restriction-lift.js';
 import { staffActor } from '../../accounts.js';
 import type { ConsoleDeps } from '../deps.js';
 import { sendPage } from '../deps.js';
+import { texts } from '../i18n.js';
 import { maskValue } from '../masking.js';
 import {
   type CustomerView,
@@ -20,6 +23,7 @@ import { errorPage } from '../views/error.js';
 const customerNoSchema = z.string().regex(/^[A-Za-z0-9-]{1,32}$/);
 const revealBody = z.object({ purpose: z.enum(REVEAL_PURPOSES) });
 const searchQuery = z.object({ q: z.string().trim().max(40).default('') });
+const liftBody = z.object({ reason: z.string().max(2000).default('') });
 
 /**
  * The customer view: personal data masked until a staff member asks to see it with a purpose.
@@ -27,7 +31,7 @@ const searchQuery = z.object({ q: z.string().trim().max(40).default('') });
  * event holds field names and the purpose, never the values.
  */
 export const customerRoutes =
-  ({ ctx }: ConsoleDeps): FastifyPluginAsync =>
+  ({ ctx, requests }: ConsoleDeps): FastifyPluginAsync =>
   async (app) => {
     const { Customer: Customers, ServiceOrder: Orders, PrivacyRequest: Requests } = ctx.models;
 
@@ -55,6 +59,7 @@ export const customerRoutes =
         view: {
           customerNo: c.customerNo,
           erasedAt: c.erasedAt,
+          restriction: c.processingRestriction,
           personal,
           area: c.area ?? undefined,
           revealed: reveal && !c.erasedAt,
@@ -144,6 +149,50 @@ export const customerRoutes =
           idempotencyKey: null,
         });
         return sendPage(reply, customerPage(request, found.view));
+      },
+    );
+
+    // UU PDP art. 11: staff lift a customer's restriction only with a reason the customer is told
+    // (a `restrict` request, applied by the worker like the customer's own). Audited at once.
+    app.post<{ Params: { customerNo: string } }>(
+      '/console/customers/:customerNo/restriction/lift',
+      async (request, reply) => {
+        const no = customerNoSchema.safeParse(request.params.customerNo);
+        const body = liftBody.safeParse(request.body ?? {});
+        if (!no.success || !body.success) return sendPage(reply, errorPage(request, 'invalid'), 400);
+        const found = await load(no.data, false);
+        if (!found) return sendPage(reply, errorPage(request, 'notFound'), 404);
+        const r = texts[request.lang].restriction;
+        try {
+          const created = await liftRestrictionByStaff(ctx, requests, {
+            customerId: found.id,
+            staff: actor(request),
+            reason: body.data.reason,
+          });
+          await recordAudit(ctx, {
+            actor: actor(request),
+            action: 'console.restriction.lift',
+            ref: created.ref,
+            customerId: found.id,
+            details: { reasonLength: body.data.reason.trim().length },
+          });
+          return sendPage(
+            reply,
+            customerPage(request, found.view, { kind: 'ok', text: r.lifted(created.ref) }),
+          );
+        } catch (err) {
+          if (!(err instanceof RequestError)) throw err;
+          ctx.logger.info({ code: err.code }, 'console restriction lift refused');
+          await recordAudit(ctx, {
+            actor: actor(request),
+            action: 'console.restriction.lift_refused',
+            customerId: found.id,
+            details: { code: err.code },
+            idempotencyKey: null,
+          });
+          const text = err.code === 'INVALID_INPUT' ? r.reasonRequired : r.notRestricted;
+          return sendPage(reply, customerPage(request, found.view, { kind: 'error', text }), 400);
+        }
       },
     );
   };

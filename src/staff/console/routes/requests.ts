@@ -47,12 +47,17 @@ export const requestRoutes =
 
     async function customerNos(ids: (Types.ObjectId | null | undefined)[]) {
       const unique = [...new Set(ids.filter((id): id is Types.ObjectId => Boolean(id)).map(String))];
-      if (unique.length === 0) return new Map<string, string>();
+      if (unique.length === 0) return new Map<string, { customerNo: string; restricted: boolean }>();
       const rows = await Customer.find(
         { _id: { $in: unique.map((id) => new Types.ObjectId(id)) } },
-        { customerNo: 1 },
+        { customerNo: 1, processingRestriction: 1 },
       ).lean();
-      return new Map(rows.map((c) => [String(c._id), c.customerNo]));
+      return new Map(
+        rows.map((c) => [
+          String(c._id),
+          { customerNo: c.customerNo, restricted: Boolean(c.processingRestriction?.scope) },
+        ]),
+      );
     }
 
     async function loadQueue(filters: QueueFilters) {
@@ -73,7 +78,8 @@ export const requestRoutes =
           type: d.type,
           status: d.status,
           flags: d.flags.map((f) => f.code),
-          customerNo: d.customerId ? nos.get(String(d.customerId)) : undefined,
+          customerNo: d.customerId ? nos.get(String(d.customerId))?.customerNo : undefined,
+          restricted: d.customerId ? nos.get(String(d.customerId))?.restricted === true : false,
           createdAt: d.createdAt,
           dueAt: d.dueAt,
           open,
@@ -91,7 +97,12 @@ export const requestRoutes =
       const d = await PrivacyRequest.findOne({ ref }).lean<PrivacyRequest>();
       if (!d) return undefined;
       const customer = d.customerId
-        ? await Customer.findById(d.customerId, { customerNo: 1, name: 1, erasedAt: 1 }).lean()
+        ? await Customer.findById(d.customerId, {
+            customerNo: 1,
+            name: 1,
+            erasedAt: 1,
+            processingRestriction: 1,
+          }).lean()
         : null;
       return {
         ref: d.ref,
@@ -101,6 +112,7 @@ export const requestRoutes =
         locale: d.locale,
         customerNo: customer?.customerNo,
         maskedName: customer?.name && !customer.erasedAt ? maskName(customer.name) : undefined,
+        restriction: customer?.processingRestriction?.scope,
         flags: d.flags,
         changes: maskedChanges(d.changes),
         decision: d.decision,

@@ -1,5 +1,11 @@
 import type { FastifyRequest } from 'fastify';
-import type { OrderStatus, PaymentStatus, RequestStatus, RequestType } from '../../../db/index.js';
+import type {
+  OrderStatus,
+  PaymentStatus,
+  ProcessingRestriction,
+  RequestStatus,
+  RequestType,
+} from '../../../db/index.js';
 import { formatDateTime, formatRupiah, texts } from '../i18n.js';
 import { html, type SafeHtml } from './html.js';
 import { csrfField, page } from './layout.js';
@@ -27,6 +33,34 @@ export interface CustomerView {
     anonymized: boolean;
   }[];
   requests: { ref: string; type: RequestType; status: RequestStatus; createdAt: Date }[];
+  /** UU PDP art. 11: shown as a badge, with the staff-only lift form. */
+  restriction?: ProcessingRestriction | null | undefined;
+}
+
+export type CustomerNotice = { kind: 'ok' | 'error'; text: string };
+
+/** The badge staff see on a restricted customer, on their requests and in the queue. */
+export function restrictionBadge(request: FastifyRequest, scope: ProcessingRestriction['scope']): SafeHtml {
+  const r = texts[request.lang].restriction;
+  return html`<span class="badge flag restricted" title="${r.scopes[scope]}">⛔ ${r.badge}</span>`;
+}
+
+function restrictionCard(request: FastifyRequest, v: CustomerView): SafeHtml | '' {
+  const held = v.restriction;
+  if (!held?.scope || v.erasedAt) return '';
+  const r = texts[request.lang].restriction;
+  return html`<section class="card" id="restriction">
+<h2>${r.badge}</h2>
+<p>${r.since(r.scopes[held.scope], formatDateTime(held.since, request.lang))}</p>
+${held.reason ? html`<p>${r.reason}: <q>${held.reason}</q></p>` : ''}
+<h3>${r.liftHeading}</h3>
+<p class="muted">${r.liftHint}</p>
+<form method="post" action="/console/customers/${v.customerNo}/restriction/lift" data-confirm="${r.liftConfirm}">
+  ${csrfField(request)}
+  <label>${r.liftReason}<textarea name="reason" required minlength="3" maxlength="500"></textarea></label>
+  <button type="submit" class="secondary" id="lift-restriction">${r.liftButton}</button>
+</form>
+</section>`;
 }
 
 export function customerSearchPage(
@@ -46,7 +80,7 @@ export function customerSearchPage(
   });
 }
 
-export function customerPage(request: FastifyRequest, v: CustomerView): SafeHtml {
+export function customerPage(request: FastifyRequest, v: CustomerView, notice?: CustomerNotice): SafeHtml {
   const t = texts[request.lang];
   const c = t.customer;
   const lang = request.lang;
@@ -68,12 +102,15 @@ export function customerPage(request: FastifyRequest, v: CustomerView): SafeHtml
   return page(request, {
     title: c.heading(v.customerNo),
     active: 'customers',
-    notice: erased
-      ? { kind: 'ok', text: c.erased(formatDateTime(v.erasedAt, lang)) }
-      : v.revealed
-        ? { kind: 'ok', text: c.revealed }
-        : undefined,
-    body: html`<h1>${c.heading(v.customerNo)}${erased ? html` <span class="badge" id="erased">${c.erasedValue}</span>` : ''}</h1>
+    notice: notice
+      ? notice
+      : erased
+        ? { kind: 'ok', text: c.erased(formatDateTime(v.erasedAt, lang)) }
+        : v.revealed
+          ? { kind: 'ok', text: c.revealed }
+          : undefined,
+    body: html`<h1>${c.heading(v.customerNo)}${erased ? html` <span class="badge" id="erased">${c.erasedValue}</span>` : ''}${!erased && v.restriction?.scope ? html` ${restrictionBadge(request, v.restriction.scope)}` : ''}</h1>
+${restrictionCard(request, v)}
 <section class="card" id="personal">
 ${erased || v.revealed ? '' : html`<p class="muted">${c.masked}</p>`}
 <dl class="fields">

@@ -10,6 +10,8 @@ export interface QueueRow {
   status: RequestStatus;
   flags: string[];
   customerNo: string | undefined;
+  /** The customer restricted processing (UU PDP art. 11): a badge on the row. */
+  restricted?: boolean;
   createdAt: Date;
   dueAt: Date;
   open: boolean;
@@ -47,7 +49,7 @@ export function queuePage(
   <td data-label="${q.type}">${t.type[r.type]}</td>
   <td data-label="${q.status}"><span class="badge ${r.status}">${t.status[r.status]}</span></td>
   <td data-label="${q.flags}">${r.flags.map((f) => html`<span class="badge flag">${f}</span> `)}</td>
-  <td data-label="${q.customer}">${r.customerNo ? html`<a href="/console/customers/${r.customerNo}">${r.customerNo}</a>` : html`<span class="muted">—</span>`}</td>
+  <td data-label="${q.customer}">${r.customerNo ? html`<a href="/console/customers/${r.customerNo}">${r.customerNo}</a>` : html`<span class="muted">—</span>`}${r.restricted ? html` <span class="badge flag restricted">⛔ ${t.restriction.badge}</span>` : ''}</td>
   <td data-label="${q.created}">${formatDateTime(r.createdAt, request.lang)}</td>
   <td data-label="${q.due}">${slaCell(request, r.dueAt, r.open, view.now)}</td>
 </tr>`,

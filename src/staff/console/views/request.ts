@@ -14,6 +14,8 @@ export interface RequestDetail {
   locale: string;
   customerNo: string | undefined;
   maskedName: string | undefined;
+  /** The customer's restriction of processing (UU PDP art. 11), if one holds: a badge. */
+  restriction?: 'marketing' | 'all' | undefined;
   flags: RequestFlag[];
   changes: { field: string; value: string }[];
   decision: Decision | null | undefined;
@@ -70,7 +72,7 @@ export function requestPage(
   <dt>${t.queue.type}</dt><dd>${t.type[d.type]}</dd>
   <dt>${t.queue.customer}</dt><dd>${
     d.customerNo
-      ? html`<a href="/console/customers/${d.customerNo}">${d.customerNo}</a>${d.maskedName ? ` · ${d.maskedName}` : ''}`
+      ? html`<a href="/console/customers/${d.customerNo}">${d.customerNo}</a>${d.maskedName ? ` · ${d.maskedName}` : ''}${d.restriction ? html` <span class="badge flag restricted" id="restricted" title="${t.restriction.scopes[d.restriction]}">⛔ ${t.restriction.badge}</span>` : ''}`
       : html`<span class="muted">${r.noCustomer}</span>`
   }</dd>
   <dt>${r.channel}</dt><dd>${d.channel}</dd>
