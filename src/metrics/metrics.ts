@@ -11,7 +11,6 @@ import type { ChannelHealth } from '../channels/types.js';
  * (test/integration/metrics.test.ts scrapes after a full journey and searches for them).
  */
 
-export type InboundOutcome = 'replied' | 'no_reply' | 'error';
 export type QueueState = 'waiting' | 'active' | 'delayed' | 'failed';
 export const QUEUE_STATES: readonly QueueState[] = ['waiting', 'active', 'delayed', 'failed'];
 
