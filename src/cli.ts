@@ -4,6 +4,7 @@ import { runDemo } from './cli/demo.js';
 import { configOrExit, loadEnvFiles } from './cli/env.js';
 import { runFlowsCheck } from './cli/flows.js';
 import { type PromoSendCliOptions, runPromoSend } from './cli/promo.js';
+import { type ReportCliOptions, runReport } from './cli/report.js';
 import { runSeed } from './cli/seed.js';
 import { runServices } from './cli/services.js';
 import { runStaffAdd } from './cli/staff.js';
@@ -98,6 +99,21 @@ program
   .action(async (options: PromoSendCliOptions) => {
     await loadEnvFiles();
     process.exitCode = await runPromoSend(configOrExit(), options);
+  });
+
+program
+  .command('report')
+  .description(
+    'the monthly data-subject rights report, or the record of processing activity (UU PDP art. 31)',
+  )
+  .requiredOption('--month <YYYY-MM>', 'the month, in Jakarta time, e.g. 2026-11')
+  .option('--format <format>', 'text (default), csv or pdf')
+  .option('--lang <lang>', 'id (default) or en', 'id')
+  .option('--activity', "the month's audit events, masked, as CSV, instead of the figures")
+  .option('-o, --out <file>', 'write to this file instead of standard output')
+  .action(async (options: ReportCliOptions) => {
+    await loadEnvFiles();
+    process.exitCode = await runReport(configOrExit(), options);
   });
 
 program.parseAsync().catch((err: unknown) => {

@@ -1,0 +1,70 @@
+import type { AppContext } from '../app/context.js';
+import { activityCsv, countActivity } from './activity.js';
+import { parseReportMonth, type ReportMonth } from './month.js';
+import { renderReportPdf } from './pdf.js';
+import { reportCsv, reportText } from './render.js';
+import type { ReportLang } from './report-text.js';
+import { buildRightsReport } from './rights-report.js';
+
+export { ACTIVITY_COLUMNS, RESTRICTED_MARK, restrictedCustomerIds, writeActivityCsv } from './activity.js';
+export { parseReportMonth, ReportInputError, type ReportMonth } from './month.js';
+export { REPORT_TEXT, type ReportLang, type ReportText } from './report-text.js';
+export { buildRightsReport, percentile, type RightsReport, summarise } from './rights-report.js';
+
+export const REPORT_FORMATS = ['text', 'csv', 'pdf'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+export interface ReportFile {
+  body: string | Buffer;
+  contentType: string;
+  fileName: string;
+}
+
+/**
+ * One month's report in one format, for the CLI and the console alike (the same figures in
+ * both): `activity` is the record of processing activity (audit events, masked, CSV) instead.
+ */
+export async function produceReport(
+  ctx: AppContext,
+  input: {
+    month: string | ReportMonth;
+    format: ReportFormat;
+    lang: ReportLang;
+    activity?: boolean;
+    now?: Date;
+  },
+): Promise<ReportFile> {
+  const month = typeof input.month === 'string' ? parseReportMonth(input.month) : input.month;
+  if (input.activity)
+    return {
+      body: await activityCsv(ctx, month),
+      contentType: 'text/csv; charset=utf-8',
+      fileName: `kegiatan-pemrosesan-${month.label}.csv`,
+    };
+  const report = await buildRightsReport(ctx, month, input.now ?? new Date());
+  const business = ctx.config.business.name;
+  switch (input.format) {
+    case 'csv':
+      return {
+        body: reportCsv(report),
+        contentType: 'text/csv; charset=utf-8',
+        fileName: `laporan-hak-${month.label}.csv`,
+      };
+    case 'pdf':
+      return {
+        body: await renderReportPdf(report, {
+          lang: input.lang,
+          business,
+          activityEvents: await countActivity(ctx, month),
+        }),
+        contentType: 'application/pdf',
+        fileName: `laporan-hak-${month.label}${input.lang === 'en' ? '-en' : ''}.pdf`,
+      };
+    case 'text':
+      return {
+        body: reportText(report, input.lang, business),
+        contentType: 'text/plain; charset=utf-8',
+        fileName: `laporan-hak-${month.label}.txt`,
+      };
+  }
+}
