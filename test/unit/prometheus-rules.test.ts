@@ -32,6 +32,10 @@ describe('Prometheus alert rules', () => {
     expect(run('check', 'rules', RULES)).toMatch(/SUCCESS: \d+ rules found/);
   });
 
+  it.runIf(promtool)("are loaded by the monitoring profile's Prometheus (promtool check config)", () => {
+    expect(run('check', 'config', 'deploy/prometheus/prometheus.yml')).toMatch(/SUCCESS: \d+ rules found/);
+  });
+
   it.runIf(promtool)(
     'pass promtool test rules (every alert fires in its scenario, none when healthy)',
     () => {
