@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
+import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildAdminServer } from '../../src/admin/server.js';
 import {
   buildRightsReport,
   parseReportMonth,
@@ -15,6 +17,7 @@ import { processRequest } from '../../src/workers/request-worker.js';
 import { recordingOutbox, recordingStaff, seedCustomer } from '../fixtures/requests-kit.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { extractPdfText } from '../helpers/pdf-text.js';
+import { addStaff, signIn } from './console-kit.js';
 
 /**
  * The monthly rights report over requests that really went through the lifecycle: a clock moved
@@ -234,5 +237,56 @@ describe('hakdata report', () => {
     expect(text.out).toContain('Requests: 8');
     expect(csv.code).toBe(0);
     expect(csv.out).toContain('by_type,erase,rejected,1');
+  });
+});
+
+describe('console report page (admins)', () => {
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    app = await buildAdminServer(ctx);
+  });
+  afterAll(() => app.close());
+
+  it('shows the same figures as the CLI, offers the files, and audits each download', async () => {
+    const admin = (await signIn(app, 'kepala', await addStaff(ctx, 'kepala', 'admin'))).b;
+    const agent = (await signIn(app, 'agen', await addStaff(ctx, 'agen', 'agent'))).b;
+    expect((await agent.get('/console/reports?month=2026-11')).statusCode).toBe(403);
+    expect((await agent.get('/console/reports/download?month=2026-11&activity=1')).statusCode).toBe(403);
+
+    const res = await admin.get('/console/reports?month=2026-11');
+    expect(res.statusCode).toBe(200);
+    const expected = await buildRightsReport(ctx, NOV, new Date());
+    expect(res.body).toContain(`<span id="total">${expected.total}</span>`);
+    const cell = (type: string, outcome: string) =>
+      new RegExp(`data-type="${type}"[\\s\\S]*?data-outcome="${outcome}">(\\d+)<`).exec(res.body)?.[1];
+    for (const row of expected.byType)
+      for (const o of ['completed', 'rejected', 'open'] as const)
+        expect(cell(row.type, o), `${row.type} ${o}`).toBe(String(row[o]));
+    for (const [k, v] of Object.entries(expected.deadline))
+      expect(res.body).toContain(`data-deadline="${k}">${v}<`);
+    expect(res.body).toContain('Pembatasan pemrosesan');
+    expect(res.body).toContain('UNPAID_ORDER');
+    expect(res.body).toContain('/console/reports/download?month=2026-11&amp;activity=1');
+
+    const csv = await admin.get('/console/reports/download?month=2026-11&format=csv');
+    expect(csv.headers['content-type']).toContain('text/csv');
+    expect(csv.body).toContain('by_type,erase,rejected,1');
+    const pdf = await admin.get('/console/reports/download?month=2026-11&format=pdf&lang=en');
+    expect(pdf.headers['content-type']).toBe('application/pdf');
+    expect((await extractPdfText(pdf.rawPayload)).text).toContain('Monthly data-subject rights report');
+    const activity = await admin.get('/console/reports/download?month=2026-11&activity=1');
+    expect(activity.body.split('\r\n')[0]).toBe('at,actor,action,request_ref,customer_id,details');
+    const audits = await ctx.models.AuditEvent.find({ action: 'console.report.exported' }).lean();
+    expect(audits.map((a) => a.details?.format).sort()).toEqual(['activity-csv', 'csv', 'pdf']);
+    expect(audits.every((a) => a.actor === 'staff:kepala')).toBe(true);
+  });
+
+  it('answers a bad month with the form and a clear sentence', async () => {
+    const admin = (await signIn(app, 'kepala2', await addStaff(ctx, 'kepala2', 'admin'))).b;
+    const res = await admin.get('/console/reports?month=2026-13');
+    expect(res.statusCode).toBe(400);
+    expect(res.body).toContain('Bulan tidak valid');
+    expect(res.body).toContain('the month must be 01 to 12');
+    expect((await admin.get('/console/reports/download?month=2026-13')).statusCode).toBe(400);
   });
 });

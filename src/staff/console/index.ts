@@ -17,6 +17,7 @@ import { customerRoutes } from './routes/customers.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { loginRoutes } from './routes/login.js';
 import { queueDashboardRoutes } from './routes/queues.js';
+import { reportRoutes } from './routes/reports.js';
 import { requestRoutes } from './routes/requests.js';
 import { staffRoutes } from './routes/staff.js';
 import { createSession, csrfMatches } from './sessions.js';
@@ -125,6 +126,7 @@ function consoleScope(deps: ConsoleDeps): FastifyPluginAsync {
         auditRoutes,
         deadLetterRoutes,
         staffRoutes,
+        reportRoutes,
       ])
         await forms.register(routes(deps));
     });

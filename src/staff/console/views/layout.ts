@@ -3,13 +3,14 @@ import { type Lang, texts } from '../i18n.js';
 import { hasRole } from '../roles.js';
 import { html, type SafeHtml } from './html.js';
 
-export type NavItem = 'queue' | 'customers' | 'deadLetters' | 'audit' | 'queues' | 'staff';
+export type NavItem = 'queue' | 'customers' | 'deadLetters' | 'audit' | 'reports' | 'queues' | 'staff';
 
 const NAV: { id: NavItem; href: string; admin: boolean }[] = [
   { id: 'queue', href: '/console/requests', admin: false },
   { id: 'customers', href: '/console/customers', admin: false },
   { id: 'deadLetters', href: '/console/deadletters', admin: false },
   { id: 'audit', href: '/console/audit', admin: true },
+  { id: 'reports', href: '/console/reports', admin: true },
   { id: 'queues', href: '/console/queues/', admin: true },
   { id: 'staff', href: '/console/staff', admin: true },
 ];
