@@ -116,6 +116,16 @@ program
     process.exitCode = await runReport(configOrExit(), options);
   });
 
+program
+  .command('compliance')
+  .description(
+    'the law mapped to the code: UU PDP article, right, flow, request type and worker, audit events, deadline, tests',
+  )
+  .action(async () => {
+    const { complianceTable } = await import('./requests/compliance-table.js');
+    process.stdout.write(`${complianceTable()}\n`);
+  });
+
 program.parseAsync().catch((err: unknown) => {
   process.stderr.write(`hakdata: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);

@@ -14,6 +14,11 @@ function defaultOf(field: Field): string {
 
 const entries = () => Object.entries(envFields) as [string, Field][];
 
+/** One setting's default as text ('' when it has none): the compliance table shows deadlines with it. */
+export function settingDefault(name: keyof typeof envFields): string {
+  return defaultOf(envFields[name] as Field);
+}
+
 /** `.env.example`: every setting, its description, and its development default commented out. */
 export function envExample(): string {
   const lines = [
