@@ -43,8 +43,8 @@ export type Eligibility =
  * The send-time check of recipients, against what MongoDB and Redis say now: each customer is
  * re-read, opt-outs still in the request queue count, and the number and the chat are looked up
  * on the do-not-market list (keyed hashes, requests/suppression.ts). Checked a batch at a time
- * (the next tenth of a second of sends), with equality lookups only: each customer and each
- * hash by key, the open opt-outs by status.
+ * (the next tenth of a second of sends): each customer read by key, the opt-outs and the list in
+ * one query each.
  */
 export async function checkRecipients(
   ctx: AppContext,
@@ -54,9 +54,11 @@ export async function checkRecipients(
 ): Promise<Eligibility[]> {
   const { Customer, PrivacyRequest, Suppression } = ctx.models;
   if (customerIds.length === 0) return [];
-  // Equality filters only: FerretDB 1.24 hands `$in`, `$or` and `$exists` to no database and
-  // reads the whole collection for them. One lookup by key per customer; the open opt-outs of
-  // everyone, one equality query per open status (few at any time; on MongoDB the status index).
+  // One lookup by key per customer (`{_id}` alone: the one filter FerretDB 1.24 hands to its
+  // backend). The open opt-outs and, below, the do-not-market list in one `$in` query each per
+  // batch, kept on purpose: MongoDB serves `$in` from the customerId and hash indexes, and on
+  // FerretDB every filter but `{_id}` reads the whole collection, `$in` or not, so one query a
+  // batch is one read where a lookup per status or per hash (tried) is one read each.
   const [customers, openOptOuts] = await Promise.all([
     Promise.all(
       customerIds.map((id) =>
@@ -70,13 +72,12 @@ export async function checkRecipients(
         ),
       ),
     ),
-    Promise.all(
-      OPEN.map((status) =>
-        withStorageRetry(() =>
-          PrivacyRequest.find({ status, type: 'unsubscribe' }, { _id: 0, customerId: 1 }).lean(),
-        ),
-      ),
-    ).then((lists) => lists.flat()),
+    withStorageRetry(() =>
+      PrivacyRequest.find(
+        { customerId: { $in: customerIds }, type: 'unsubscribe', status: { $in: OPEN } },
+        { customerId: 1 },
+      ).lean(),
+    ),
   ]);
   const byId = new Map(customers.flatMap((c) => (c ? [[String(c._id), c] as const] : [])));
   const optingOut = new Set(openOptOuts.map((r) => String(r.customerId)));
@@ -109,12 +110,10 @@ export async function checkRecipients(
     return k;
   });
   const [suppressed, sessions] = await Promise.all([
-    // Each hash by equality on its unique index (see above for why not `$in`).
-    Promise.all(
-      [...hashes].map((hash) =>
-        withStorageRetry(() => Suppression.findOne({ hash }, { _id: 0, hash: 1 }).lean()),
-      ),
-    ).then((found) => found.flatMap((s) => (s ? [s] : []))),
+    // One `$in` on the unique hash index (see above for why not a lookup per hash).
+    hashes.size
+      ? withStorageRetry(() => Suppression.find({ hash: { $in: [...hashes] } }, { hash: 1 }).lean())
+      : Promise.resolve([]),
     Promise.all(decided.map((d) => ('ok' in d ? undefined : store.load(channel, d.chatId)))),
   ]);
   const listed = new Set(suppressed.map((s) => s.hash));

@@ -9,6 +9,7 @@ import {
   recordAuditMany,
 } from '../audit/record.js';
 import type { PrivacyRequest, RequestStatus } from '../db/index.js';
+import { serverShape } from '../db/server-shape.js';
 import { countFinished } from '../metrics/requests.js';
 import { RequestError } from './api.js';
 import { withRequestLock } from './lock.js';
@@ -17,8 +18,8 @@ import { bumpStatusVersion } from './status-cache.js';
 /**
  * The privacy-request lifecycle as one table. Every change of status goes through `transition`,
  * which refuses what the table does not allow, applies the change only if the request is still
- * in the expected state (one conditional write under a per-request lock, so two racing actors
- * cannot both win), appends to `history` and writes the audit event, or leaves the events to the
+ * in the expected state (under a per-request lock, so two racing actors cannot both win: one
+ * conditional write on MongoDB, a read and a write by `_id` on FerretDB), appends to `history` and writes the audit event, or leaves the events to the
  * request worker's one insert at close (`deferAudit`). No transition repeats for a request (the
  * table has no cycles), so
  * `<ref>:<from>><to>` identifies an audit event for good.
@@ -103,24 +104,33 @@ export async function transition(ctx: AppContext, t: TransitionInput): Promise<P
   if (t.inc) update.$inc = t.inc;
 
   const { PrivacyRequest } = ctx.models;
-  // Every status change holds this lock, so a conditional update is safe on FerretDB 1.24 too,
-  // which runs findAndModify as a read then a write. One round trip: the status is checked by
-  // the filter, and only a refused change reads the request again, to say why.
-  const updated = await withRequestLock(ctx, t.ref, async () => {
-    const where = t.id ? { _id: t.id, ref: t.ref } : { ref: t.ref };
-    const changed = await PrivacyRequest.findOneAndUpdate({ ...where, status: t.from }, update, {
-      new: true,
-    }).lean<PrivacyRequest>();
-    if (changed) return changed;
-    const current = await PrivacyRequest.findOne(t.id ? { _id: t.id } : { ref: t.ref }, {
-      ref: 1,
-      status: 1,
-    }).lean();
+  const { idOnlyLookups } = await serverShape(ctx.mongo);
+  const byKey = t.id ? { _id: t.id } : { ref: t.ref };
+  const refuse = (current: { ref: string; status: RequestStatus } | null): never => {
     if (!current || current.ref !== t.ref) throw new RequestError('NOT_FOUND', `No request ${t.ref}.`);
     throw new RequestError(
       'ILLEGAL_TRANSITION',
       `Request ${t.ref} is ${current.status}, so it cannot go from ${t.from} to ${t.to}.`,
     );
+  };
+  // Every status change holds this lock, so a check and a write are as safe as MongoDB's atomic
+  // conditional update, even on FerretDB 1.24, which runs findAndModify as a read then a write.
+  const updated = await withRequestLock(ctx, t.ref, async () => {
+    if (idOnlyLookups) {
+      // FerretDB: only `{_id}` alone is cheap (db/server-shape.ts), so read, check, write by it.
+      const current = await PrivacyRequest.findOne(byKey, { ref: 1, status: 1 }).lean();
+      if (!current || current.ref !== t.ref || current.status !== t.from) return refuse(current);
+      const written = await PrivacyRequest.findOneAndUpdate({ _id: current._id }, update, {
+        new: true,
+      }).lean<PrivacyRequest>();
+      return written ?? refuse(null);
+    }
+    // MongoDB: one round trip, the status checked by the filter; only a refusal reads again.
+    const where = t.id ? { _id: t.id, ref: t.ref } : { ref: t.ref };
+    const changed = await PrivacyRequest.findOneAndUpdate({ ...where, status: t.from }, update, {
+      new: true,
+    }).lean<PrivacyRequest>();
+    return changed ?? refuse(await PrivacyRequest.findOne(byKey, { ref: 1, status: 1 }).lean());
   });
   if (closing) countFinished(ctx.metrics, updated, t.to, at);
   // The customer's `status` list is cached by version (requests/status-cache.ts). The change is

@@ -1,4 +1,5 @@
 import type { ConsentEvent } from '../db/index.js';
+import { serverShape } from '../db/server-shape.js';
 import { withRequestLock } from '../requests/lock.js';
 import { contactLine } from '../requests/service.js';
 import { chatSuppressionHash, liftOptOut, phoneSuppressionHash, suppress } from '../requests/suppression.js';
@@ -65,15 +66,31 @@ export const applyConsent: RequestHandler = async (ctx, request, deps) => {
     ...(proof.promoId ? { promoId: proof.promoId } : {}),
   };
   const { Customer } = ctx.models;
-  // The history entry carries the ref: a retried job finds it and writes nothing twice. One
-  // conditional write by _id under the request's lock, which hands back the phone; only when it
-  // is refused (erased, gone, or applied by an earlier run) is the customer read, to say which.
-  // `$nor` rather than `$ne` on the array path: FerretDB 1.24 matches `$ne`/`$nin` on an array of
-  // subdocuments when any element differs; MongoDB and FerretDB agree on `$nor`.
+  const { idOnlyLookups } = await serverShape(ctx.mongo);
+  const write = {
+    $set: { marketingConsent: { granted, updatedAt: at, source } },
+    $push: { consentHistory: event },
+  };
+  // The history entry carries the ref: a retried job finds it and writes nothing twice. Under the
+  // request's lock either way.
   const customer = await withRequestLock(ctx, ref, async () => {
+    if (idOnlyLookups) {
+      // FerretDB: only `{_id}` alone is cheap (db/server-shape.ts): read, check, write by it.
+      const found = await Customer.findById(request.customerId, {
+        phone: 1,
+        erasedAt: 1,
+        'consentHistory.requestRef': 1,
+      }).lean();
+      if (found && !found.erasedAt && !found.consentHistory?.some((h) => h.requestRef === ref))
+        await Customer.updateOne({ _id: found._id }, write);
+      return found;
+    }
+    // MongoDB: one conditional write, which hands back the phone; only when it is refused (erased,
+    // gone, or applied by an earlier run) is the customer read, to say which. `$nor`, not `$ne`,
+    // on the array path: FerretDB matches `$ne`/`$nin` there when any element differs.
     const changed = await Customer.findOneAndUpdate(
       { _id: request.customerId, erasedAt: null, $nor: [{ 'consentHistory.requestRef': ref }] },
-      { $set: { marketingConsent: { granted, updatedAt: at, source } }, $push: { consentHistory: event } },
+      write,
     ).lean(); // No projection: FerretDB 1.24's findAndModify refuses one ("fields" not implemented).
     return changed ?? (await Customer.findById(request.customerId, { phone: 1, erasedAt: 1 }).lean());
   });
