@@ -97,7 +97,7 @@ describe('Telegram adapter, long polling, against the fake Bot API', () => {
     expect(fake.commands()?.map((c) => c.command)).toContain('akses');
     expect(fake.commands('id')).toEqual(fake.commands());
     expect(fake.commands('en')?.map((c) => c.command)).toEqual(
-      expect.arrayContaining(['access', 'update', 'delete', 'stop', 'help']),
+      expect.arrayContaining(['access', 'update', 'delete', 'stop', 'restrict', 'resume', 'help']),
     );
     expect(adapter.health()).toEqual({ ok: true, state: 'polling' });
   });
