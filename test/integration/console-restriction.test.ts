@@ -77,7 +77,13 @@ describe('restriction in the console', () => {
     const customer = (await agent.get(`/console/customers/${SITI}`)).body;
     expect(customer).toContain('⛔ Pemrosesan dibatasi');
     expect(customer).toContain('pemasaran dan profil');
-    expect(customer).toContain('Sedang pindah rumah');
+    // The customer's own words are personal: shown only with the audited "show".
+    expect(customer).not.toContain('Sedang pindah rumah');
+    const revealed = await agent.post(`/console/customers/${SITI}/reveal`, {
+      _csrf: csrfOf(customer),
+      purpose: 'verify_request',
+    });
+    expect(revealed.body).toContain('<q id="restriction-reason">Sedang pindah rumah</q>');
     expect(customer).toContain('id="lift-restriction"');
     expect((await agent.get(`/console/customers/${BUDI}`)).body).not.toContain('Pemrosesan dibatasi');
 

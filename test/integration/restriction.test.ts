@@ -139,6 +139,11 @@ describe('restrict worker', () => {
       );
       expect(await requestDetailText(ctx, data, clock)).toContain('⛔ Pemrosesan dibatasi');
     }
+    const applied = await loadCardData(ctx, ref);
+    if (!applied) throw new Error('no card data');
+    expect(await requestDetailText(ctx, applied, clock)).toContain(
+      'Diminta: batasi pemrosesan (semua kecuali layanan yang disepakati dan kewajiban hukum)',
+    );
     const plain = await seedCustomer(ctx);
     const other = await ask(plain._id, { action: 'lift' });
     const data = await loadCardData(ctx, other.ref);

@@ -39,6 +39,10 @@ export function maskValue(field: string, value: unknown): string {
     // Consent proof: ids are ours, the customer's own words are not shown.
     case 'promoId':
     case 'messageId':
+    // A restriction's kind and scope are codes; staff's lift reason was written for the customer.
+    case 'action':
+    case 'scope':
+    case 'staffReason':
       return s;
     default:
       return '***';

@@ -52,7 +52,7 @@ function restrictionCard(request: FastifyRequest, v: CustomerView): SafeHtml | '
   return html`<section class="card" id="restriction">
 <h2>${r.badge}</h2>
 <p>${r.since(r.scopes[held.scope], formatDateTime(held.since, request.lang))}</p>
-${held.reason ? html`<p>${r.reason}: <q>${held.reason}</q></p>` : ''}
+${held.reason ? html`<p>${r.reason}: ${v.revealed ? html`<q id="restriction-reason">${held.reason}</q>` : html`<span class="muted">***</span>`}</p>` : ''}
 <h3>${r.liftHeading}</h3>
 <p class="muted">${r.liftHint}</p>
 <form method="post" action="/console/customers/${v.customerNo}/restriction/lift" data-confirm="${r.liftConfirm}">
