@@ -14,7 +14,7 @@ import type { InboundMessage } from '../src/channels/types.js';
 import { loadConfig } from '../src/config/index.js';
 import { createConversation } from '../src/conversation/runtime.js';
 import { createLogger } from '../src/logging/logger.js';
-import { createOutbox } from '../src/workers/outbound-outbox.js';
+import { createOutbox } from '../src/outbound/outbox.js';
 
 interface Drive {
   chats: string[];

@@ -7,9 +7,9 @@ import { FLOWS_DIR } from '../src/conversation/runtime.js';
 import { linkChat } from '../src/identity/links.js';
 import { createOtpService } from '../src/identity/otp.js';
 import { createConsoleOtpProvider } from '../src/identity/otp-providers/index.js';
+import { createOutbox } from '../src/outbound/outbox.js';
 import { createRequestService } from '../src/requests/index.js';
 import { newRef } from '../src/requests/ref.js';
-import { createOutbox } from '../src/workers/outbound-outbox.js';
 
 /** The engine with its real dependencies, as test/integration/conversations.test.ts builds it. */
 export function buildEngine(ctx: AppContext) {

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
+import { createOutbox } from '../src/outbound/outbox.js';
+import { outboundQueueName, partitionOf } from '../src/outbound/queues.js';
 import { queueOptions } from '../src/queues/options.js';
-import { createOutbox } from '../src/workers/outbound-outbox.js';
-import { outboundQueueName, partitionOf } from '../src/workers/outbound-queues.js';
 import { benchContext, log } from './context.js';
 import { latencies, round } from './harness.js';
 import { driveChats } from './inbound.js';

@@ -1,7 +1,7 @@
+import { createOutbox } from '../src/outbound/outbox.js';
 import { createRequestQueue } from '../src/requests/queue.js';
 import { createRequestService } from '../src/requests/service.js';
 import { buildAccessPackage } from '../src/workers/access/package.js';
-import { createOutbox } from '../src/workers/outbound-outbox.js';
 import { createRequestWorkers } from '../src/workers/requests-component.js';
 import { bullmqNoopJobs } from './baselines.js';
 import { benchContext, log, waitUntil } from './context.js';

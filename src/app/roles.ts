@@ -1,9 +1,9 @@
 import { createAdminComponent } from '../admin/server.js';
 import { createGatewayComponent } from '../gateway/component.js';
 import { createMetricsComponent } from '../metrics/serve.js';
-import { createOutboundComponent } from '../workers/outbound-component.js';
 import { createRequestWorkersComponent } from '../workers/requests-component.js';
 import type { ComponentFactory } from './component.js';
+import { createOutboundSenderComponent } from './outbound.js';
 
 export type Role = 'gateway' | 'worker' | 'admin';
 
@@ -14,7 +14,7 @@ export type Role = 'gateway' | 'worker' | 'admin';
 export const componentsByRole: Record<Role, ComponentFactory[]> = {
   // The metrics server runs only without the admin role (the admin server serves /metrics).
   gateway: [createGatewayComponent, createMetricsComponent],
-  worker: [createRequestWorkersComponent, createOutboundComponent, createMetricsComponent],
+  worker: [createRequestWorkersComponent, createOutboundSenderComponent, createMetricsComponent],
   admin: [createAdminComponent],
 };
 

@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import type { AppContext } from '../app/context.js';
-import type { Outbox } from '../channels/outbox.js';
 import { createOtpService, type OtpService } from '../identity/otp.js';
 import { createOtpProvider } from '../identity/otp-providers/index.js';
+import type { Outbox } from '../outbound/index.js';
 import type { StaffNotifier } from '../requests/api.js';
 import { createRequestService } from '../requests/index.js';
 import type { RequestServiceImpl } from '../requests/service.js';

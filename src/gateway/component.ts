@@ -4,11 +4,15 @@ import { type ChannelDefinition, channelDefinitions } from '../channels/registry
 import type { ChannelAdapter, InboundMessage } from '../channels/types.js';
 import { type Conversation, createConversation } from '../conversation/runtime.js';
 import { countInbound } from '../metrics/inbound.js';
+import {
+  createOutboundWorker,
+  createOutbox,
+  type OutboundWorker,
+  type OutboxHandle,
+} from '../outbound/index.js';
 import { recordPromoMessage } from '../promo/replies.js';
 import { outboxStaffNotifier } from '../requests/staff-notices.js';
 import { attachTelegramStaffChat } from '../staff/telegram-staff-chat.js';
-import { createOutbox, type OutboxHandle } from '../workers/outbound-outbox.js';
-import { createOutboundWorker, type OutboundWorker } from '../workers/outbound-worker.js';
 
 /**
  * The replies to one inbound message are queued once. Built from `messageKey` (unique across

@@ -1,4 +1,4 @@
-import type { OutboundMeta } from '../channels/outbox.js';
+import type { OutboundMeta } from '../outbound/index.js';
 import type { Metrics } from './metrics.js';
 
 /** What the outbound worker knows of a message that carries no personal data. */

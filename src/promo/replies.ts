@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import type { AppContext } from '../app/context.js';
-import type { OutboundMeta } from '../channels/outbox.js';
 import type { InboundMessage } from '../channels/types.js';
+import type { OutboundMeta } from '../outbound/index.js';
 import { chatSuppressionHash } from '../requests/suppression.js';
 
 /**

@@ -1,11 +1,7 @@
-import { Queue } from 'bullmq';
 import type { AppContext } from '../app/context.js';
-import type { OutboundMeta } from '../channels/outbox.js';
 import { channelDefinitions } from '../channels/registry.js';
 import type { ChannelAdapter, OutboundMessage } from '../channels/types.js';
-import { queueOptions } from '../queues/options.js';
-import { createOutbox, type OutboxHandle } from '../workers/outbound-outbox.js';
-import { defaultPartitions, outboundQueueName } from '../workers/outbound-queues.js';
+import { createOutbox, type OutboundMeta, type OutboxHandle } from '../outbound/index.js';
 import { sleep } from './throttle.js';
 
 /**
@@ -43,7 +39,6 @@ export interface TransportOptions {
 
 export function createPromoTransport(ctx: AppContext, options: TransportOptions = {}): PromoTransport {
   const adapters = new Map<string, ChannelAdapter>();
-  const backlogQueues = new Map<string, Queue[]>();
   const lastRoomCheck = new Map<string, number>();
   let outbox: OutboxHandle | undefined;
   const maxBacklog = options.maxBacklog ?? (() => 10);
@@ -55,16 +50,9 @@ export function createPromoTransport(ctx: AppContext, options: TransportOptions 
   };
   const via = (channel: string): Via => (definition(channel).sendFrom === 'any' ? 'direct' : 'outbox');
 
-  const backlog = async (channel: string) => {
-    let queues = backlogQueues.get(channel);
-    if (!queues) {
-      queues = Array.from({ length: Math.max(1, defaultPartitions(channel)) }, (_, p) => {
-        return new Queue(outboundQueueName(channel, p), queueOptions(ctx));
-      });
-      backlogQueues.set(channel, queues);
-    }
-    const counts = await Promise.all(queues.map((q) => q.getJobCounts('waiting', 'prioritized', 'delayed')));
-    return counts.reduce((sum, c) => sum + (c.waiting ?? 0) + (c.prioritized ?? 0) + (c.delayed ?? 0), 0);
+  const outboxOf = () => {
+    outbox ??= createOutbox(ctx);
+    return outbox;
   };
 
   return {
@@ -73,13 +61,12 @@ export function createPromoTransport(ctx: AppContext, options: TransportOptions 
       if (via(channel) !== 'outbox') return;
       // A check every quarter second is plenty: the throttle spaces sends anyway.
       if (performance.now() - (lastRoomCheck.get(channel) ?? 0) < 250) return;
-      while ((await backlog(channel)) >= maxBacklog(channel)) await sleep(500, signal);
+      while ((await outboxOf().backlog(channel)) >= maxBacklog(channel)) await sleep(500, signal);
       lastRoomCheck.set(channel, performance.now());
     },
     async send(channel, chatId, message, meta) {
       if (via(channel) === 'outbox') {
-        outbox ??= createOutbox(ctx);
-        await outbox.send(channel, chatId, [message], meta);
+        await outboxOf().send(channel, chatId, [message], meta);
         return {};
       }
       let adapter = adapters.get(channel);
@@ -93,7 +80,6 @@ export function createPromoTransport(ctx: AppContext, options: TransportOptions 
     async close() {
       await Promise.allSettled([...adapters.values()].map((a) => a.stop()));
       await outbox?.close();
-      await Promise.allSettled([...backlogQueues.values()].flat().map((q) => q.close()));
     },
   };
 }

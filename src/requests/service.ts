@@ -2,8 +2,8 @@ import { isValidObjectId, Types } from 'mongoose';
 import { z } from 'zod';
 import type { AppContext } from '../app/context.js';
 import { maskString } from '../audit/mask.js';
-import type { Outbox } from '../channels/outbox.js';
 import { type PrivacyRequest, REQUEST_TYPES, type RequestStatus, type RequestType } from '../db/index.js';
+import type { Outbox } from '../outbound/index.js';
 import {
   type CreatedRequest,
   type CreateRequestInput,

@@ -1,6 +1,6 @@
 import type { AppContext } from '../app/context.js';
-import type { Outbox } from '../channels/outbox.js';
 import type { OutboundMessage } from '../channels/types.js';
+import type { Outbox } from '../outbound/index.js';
 import { deadLetterNotice, requestNotice } from '../staff/telegram-staff-notices.js';
 import type { StaffNotifier } from './api.js';
 

@@ -10,7 +10,7 @@ import {
 } from '../identity/links.js';
 import { otpKeysOfPhone } from '../identity/otp.js';
 import { removeDevOtpEntries } from '../identity/otp-providers/console.js';
-import { purgeChatOutbound } from './outbound-purge.js';
+import { purgeChatOutbound } from '../outbound/index.js';
 
 export interface Chat {
   channel: string;

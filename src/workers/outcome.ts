@@ -1,8 +1,8 @@
 import type { AppContext } from '../app/context.js';
 import type { AuditInput } from '../audit/record.js';
-import type { Outbox } from '../channels/outbox.js';
 import type { OutboundMessage } from '../channels/types.js';
 import type { PrivacyRequest } from '../db/index.js';
+import type { Outbox } from '../outbound/index.js';
 import type { StaffNotifier } from '../requests/api.js';
 import {
   type Locale,

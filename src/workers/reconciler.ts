@@ -1,6 +1,6 @@
 import type { AppContext } from '../app/context.js';
-import type { Outbox } from '../channels/outbox.js';
 import type { PrivacyRequest } from '../db/index.js';
+import type { Outbox } from '../outbound/index.js';
 import { RequestError } from '../requests/api.js';
 import { enqueueRequest, type RequestQueue } from '../requests/queue.js';
 import { contactLine } from '../requests/service.js';

@@ -1,11 +1,10 @@
 import type { Component } from '../app/component.js';
 import type { AppContext } from '../app/context.js';
 import { maskString } from '../audit/mask.js';
-import type { Outbox } from '../channels/outbox.js';
+import { createOutbox, type Outbox } from '../outbound/index.js';
 import type { StaffNotifier } from '../requests/api.js';
 import { createRequestQueue, type RequestQueue } from '../requests/queue.js';
 import { outboxStaffNotifier } from '../requests/staff-notices.js';
-import { createOutbox } from './outbound-outbox.js';
 import type { BuildAccessPackage } from './outcome.js';
 import { reconcileRequests } from './reconciler.js';
 import { type RequestWorkerOptions, type RunningWorker, startRequestWorker } from './request-worker.js';

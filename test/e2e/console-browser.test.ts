@@ -1,10 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOutbox } from '../../src/outbound/outbox.js';
 import { createRequestService } from '../../src/requests/service.js';
 import { seedDemo } from '../../src/seed/seed.js';
 import { ensureDemoAdmin } from '../../src/staff/accounts.js';
-import { createOutbox } from '../../src/workers/outbound-outbox.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { launchChromium } from '../helpers/browser.js';
 

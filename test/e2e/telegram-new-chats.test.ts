@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { outboundQueueName, partitionOf } from '../../src/workers/outbound-queues.js';
+import { outboundQueueName, partitionOf } from '../../src/outbound/queues.js';
 import { FakeTelegramBotApi } from '../fakes/telegram-bot-api.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { pollUntil } from '../helpers/poll.js';

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAdminServer } from '../../src/admin/server.js';
+import { createOutbox, type OutboxHandle } from '../../src/outbound/outbox.js';
 import { createRequestQueue, type RequestQueue } from '../../src/requests/queue.js';
 import { createRequestService, type RequestServiceImpl } from '../../src/requests/service.js';
 import { seedDemo } from '../../src/seed/seed.js';
-import { createOutbox, type OutboxHandle } from '../../src/workers/outbound-outbox.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { addStaff, type Browser, csrfOf, HTML, signIn } from './console-kit.js';
 

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendReply } from '../../src/channels/webchat/store.js';
 import { linkChat, notePhoneInChat, sessionKey } from '../../src/identity/links.js';
 import { createOtpService } from '../../src/identity/otp.js';
+import { createOutbox, type OutboxHandle } from '../../src/outbound/outbox.js';
 import { eraseRedisCopies } from '../../src/workers/erase-copies.js';
-import { createOutbox, type OutboxHandle } from '../../src/workers/outbound-outbox.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { deleteKeys } from '../helpers/redis-keys.js';
 

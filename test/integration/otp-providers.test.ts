@@ -8,8 +8,8 @@ import {
   createWebhookOtpProvider,
   readDevOtpOutbox,
 } from '../../src/identity/otp-providers/index.js';
-import { createOutbox } from '../../src/workers/outbound-outbox.js';
-import { createOutboundWorker } from '../../src/workers/outbound-worker.js';
+import { createOutbox } from '../../src/outbound/outbox.js';
+import { createOutboundWorker } from '../../src/outbound/worker.js';
 import { FakeSmsGateway } from '../fakes/sms-gateway.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 

@@ -2,9 +2,9 @@ import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OutboundMessage } from '../../src/channels/types.js';
 import { logTag } from '../../src/logging/logger.js';
+import { createOutbox, type OutboxHandle } from '../../src/outbound/outbox.js';
+import { outboundQueueName, partitionOf } from '../../src/outbound/queues.js';
 import { queueOptions } from '../../src/queues/options.js';
-import { createOutbox, type OutboxHandle } from '../../src/workers/outbound-outbox.js';
-import { outboundQueueName, partitionOf } from '../../src/workers/outbound-queues.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 
 /**

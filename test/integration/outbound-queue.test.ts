@@ -7,11 +7,11 @@ import {
   type OutboundMessage,
   type SendResult,
 } from '../../src/channels/types.js';
+import type { DeadLetterNotice } from '../../src/outbound/dead-letter.js';
+import { createOutbox, type OutboxHandle } from '../../src/outbound/outbox.js';
+import { outboundQueueName, partitionOf } from '../../src/outbound/queues.js';
+import { createOutboundWorker, type OutboundWorkerOptions } from '../../src/outbound/worker.js';
 import { queueOptions } from '../../src/queues/options.js';
-import type { DeadLetterNotice } from '../../src/workers/outbound-dead-letter.js';
-import { createOutbox, type OutboxHandle } from '../../src/workers/outbound-outbox.js';
-import { outboundQueueName, partitionOf } from '../../src/workers/outbound-queues.js';
-import { createOutboundWorker, type OutboundWorkerOptions } from '../../src/workers/outbound-worker.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 
 interface Delivery {

@@ -7,13 +7,13 @@ import {
   type OutboundMessage,
   type SendResult,
 } from '../../src/channels/types.js';
+import { createOutbox, type OutboxHandle } from '../../src/outbound/outbox.js';
+import { purgeChatOutbound } from '../../src/outbound/purge.js';
+import { type OutboundJobData, outboundQueueName, partitionOf } from '../../src/outbound/queues.js';
+import { destroySealingKey, seal, unseal } from '../../src/outbound/seal.js';
+import { createOutboundWorker } from '../../src/outbound/worker.js';
 import { queueOptions } from '../../src/queues/options.js';
 import { dashboardJobData } from '../../src/staff/console/routes/queues.js';
-import { createOutbox, type OutboxHandle } from '../../src/workers/outbound-outbox.js';
-import { purgeChatOutbound } from '../../src/workers/outbound-purge.js';
-import { type OutboundJobData, outboundQueueName, partitionOf } from '../../src/workers/outbound-queues.js';
-import { destroySealingKey, seal, unseal } from '../../src/workers/outbound-seal.js';
-import { createOutboundWorker } from '../../src/workers/outbound-worker.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { pollUntil } from '../helpers/poll.js';
 

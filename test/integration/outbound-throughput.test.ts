@@ -1,9 +1,9 @@
 import { Queue, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelAdapter } from '../../src/channels/types.js';
+import { createOutbox } from '../../src/outbound/outbox.js';
+import { createOutboundWorker } from '../../src/outbound/worker.js';
 import { queueOptions, workerConnection } from '../../src/queues/options.js';
-import { createOutbox } from '../../src/workers/outbound-outbox.js';
-import { createOutboundWorker } from '../../src/workers/outbound-worker.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 
 const MESSAGES = 2000;

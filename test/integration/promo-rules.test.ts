@@ -8,6 +8,7 @@ import type { ChannelAdapter, OutboundMessage } from '../../src/channels/types.j
 import { createConversation } from '../../src/conversation/runtime.js';
 import { keyedHash } from '../../src/identity/keyed-hash.js';
 import { linkChat } from '../../src/identity/links.js';
+import { createOutboundWorker } from '../../src/outbound/worker.js';
 import { checkRecipient } from '../../src/promo/eligibility.js';
 import {
   listPromos,
@@ -20,7 +21,6 @@ import {
   sendPromo,
 } from '../../src/promo/index.js';
 import { chatSuppressionHash, phoneSuppressionHash } from '../../src/requests/suppression.js';
-import { createOutboundWorker } from '../../src/workers/outbound-worker.js';
 import { FakeTelegramBotApi } from '../fakes/telegram-bot-api.js';
 import { recordingOutbox } from '../fixtures/requests-kit.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAdminServer } from '../../src/admin/server.js';
-import { createOutbox, type OutboxHandle } from '../../src/workers/outbound-outbox.js';
-import { outboundQueueName, partitionOf } from '../../src/workers/outbound-queues.js';
+import { createOutbox, type OutboxHandle } from '../../src/outbound/outbox.js';
+import { outboundQueueName, partitionOf } from '../../src/outbound/queues.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { addStaff, type Browser, signIn } from './console-kit.js';
 

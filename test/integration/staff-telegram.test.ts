@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PrivacyRequest } from '../../src/db/index.js';
+import { recordDeadLetter } from '../../src/outbound/dead-letter.js';
+import { createOutbox, type OutboxHandle } from '../../src/outbound/outbox.js';
 import { createRequestService, type RequestServiceImpl } from '../../src/requests/service.js';
 import { outboxStaffNotifier } from '../../src/requests/staff-notices.js';
 import { seedDemo } from '../../src/seed/seed.js';
 import { createStaffAllowlist } from '../../src/staff/allowlist.js';
 import { maskedIdentity, maskName } from '../../src/staff/masking.js';
 import { formatWib, parseStaffCallbackData, staffCallbackData } from '../../src/staff/staff-cards.js';
-import { recordDeadLetter } from '../../src/workers/outbound-dead-letter.js';
-import { createOutbox, type OutboxHandle } from '../../src/workers/outbound-outbox.js';
 import { FakeTelegramBotApi, type SentMessage } from '../fakes/telegram-bot-api.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 

@@ -6,9 +6,9 @@ import { loadFlows } from '../../src/conversation/flow-loader.js';
 import { FLOWS_DIR } from '../../src/conversation/runtime.js';
 import { createOtpService, type OtpService } from '../../src/identity/otp.js';
 import { createConsoleOtpProvider } from '../../src/identity/otp-providers/index.js';
+import { createOutbox } from '../../src/outbound/outbox.js';
 import { createRequestService } from '../../src/requests/index.js';
 import { seedDemo } from '../../src/seed/seed.js';
-import { createOutbox } from '../../src/workers/outbound-outbox.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 
 /**

@@ -8,9 +8,9 @@ import { FLOWS_DIR } from '../../src/conversation/runtime.js';
 import { linkedCustomer } from '../../src/identity/links.js';
 import { createOtpService } from '../../src/identity/otp.js';
 import { createConsoleOtpProvider, readDevOtpOutbox } from '../../src/identity/otp-providers/index.js';
+import { createOutbox } from '../../src/outbound/outbox.js';
 import { createRequestService } from '../../src/requests/index.js';
 import { seedDemo } from '../../src/seed/seed.js';
-import { createOutbox } from '../../src/workers/outbound-outbox.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 
 /**

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Component } from '../../src/app/component.js';
+import { createOutbox } from '../../src/outbound/outbox.js';
 import { createRequestService } from '../../src/requests/index.js';
 import { seedDemo } from '../../src/seed/seed.js';
-import { createOutbox } from '../../src/workers/outbound-outbox.js';
 import { createRequestWorkers } from '../../src/workers/requests-component.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 

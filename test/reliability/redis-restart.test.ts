@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Component } from '../../src/app/component.js';
+import { createOutbox, type OutboxHandle } from '../../src/outbound/outbox.js';
 import { createRequestQueue, type RequestQueue } from '../../src/requests/queue.js';
 import { createRequestService } from '../../src/requests/service.js';
-import { createOutbox, type OutboxHandle } from '../../src/workers/outbound-outbox.js';
 import { createRequestWorkers } from '../../src/workers/requests-component.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { exactlyOnceReport, seedManyCustomers, waitFor } from './fixtures/audit.js';

@@ -1,8 +1,8 @@
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOutbox } from '../../src/outbound/outbox.js';
 import { createRequestQueue, type RequestQueue } from '../../src/requests/queue.js';
 import { createRequestService } from '../../src/requests/service.js';
-import { createOutbox } from '../../src/workers/outbound-outbox.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { exactlyOnceReport, seedManyCustomers, waitFor } from './fixtures/audit.js';
 import { type SpawnedWorker, spawnWorker } from './fixtures/spawn.js';

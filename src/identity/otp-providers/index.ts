@@ -1,5 +1,5 @@
 import type { AppContext } from '../../app/context.js';
-import type { Outbox } from '../../channels/outbox.js';
+import type { Outbox } from '../../outbound/index.js';
 import { OtpError } from '../otp-errors.js';
 import { createConsoleOtpProvider } from './console.js';
 import type { OtpProvider } from './types.js';

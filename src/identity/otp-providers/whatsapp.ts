@@ -1,4 +1,4 @@
-import type { Outbox } from '../../channels/outbox.js';
+import type { Outbox } from '../../outbound/index.js';
 import type { OtpProvider } from './types.js';
 
 /**

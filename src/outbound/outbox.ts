@@ -2,11 +2,10 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { z } from 'zod';
 import type { AppContext } from '../app/context.js';
-import type { OutboundMeta, Outbox } from '../channels/outbox.js';
 import type { OutboundMessage } from '../channels/types.js';
 import { logTag } from '../logging/logger.js';
 import { queueOptions } from '../queues/options.js';
-import { chatHash, maskChatId } from './outbound-dead-letter.js';
+import { chatHash, maskChatId } from './dead-letter.js';
 import {
   channelNameSchema,
   defaultPartitions,
@@ -14,12 +13,14 @@ import {
   outboundMessageSchema,
   outboundMetaSchema,
   outboundQueueName,
+  outboundQueueNames,
   type PartitionRule,
   partitionOf,
   type SealedContent,
   sealContext,
-} from './outbound-queues.js';
-import { seal, sealingKey } from './outbound-seal.js';
+} from './queues.js';
+import { seal, sealingKey } from './seal.js';
+import type { OutboundMeta, Outbox } from './types.js';
 
 export interface OutboxOptions {
   /** Must match the worker's rule. */
@@ -39,8 +40,13 @@ export interface OutboxStats {
   duplicatesSkipped: number;
 }
 
-/** The Outbox plus `close()` and its counters, for the process that owns it. */
+/** The Outbox plus `backlog`, `close()` and its counters, for the process that owns it. */
 export interface OutboxHandle extends Outbox {
+  /**
+   * Messages queued for a channel and not yet taken by a sender (waiting, prioritized, delayed),
+   * over all its partitions: lets a bulk producer (promotions) keep the queue short.
+   */
+  backlog(channel: string): Promise<number>;
   close(): Promise<void>;
   stats(): OutboxStats;
 }
@@ -106,7 +112,7 @@ export function createOutbox(ctx: AppContext, options: OutboxOptions = {}): Outb
       const dedupe = meta.dedupeKey ? createHash('sha256').update(meta.dedupeKey).digest('hex') : undefined;
       const enqueuedAt = Date.now();
       // Nothing personal rests in Redis in clear: chat id and message are sealed under the chat's
-      // key (outbound-seal.ts), which erasure destroys; the dedupe key only ever as its hash.
+      // key (seal.ts), which erasure destroys; the dedupe key only ever as its hash.
       const chat = chatHash(ctx, channel, chatId);
       const key = await sealingKey(ctx, channel, chatId);
       const { dedupeKey: _hashedAbove, ...storedMeta } = parsed.data.meta;
@@ -167,6 +173,13 @@ export function createOutbox(ctx: AppContext, options: OutboxOptions = {}): Outb
         },
         'outbound queued',
       );
+    },
+    async backlog(channel: string) {
+      const names = outboundQueueNames(channel, partitions(channel));
+      const counts = await Promise.all(
+        names.map((name) => queueFor(name).getJobCounts('waiting', 'prioritized', 'delayed')),
+      );
+      return counts.reduce((sum, c) => sum + (c.waiting ?? 0) + (c.prioritized ?? 0) + (c.delayed ?? 0), 0);
     },
     async close() {
       await Promise.allSettled([...queues.values()].map((q) => q.close()));

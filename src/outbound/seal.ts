@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import type { AppContext } from '../app/context.js';
-import { chatHash } from './outbound-dead-letter.js';
+import { chatHash } from './dead-letter.js';
 
 /**
  * Crypto-shredding of queued messages. A message waiting in Redis (text, buttons, a document,

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { OutboundMeta } from '../channels/outbox.js';
 import type { OutboundMessage } from '../channels/types.js';
+import type { OutboundMeta } from './types.js';
 
 /**
- * What the outbound producer (outbound-outbox.ts) and the sender (outbound-worker.ts) agree on:
+ * What the outbound producer (outbox.ts) and the sender (worker.ts) agree on:
  * queue names, the chat → partition rule and the job's shape.
  *
  * Ordering design: each channel has N partition queues `outbound-<channel>-<p>`; a chat always
@@ -33,6 +33,11 @@ export const channelNameSchema = z
 
 export function outboundQueueName(channel: string, partition: number): string {
   return `outbound-${channel}-${partition}`;
+}
+
+/** Every partition queue of a channel, in partition order. */
+export function outboundQueueNames(channel: string, partitions: number): string[] {
+  return Array.from({ length: Math.max(1, partitions) }, (_, p) => outboundQueueName(channel, p));
 }
 
 /** Stable chat → partition: the first 4 bytes of SHA-256, modulo the partition count. */
@@ -95,12 +100,12 @@ export type StoredMeta = Omit<OutboundMeta, 'dedupeKey'>;
 /**
  * One message of one chat: a job. A `send` of several messages is several jobs, queued atomically.
  * At rest it holds nothing personal in clear: the chat id and the message are `sealed`
- * (outbound-seal.ts), the chat appears only as a keyed hash and a masked form for staff. A
+ * (seal.ts), the chat appears only as a keyed hash and a masked form for staff. A
  * dead-lettered job is redacted: `sealed` is dropped and `redacted` says why.
  */
 export interface OutboundJobData {
   channel: string;
-  /** Keyed hash of channel and chat id (chatHash in outbound-dead-letter.ts): names the sealing key. */
+  /** Keyed hash of channel and chat id (chatHash in dead-letter.ts): names the sealing key. */
   chat: string;
   /** `+62812****943@c.us`, `12****89`: what staff may see. */
   maskedChat: string;

@@ -2,7 +2,6 @@ import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Component } from '../app/component.js';
 import type { AppContext } from '../app/context.js';
-import type { OutboundMeta } from '../channels/outbox.js';
 import { channelDefinitions } from '../channels/registry.js';
 import { type ChannelAdapter, type ChannelErrorCode, ChannelSendError } from '../channels/types.js';
 import { logTag } from '../logging/logger.js';
@@ -15,7 +14,7 @@ import {
   maskChatId,
   recordDeadLetter,
   sanitizeDetail,
-} from './outbound-dead-letter.js';
+} from './dead-letter.js';
 import {
   defaultPartitions,
   legacyJobDataSchema,
@@ -29,8 +28,9 @@ import {
   redactJobData,
   sealContext,
   sealedContentSchema,
-} from './outbound-queues.js';
-import { openingKey, unseal } from './outbound-seal.js';
+} from './queues.js';
+import { openingKey, unseal } from './seal.js';
+import type { OutboundMeta } from './types.js';
 
 /** After a message went out: the platform's message id, for matching replies (STOP to a promo). */
 export interface SentNotice {
@@ -83,7 +83,7 @@ const DEAD_LETTERED = 'dead-lettered';
  * cannot succeed later: dead-lettered at once. Delivery is at least once: a process killed
  * mid-send lets the stalled job be sent again.
  *
- * Jobs rest sealed (outbound-seal.ts): the message is opened only for the send. A job whose
+ * Jobs rest sealed (seal.ts): the message is opened only for the send. A job whose
  * chat key is gone (the customer was erased) is dropped unread; a dead-lettered job is redacted
  * to its masked chat and reason, so the failed list on the dashboard holds nothing personal.
  */

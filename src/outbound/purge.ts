@@ -1,15 +1,15 @@
 import { Queue } from 'bullmq';
 import type { AppContext } from '../app/context.js';
 import { queueOptions } from '../queues/options.js';
-import { chatHash } from './outbound-dead-letter.js';
+import { chatHash } from './dead-letter.js';
 import {
   defaultPartitions,
   type OutboundJobData,
   outboundQueueName,
   type PartitionRule,
   partitionOf,
-} from './outbound-queues.js';
-import { destroySealingKey } from './outbound-seal.js';
+} from './queues.js';
+import { destroySealingKey } from './seal.js';
 
 /** Job states a message can rest in before or after its send (active ones are mid-send: left alone). */
 const RESTING = ['waiting', 'delayed', 'prioritized', 'paused', 'failed', 'waiting-children'] as const;

@@ -1,4 +1,4 @@
-import type { OutboundMessage } from './types.js';
+import type { OutboundMessage } from '../channels/types.js';
 
 /** Why a message is sent, kept with it for the dead-letter view and promo bookkeeping. */
 export interface OutboundMeta {
@@ -16,7 +16,7 @@ export interface OutboundMeta {
 
 /**
  * Every message to a customer or staff goes through here: queued, sent in order per chat,
- * retried on channel errors, dead-lettered when it cannot go. Implemented in src/workers/.
+ * retried on channel errors, dead-lettered when it cannot go. Implemented by `createOutbox` (outbox.ts).
  */
 export interface Outbox {
   send(channel: string, chatId: string, messages: OutboundMessage[], meta?: OutboundMeta): Promise<void>;
