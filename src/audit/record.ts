@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import type { AppContext } from '../app/context.js';
-import { maskDetails } from './mask.js';
+import { maskDetails } from '../privacy/index.js';
 
 export interface AuditInput {
   /** "customer", "staff:<id>", "telegram:<user id>", "system:<component>". */

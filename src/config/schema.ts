@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { localeSchema } from '../catalogue/index.js';
 
 /**
  * Every environment variable hakdata reads, in one place. Each entry carries an example so a
@@ -236,7 +237,7 @@ export const envFields = {
     'true',
     'Serve the local web chat (development channel). Defaults to on outside production.',
   ),
-  DEFAULT_LOCALE: field(z.enum(['id', 'en']).default('id'), 'id', 'Language of new chats.'),
+  DEFAULT_LOCALE: field(localeSchema.default('id'), 'id', 'Language of new chats.'),
   SESSION_TTL_SECONDS: field(positiveInt.default(900), '900', 'A conversation idle this long expires.'),
   VERIFIED_LINK_TTL_SECONDS: field(
     positiveInt.default(86400),

@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 
-export const LOCALES = ['id', 'en'] as const;
-export type Locale = (typeof LOCALES)[number];
+import type { Locale } from '../catalogue/index.js';
+
+// The one Locale type lives in src/catalogue/; flows read it from here with their texts.
+export { isLocale, LOCALES, type Locale } from '../catalogue/index.js';
 
 export type Vars = Record<string, string | number | undefined>;
 export type Translate = (key: string, vars?: Vars) => string;
@@ -42,8 +44,4 @@ export function translator(locales: Record<Locale, LocaleTexts>, locale: Locale,
     const template = locales[locale].get(key) ?? locales.id.get(key) ?? key;
     return template.replace(/\{(\w+)\}/g, (_, name: string) => String(vars[name] ?? base[name] ?? ''));
   };
-}
-
-export function isLocale(value: unknown): value is Locale {
-  return value === 'id' || value === 'en';
 }

@@ -1,4 +1,4 @@
-export type OtpLocale = 'id' | 'en';
+import type { Locale } from '../catalogue/index.js';
 
 /**
  * The one message a code travels in (SMS or WhatsApp). Short, so it fits one SMS segment, and it
@@ -8,7 +8,7 @@ export function otpMessage(input: {
   businessName: string;
   code: string;
   validMinutes: number;
-  locale: OtpLocale;
+  locale: Locale;
 }): string {
   const { businessName, code, validMinutes } = input;
   return input.locale === 'en'

@@ -1,11 +1,13 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { z } from 'zod';
 import type { AppContext } from '../app/context.js';
+import { type Locale, localeSchema } from '../catalogue/index.js';
+import { maskPhone } from '../privacy/index.js';
 import { keyedHash, sameHash } from './keyed-hash.js';
 import { OtpError } from './otp-errors.js';
 import type { OtpProvider } from './otp-providers/types.js';
-import { type OtpLocale, otpMessage } from './otp-text.js';
-import { maskPhone, normalizePhone } from './phone.js';
+import { otpMessage } from './otp-text.js';
+import { normalizePhone } from './phone.js';
 import { takeFromWindows } from './rate-limit.js';
 
 export { OtpError } from './otp-errors.js';
@@ -56,7 +58,7 @@ export interface RequestCodeInput {
   phone: string;
   channel: string;
   chatId: string;
-  locale: OtpLocale;
+  locale: Locale;
   purpose?: OtpPurpose;
 }
 
@@ -93,7 +95,7 @@ const requestSchema = z.object({
   phone: z.string().min(1).max(40),
   channel: z.string().min(1).max(32),
   chatId: z.string().min(1).max(128),
-  locale: z.enum(['id', 'en']),
+  locale: localeSchema,
   purpose: z.enum(['verify', 'new_phone']).default('verify'),
 });
 
@@ -185,7 +187,7 @@ export function createOtpService(
     return phone.e164;
   };
 
-  function deliverLater(e164: string, code: string, locale: OtpLocale) {
+  function deliverLater(e164: string, code: string, locale: Locale) {
     const text = otpMessage({
       businessName: ctx.config.business.name,
       code,

@@ -27,9 +27,3 @@ export function normalizePhone(input: string, defaultCountry: 'ID' = 'ID'): Phon
   if (!parsed?.isValid()) return invalid;
   return { ok: true, e164: parsed.number };
 }
-
-/** `+6281287611943` → `+62812****943`: enough for a person to recognize, not to dial. */
-export function maskPhone(e164: string): string {
-  if (e164.length < 8) return '****';
-  return `${e164.slice(0, 6)}****${e164.slice(-3)}`;
-}

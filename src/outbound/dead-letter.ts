@@ -1,7 +1,7 @@
 import type { AppContext } from '../app/context.js';
 import type { DeadLetterReason } from '../db/models/dead-letter.js';
 import { keyedHash } from '../identity/keyed-hash.js';
-import { maskPhone } from '../identity/phone.js';
+import { maskPhone } from '../privacy/index.js';
 import type { OutboundDelivery, OutboundJobData } from './queues.js';
 
 /** What staff are told about a message that could not go (no text, no chat id in clear). */

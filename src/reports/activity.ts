@@ -1,6 +1,6 @@
 import type { Types } from 'mongoose';
 import type { AppContext } from '../app/context.js';
-import { maskDetails } from '../audit/mask.js';
+import { maskDetails } from '../privacy/index.js';
 import { csvLine } from './csv.js';
 import type { ReportMonth } from './month.js';
 

@@ -1,8 +1,10 @@
+import type { Locale } from '../catalogue/index.js';
 import type { RequestType } from '../db/index.js';
 import type { Outcome } from './rights-report.js';
 
 /** Every word of the rights report (terminal, CSV headers, PDF, console), Indonesian and English. */
-export type ReportLang = 'id' | 'en';
+/** The report's languages are the one Locale type (src/catalogue/). */
+export type ReportLang = Locale;
 
 export interface ReportText {
   intl: string;

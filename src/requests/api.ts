@@ -1,3 +1,4 @@
+import type { Locale } from '../catalogue/index.js';
 import type { RequestStatus, RequestType } from '../db/index.js';
 
 /**
@@ -11,7 +12,7 @@ export interface CreateRequestInput {
   customerId?: string;
   channel: string;
   chatId: string;
-  locale: 'id' | 'en';
+  locale: Locale;
   /** update: the fields to change, already validated by the flow (name, address, email, paymentMethod, phone). */
   changes?: Record<string, string>;
   /** unsubscribe/subscribe: proof of consent (words the customer used, message id, promo replied to). */

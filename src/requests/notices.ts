@@ -5,7 +5,10 @@ import type { UpdatableField } from './changes.js';
  * dictionary, so a wording change is one edit and a missing translation is a type error.
  */
 
-export type Locale = 'id' | 'en';
+import type { Locale } from '../catalogue/index.js';
+
+export { type Locale, toLocale } from '../catalogue/index.js';
+
 type Notice<P> = { id: (p: P) => string; en: (p: P) => string };
 
 const FIELD_NAMES: Record<UpdatableField, Record<Locale, string>> = {
@@ -122,10 +125,6 @@ export const notices = {
 
 export type NoticeId = keyof typeof notices;
 export type NoticeParams<K extends NoticeId> = Parameters<(typeof notices)[K]['id']>[0];
-
-export function toLocale(value: string | undefined | null): Locale {
-  return value === 'en' ? 'en' : 'id';
-}
 
 export function renderNotice<K extends NoticeId>(id: K, locale: Locale, params: NoticeParams<K>): string {
   const notice = notices[id] as Notice<NoticeParams<K>>;

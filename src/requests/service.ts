@@ -1,9 +1,10 @@
 import { isValidObjectId, Types } from 'mongoose';
 import { z } from 'zod';
 import type { AppContext } from '../app/context.js';
-import { maskString } from '../audit/mask.js';
+import { localeSchema } from '../catalogue/index.js';
 import { type PrivacyRequest, REQUEST_TYPES, type RequestStatus, type RequestType } from '../db/index.js';
 import type { Outbox } from '../outbound/index.js';
+import { maskString } from '../privacy/index.js';
 import {
   type CreatedRequest,
   type CreateRequestInput,
@@ -47,7 +48,7 @@ const createInputSchema = z.object({
     .optional(),
   channel: z.string().min(1).max(32),
   chatId: z.string().min(1).max(128),
-  locale: z.enum(['id', 'en']),
+  locale: localeSchema,
   changes: z.record(z.string(), z.string()).optional(),
   proof: z
     .object({

@@ -1,4 +1,5 @@
 import type { AppContext } from '../app/context.js';
+import { statusLabel as labelOfStatus, typeLabel as labelOfType, sentenceCase } from '../catalogue/index.js';
 import type { Button } from '../channels/types.js';
 import type { Customer, PrivacyRequest, RequestStatus, RequestType } from '../db/index.js';
 import type { DeadLetter } from '../db/models/dead-letter.js';
@@ -48,25 +49,6 @@ export function cardButtons(ref: string, status: RequestStatus): Button[] {
 
 // ---- words and times ----------------------------------------------------------------------
 
-const TYPE_LABELS: Record<RequestType, string> = {
-  access: 'Salinan data (access)',
-  update: 'Ubah data (update)',
-  erase: 'Hapus data (erase)',
-  unsubscribe: 'Berhenti promosi (unsubscribe)',
-  subscribe: 'Langganan promosi (subscribe)',
-  restrict: 'Batasi pemrosesan (restrict)',
-};
-
-const STATUS_LABELS: Record<RequestStatus, string> = {
-  pending_approval: 'menunggu persetujuan staf',
-  queued: 'dalam antrean',
-  processing: 'sedang diproses',
-  completed: 'selesai',
-  rejected: 'ditolak',
-  failed: 'gagal',
-  cancelled: 'dibatalkan',
-};
-
 const FIELD_LABELS: Record<string, string> = {
   name: 'nama',
   address: 'alamat',
@@ -75,8 +57,10 @@ const FIELD_LABELS: Record<string, string> = {
   phone: 'nomor telepon',
 };
 
-export const typeLabel = (type: RequestType) => TYPE_LABELS[type] ?? type;
-export const statusLabel = (status: RequestStatus) => STATUS_LABELS[status] ?? status;
+// The staff chat speaks Indonesian; the words are the catalogue's, the type's code beside them
+// as the cards have always shown it.
+export const typeLabel = (type: RequestType) => `${sentenceCase(labelOfType(type, 'id'))} (${type})`;
+export const statusLabel = (status: RequestStatus) => labelOfStatus(status, 'id');
 
 const WIB = new Intl.DateTimeFormat('id-ID', {
   timeZone: 'Asia/Jakarta',

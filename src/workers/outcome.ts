@@ -34,7 +34,7 @@ export type RequestOutcome = (
 export type BuildAccessPackage = (
   ctx: AppContext,
   customerId: string,
-  options?: { locale?: 'id' | 'en'; requestRef?: string; now?: Date; refuseErased?: boolean },
+  options?: { locale?: Locale; requestRef?: string; now?: Date; refuseErased?: boolean },
 ) => Promise<{ json: Buffer; pdf: Buffer; summary: Record<string, unknown> }>;
 
 export interface HandlerDeps {

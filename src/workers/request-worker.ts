@@ -1,9 +1,9 @@
 import { type Job, Worker } from 'bullmq';
 import { isValidObjectId } from 'mongoose';
 import type { AppContext } from '../app/context.js';
-import { maskString } from '../audit/mask.js';
 import type { PrivacyRequest, RequestType } from '../db/index.js';
 import { timeRequestJob } from '../metrics/requests.js';
+import { maskString } from '../privacy/index.js';
 import { workerConnection } from '../queues/options.js';
 import { RequestError } from '../requests/api.js';
 import { REQUEST_QUEUE, type RequestJobData } from '../requests/queue.js';

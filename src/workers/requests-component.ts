@@ -1,7 +1,7 @@
 import type { Component } from '../app/component.js';
 import type { AppContext } from '../app/context.js';
-import { maskString } from '../audit/mask.js';
 import { createOutbox, type Outbox } from '../outbound/index.js';
+import { maskString } from '../privacy/index.js';
 import type { StaffNotifier } from '../requests/api.js';
 import { createRequestQueue, type RequestQueue } from '../requests/queue.js';
 import { outboxStaffNotifier } from '../requests/staff-notices.js';

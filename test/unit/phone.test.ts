@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { maskPhone, normalizePhone } from '../../src/identity/phone.js';
+import { normalizePhone } from '../../src/identity/phone.js';
+import { maskPhone } from '../../src/privacy/index.js';
 
 describe('normalizePhone', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { linkChat, linkedCustomer, notePhoneInChat } from '../../identity/links.js';
-import { maskPhone } from '../../identity/phone.js';
+import { maskPhone } from '../../privacy/index.js';
 import { type ActionResult, defineAction } from './types.js';
 
 export const requireVerified = defineAction({

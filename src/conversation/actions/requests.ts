@@ -1,3 +1,4 @@
+import { statusLabel, typeLabel } from '../../catalogue/index.js';
 import { RequestError, type RequestSummary } from '../../requests/api.js';
 import type { Locale, Translate } from '../locales.js';
 import { type ActionResult, defineAction } from './types.js';
@@ -69,31 +70,19 @@ export const createRequest = defineAction({
 function describe(summary: RequestSummary, t: Translate, locale: Locale): string {
   return t('status.line', {
     ref: summary.ref,
-    type: t(`request_type.${summary.type}`),
-    status: t(`request_status.${summary.status}`),
+    type: typeLabel(summary.type, locale),
+    status: statusLabel(summary.status, locale),
     created: formatDue(summary.createdAt, locale),
     due: formatDue(summary.dueAt, locale),
     reason: summary.reason ? t('status.reason', { reason: summary.reason }) : '',
   });
 }
 
-const TYPE_TEXTS = ['access', 'update', 'erase', 'unsubscribe', 'subscribe', 'restrict'].map(
-  (t) => `request_type.${t}`,
-);
-const STATUS_TEXTS = [
-  'pending_approval',
-  'queued',
-  'processing',
-  'completed',
-  'rejected',
-  'failed',
-  'cancelled',
-].map((s) => `request_status.${s}`);
-
 export const requestStatus = defineAction({
   name: 'requests.status',
   outcomes: ['shown', 'none'],
-  texts: ['status.line', 'status.reason', 'status.header', ...TYPE_TEXTS, ...STATUS_TEXTS],
+  // Type and status words come from the one catalogue (src/catalogue/labels.ts), not the flow texts.
+  texts: ['status.line', 'status.reason', 'status.header'],
   async run({ deps, session, locale, t }): Promise<ActionResult> {
     const customerId = session.vars.customerId;
     if (!customerId) return { outcome: 'none' };

@@ -1,3 +1,4 @@
+import type { Locale } from '../../catalogue/index.js';
 import type { Lexicon } from './lexicon.js';
 import { clausesOf } from './text.js';
 
@@ -7,7 +8,7 @@ import { clausesOf } from './text.js';
  * "ok" or "promo sale" say nothing. Used for a chat's first message when the platform gave no
  * language hint (WhatsApp, the web chat), so the first reply is in the customer's language.
  */
-export function guessLanguage(text: string, lexicon: Lexicon): 'id' | 'en' | undefined {
+export function guessLanguage(text: string, lexicon: Lexicon): Locale | undefined {
   let id = 0;
   let en = 0;
   for (const clause of clausesOf(text).clauses) {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.js';
+import { maskPhone } from '../../privacy/index.js';
 import { OtpError } from '../otp-errors.js';
-import { maskPhone } from '../phone.js';
 import type { OtpProvider } from './types.js';
 
 const OUTBOX_SIZE = 50;

@@ -1,4 +1,4 @@
-import type { OtpLocale } from '../otp-text.js';
+import type { Locale } from '../../catalogue/index.js';
 
 /**
  * How a one-time code reaches a phone. Every provider implements this; adding an SMS gateway is
@@ -8,5 +8,5 @@ import type { OtpLocale } from '../otp-text.js';
 export interface OtpProvider {
   readonly name: string;
   /** `details.code` is for the development outbox only; real providers send `text`. */
-  deliver(phone: string, text: string, locale: OtpLocale, details?: { code: string }): Promise<void>;
+  deliver(phone: string, text: string, locale: Locale, details?: { code: string }): Promise<void>;
 }

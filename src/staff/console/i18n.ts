@@ -1,8 +1,8 @@
-import type { RequestStatus, RequestType } from '../../db/index.js';
+import { isLocale, type Locale, statusLabels, typeLabels } from '../../catalogue/index.js';
 
 /** Console texts: Indonesian first, English second. One dictionary per language, same keys. */
-export type Lang = 'id' | 'en';
-export const LANGS: readonly Lang[] = ['id', 'en'];
+// The console's languages are the one Locale type (src/catalogue/).
+export type Lang = Locale;
 
 const id = {
   htmlLang: 'id',
@@ -31,23 +31,9 @@ const id = {
     expired: 'Formulir kedaluwarsa. Silakan coba lagi.',
     loggedOut: 'Anda telah keluar.',
   },
-  status: {
-    pending_approval: 'Menunggu persetujuan',
-    queued: 'Dalam antrean',
-    processing: 'Diproses',
-    completed: 'Selesai',
-    rejected: 'Ditolak',
-    failed: 'Gagal',
-    cancelled: 'Dibatalkan',
-  } satisfies Record<RequestStatus, string>,
-  type: {
-    access: 'Salinan data',
-    update: 'Perubahan data',
-    erase: 'Penghapusan data',
-    unsubscribe: 'Berhenti promosi',
-    subscribe: 'Langganan promosi',
-    restrict: 'Pembatasan pemrosesan',
-  } satisfies Record<RequestType, string>,
+  // Status and type words: the one catalogue's (src/catalogue/labels.ts), as headings.
+  status: statusLabels('id', { asHeadings: true }),
+  type: typeLabels('id', { asHeadings: true }),
   queue: {
     heading: 'Antrean permintaan',
     status: 'Status',
@@ -263,23 +249,8 @@ const en: Texts = {
     expired: 'The form expired. Please try again.',
     loggedOut: 'You have signed out.',
   },
-  status: {
-    pending_approval: 'Awaiting approval',
-    queued: 'Queued',
-    processing: 'Processing',
-    completed: 'Completed',
-    rejected: 'Rejected',
-    failed: 'Failed',
-    cancelled: 'Cancelled',
-  },
-  type: {
-    access: 'Access copy',
-    update: 'Update',
-    erase: 'Erasure',
-    unsubscribe: 'Marketing opt-out',
-    subscribe: 'Marketing opt-in',
-    restrict: 'Restriction of processing',
-  },
+  status: statusLabels('en', { asHeadings: true }),
+  type: typeLabels('en', { asHeadings: true }),
   queue: {
     heading: 'Request queue',
     status: 'Status',
@@ -468,7 +439,7 @@ const en: Texts = {
 
 export const texts: Record<Lang, Texts> = { id, en };
 
-export const isLang = (v: unknown): v is Lang => v === 'id' || v === 'en';
+export const isLang = isLocale;
 
 const TIME_ZONE = 'Asia/Jakarta';
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type Locale, localeSchema } from '../../catalogue/index.js';
 import {
   ORDER_STATUSES,
   PAYMENT_STATUSES,
@@ -108,7 +109,7 @@ export const accessPackageSchema = z.strictObject({
   schemaVersion: z.literal(ACCESS_PACKAGE_SCHEMA_VERSION),
   kind: z.literal('hakdata/access-package'),
   generatedAt: isoDate,
-  locale: z.enum(['id', 'en']),
+  locale: localeSchema,
   /** The access request this package answers, when built for one. */
   requestRef: text.nullable(),
   business: z.strictObject({ name: text.min(1), phone: text, email: text, website: text }),
@@ -145,7 +146,7 @@ export type AccessPackageRequest = z.output<typeof requestSchema>;
 
 export interface PackageMeta {
   generatedAt: Date;
-  locale: 'id' | 'en';
+  locale: Locale;
   requestRef?: string;
   business: { name: string; phone: string; email: string; website: string };
 }

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { AppContext } from '../../app/context.js';
+import type { Locale } from '../../catalogue/index.js';
 import { collectCustomerData } from './collect.js';
 import { serializeAccessPackage, toAccessPackage } from './json.js';
 import { renderAccessPdf } from './pdf.js';
@@ -12,7 +13,7 @@ export interface AccessPackageOptions {
   /** Time stamped on the package (tests pass a fixed one). */
   now?: Date;
   /** Language of the PDF and of the JSON's descriptive fields; the configured default otherwise. */
-  locale?: 'id' | 'en';
+  locale?: Locale;
   /** The access request being answered, printed on both documents. */
   requestRef?: string;
   /** Refuse (CUSTOMER_ERASED) instead of building the package of an erased customer. */

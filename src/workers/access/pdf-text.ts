@@ -1,3 +1,4 @@
+import { type Locale, statusLabels, typeLabels } from '../../catalogue/index.js';
 import type { OrderStatus, PaymentStatus, RequestStatus, RequestType } from '../../db/index.js';
 
 /**
@@ -231,23 +232,9 @@ const id: PdfText = {
     outcome: { approved: 'disetujui', rejected: 'ditolak' },
     changedFields: 'Data yang diubah',
   },
-  requestType: {
-    access: 'akses',
-    update: 'ubah',
-    erase: 'hapus',
-    unsubscribe: 'berhenti promosi',
-    subscribe: 'langganan promosi',
-    restrict: 'pembatasan pemrosesan',
-  },
-  requestStatus: {
-    pending_approval: 'menunggu staf',
-    queued: 'antre',
-    processing: 'diproses',
-    completed: 'selesai',
-    rejected: 'ditolak',
-    failed: 'gagal',
-    cancelled: 'dibatalkan',
-  },
+  // The one catalogue's words (src/catalogue/labels.ts), as the customer's status reply says them.
+  requestType: typeLabels('id'),
+  requestStatus: statusLabels('id'),
   thirdParties: {
     columns: { name: 'Penerima', purpose: 'Tujuan', data: 'Data yang dibagikan' },
     note: 'Kami tidak membagikan data Anda kepada pihak lain tanpa izin Anda, kecuali jika diwajibkan oleh hukum (bagian 5).',
@@ -393,23 +380,9 @@ const en: PdfText = {
     outcome: { approved: 'approved', rejected: 'rejected' },
     changedFields: 'Fields changed',
   },
-  requestType: {
-    access: 'access',
-    update: 'update',
-    erase: 'delete',
-    unsubscribe: 'stop promotions',
-    subscribe: 'subscribe',
-    restrict: 'restriction of processing',
-  },
-  requestStatus: {
-    pending_approval: 'awaiting staff',
-    queued: 'queued',
-    processing: 'processing',
-    completed: 'completed',
-    rejected: 'rejected',
-    failed: 'failed',
-    cancelled: 'cancelled',
-  },
+  // The one catalogue's words (src/catalogue/labels.ts), as the customer's status reply says them.
+  requestType: typeLabels('en'),
+  requestStatus: statusLabels('en'),
   thirdParties: {
     columns: { name: 'Recipient', purpose: 'Purpose', data: 'Data shared' },
     note: 'We do not share your data with anyone else without your permission, unless the law requires it (section 5).',
@@ -418,4 +391,4 @@ const en: PdfText = {
   footer: (business, page, pages) => `${business} - data-saya.pdf - page ${page} of ${pages}`,
 };
 
-export const PDF_TEXT: Record<'id' | 'en', PdfText> = { id, en };
+export const PDF_TEXT: Record<Locale, PdfText> = { id, en };

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { recordAudit } from '../../../audit/record.js';
+import { localeSchema } from '../../../catalogue/index.js';
 import {
   buildRightsReport,
   parseReportMonth,
@@ -17,7 +18,7 @@ const pageQuery = z.object({ month: z.string().max(20).optional() });
 const downloadQuery = z.object({
   month: z.string().max(20),
   format: z.enum(['csv', 'pdf']).default('csv'),
-  lang: z.enum(['id', 'en']).default('id'),
+  lang: localeSchema.default('id'),
   activity: z.literal('1').optional(),
 });
 

@@ -1,16 +1,16 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Types } from 'mongoose';
 import { z } from 'zod';
-import { maskDetails } from '../../../audit/mask.js';
 import { recordAudit } from '../../../audit/record.js';
 import { type PrivacyRequest, REQUEST_STATUSES, REQUEST_TYPES } from '../../../db/index.js';
+import { maskDetails, maskName } from '../../../privacy/index.js';
 import { RequestError } from '../../../requests/api.js';
 import { normalizeRef } from '../../../requests/ref.js';
 import { OPEN_STATUSES } from '../../../requests/states.js';
 import { staffActor } from '../../accounts.js';
 import type { ConsoleDeps } from '../deps.js';
 import { sendPage } from '../deps.js';
-import { maskedChanges, maskName } from '../masking.js';
+import { maskedChanges } from '../masking.js';
 import { errorPage } from '../views/error.js';
 import { type QueueFilters, type QueueRow, queuePage } from '../views/queue.js';
 import { type RequestDetail, type RequestNotice, requestPage } from '../views/request.js';

@@ -1,0 +1,2 @@
+export { sentenceCase, statusLabel, statusLabels, typeLabel, typeLabels } from './labels.js';
+export { isLocale, LOCALES, type Locale, localeSchema, toLocale } from './locale.js';

@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { LOCALES, statusLabel, typeLabel } from '../../src/catalogue/index.js';
+import { REQUEST_STATUSES, REQUEST_TYPES } from '../../src/db/index.js';
+import { texts } from '../../src/staff/console/i18n.js';
+import { statusLabel as cardStatus, typeLabel as cardType } from '../../src/staff/staff-cards.js';
+import { PDF_TEXT } from '../../src/workers/access/pdf-text.js';
+
+/**
+ * One catalogue (src/catalogue/labels.ts) names each request type and status; the customer's
+ * status reply, the console, the Telegram cards and the access PDF all read it.
+ */
+describe('the labels catalogue', () => {
+  it('names every type and status in every language, each differently', () => {
+    for (const locale of LOCALES) {
+      const types = REQUEST_TYPES.map((t) => typeLabel(t, locale));
+      const statuses = REQUEST_STATUSES.map((s) => statusLabel(s, locale));
+      expect(new Set(types).size).toBe(types.length);
+      expect(new Set(statuses).size).toBe(statuses.length);
+      for (const label of [...types, ...statuses]) expect(label).toMatch(/^\p{Ll}/u);
+    }
+  });
+
+  it('is what the console, the cards and the access PDF say', () => {
+    for (const locale of LOCALES) {
+      for (const s of REQUEST_STATUSES) {
+        expect(texts[locale].status[s].toLowerCase()).toBe(statusLabel(s, locale));
+        expect(PDF_TEXT[locale].requestStatus[s]).toBe(statusLabel(s, locale));
+      }
+      for (const t of REQUEST_TYPES) {
+        expect(texts[locale].type[t].toLowerCase()).toBe(typeLabel(t, locale));
+        expect(PDF_TEXT[locale].requestType[t]).toBe(typeLabel(t, locale));
+      }
+    }
+    expect(cardStatus('pending_approval')).toBe(statusLabel('pending_approval', 'id'));
+    expect(cardType('erase')).toBe('Hapus data (erase)');
+  });
+
+  it('leaves no second copy of the words in the flow texts', () => {
+    for (const locale of LOCALES) {
+      const yaml = readFileSync(new URL(`../../flows/locales/${locale}.yaml`, import.meta.url), 'utf8');
+      expect(yaml).not.toMatch(/^request_(type|status):/m);
+    }
+  });
+});
