@@ -224,7 +224,8 @@ describe('hakdata report', () => {
     expect(format.err).toContain('--format must be one of text, csv, pdf');
     expect(lang.code).toBe(2);
     expect(lang.err).toContain('--lang must be id or en');
-  });
+    // Three processes that each load the program: slow on a busy two-core machine.
+  }, 90_000);
 
   it('prints the figures as text or CSV', async () => {
     const [text, csv] = await Promise.all([
@@ -237,7 +238,7 @@ describe('hakdata report', () => {
     expect(text.out).toContain('Requests: 8');
     expect(csv.code).toBe(0);
     expect(csv.out).toContain('by_type,erase,rejected,1');
-  });
+  }, 90_000);
 });
 
 describe('console report page (admins)', () => {
