@@ -14,12 +14,12 @@ import {
   type StaffDecision,
   type StaffNotifier,
 } from './api.js';
-import { updateChangesSchema } from './changes.js';
 import { defaultFlagRules, evaluateFlags, type FlagRule } from './flags.js';
 import { type Locale, type NoticeId, type NoticeParams, renderNotice, toLocale } from './notices.js';
+import { parsePayload } from './payload.js';
 import { createRequestQueue, enqueueRequest, type RequestQueue } from './queue.js';
 import { newRef, normalizeRef } from './ref.js';
-import { isStaffActor, restrictChangesSchema } from './restriction.js';
+import { isStaffActor, type RestrictChanges } from './restriction.js';
 import { closingUnset, ensureHistoryAudited, transition } from './states.js';
 import { bumpStatusVersion, cachedStatusList } from './status-cache.js';
 
@@ -78,20 +78,13 @@ export function slaHoursFor(ctx: AppContext, type: RequestType): number {
   return type === 'subscribe' ? ctx.config.slaHours.unsubscribe : ctx.config.slaHours[type];
 }
 
-/** A restriction's change set, checked; who asks matters (only staff give a lift reason, and must). */
-function restrictChanges(input: {
-  changes?: Record<string, string> | undefined;
-  actor?: string | undefined;
-}) {
-  const c = restrictChangesSchema.safeParse(input.changes ?? {});
-  if (!c.success)
-    throw new RequestError('INVALID_INPUT', `Invalid restriction: ${c.error.issues[0]?.message ?? 'input'}.`);
-  const staff = isStaffActor(input.actor ?? 'customer');
-  if (c.data.action === 'lift' && staff && !c.data.staffReason)
+/** Who asks matters for a lift: only staff give a reason, and they must. */
+function checkRestrictActor(changes: RestrictChanges, actor: string | undefined): void {
+  const staff = isStaffActor(actor ?? 'customer');
+  if (changes.action === 'lift' && staff && !changes.staffReason)
     throw new RequestError('INVALID_INPUT', 'Staff lifting a restriction must give the customer a reason.');
-  if (c.data.action === 'lift' && !staff && c.data.staffReason)
+  if (changes.action === 'lift' && !staff && changes.staffReason)
     throw new RequestError('INVALID_INPUT', 'Only staff give a reason for lifting a restriction.');
-  return c.data;
 }
 
 export function toSummary(r: PrivacyRequest): RequestSummary {
@@ -192,23 +185,19 @@ export function createRequestService(ctx: AppContext, deps: RequestServiceDeps):
       if (input.customerId && (!customer || customer.erasedAt))
         throw new RequestError('NOT_FOUND', 'No such customer.');
 
-      let changes: Record<string, unknown> | undefined;
-      if (input.type === 'update') {
-        const c = updateChangesSchema.safeParse(input.changes ?? {});
-        if (!c.success)
-          throw new RequestError(
-            'INVALID_INPUT',
-            `Invalid change: ${c.error.issues[0]?.message ?? 'input'}.`,
-          );
-        changes = Object.fromEntries(Object.entries(c.data).filter(([, v]) => v !== undefined));
-      } else if (input.type === 'restrict') {
-        changes = Object.fromEntries(
-          Object.entries(restrictChanges(input)).filter(([, v]) => v !== undefined),
+      // The payload is the union by type (payload.ts); consent proof travels in `changes` too.
+      const given =
+        input.type === 'unsubscribe' || input.type === 'subscribe'
+          ? input.proof && { ...input.proof, ...(input.toldInChat ? { toldInChat: true } : {}) }
+          : input.changes;
+      const payload = parsePayload(input.type, given);
+      if (!payload.ok)
+        throw new RequestError(
+          'INVALID_INPUT',
+          `Invalid ${input.type === 'restrict' ? 'restriction' : 'change'}: ${payload.message}.`,
         );
-      } else if ((input.type === 'unsubscribe' || input.type === 'subscribe') && input.proof) {
-        // Consent proof travels in `changes`: what the customer asked for, in their words.
-        changes = { ...input.proof, ...(input.toldInChat ? { toldInChat: true } : {}) };
-      }
+      if (payload.payload.type === 'restrict') checkRestrictActor(payload.payload.changes, input.actor);
+      const changes = 'changes' in payload.payload ? payload.payload.changes : undefined;
 
       const at = now();
       const flags = await evaluateFlags(

@@ -1,19 +1,15 @@
 import type { ConsentEvent } from '../db/index.js';
 import { serverShape } from '../db/server-shape.js';
 import { withRequestLock } from '../requests/lock.js';
+import { type ConsentChanges, payloadOf } from '../requests/payload.js';
 import { contactLine } from '../requests/service.js';
 import { chatSuppressionHash, liftOptOut, phoneSuppressionHash, suppress } from '../requests/suppression.js';
 import { failed, localeOf, type RequestHandler, text } from './outcome.js';
 
-interface ConsentProof {
-  words?: string;
-  messageId?: string;
-  promoId?: string;
-}
-
-const proofOf = (changes: Record<string, unknown> | null | undefined): ConsentProof => {
-  const pick = (k: string) => (typeof changes?.[k] === 'string' ? (changes[k] as string) : undefined);
-  return { words: pick('words'), messageId: pick('messageId'), promoId: pick('promoId') };
+/** The stored proof, read through the payload union; a malformed one counts as no proof (menu). */
+const proofOf = (request: Parameters<RequestHandler>[1]): ConsentChanges => {
+  const parsed = payloadOf({ type: request.type as 'unsubscribe' | 'subscribe', changes: request.changes });
+  return parsed.ok ? (parsed.payload.changes ?? {}) : {};
 };
 
 /**
@@ -25,11 +21,11 @@ export const applyConsent: RequestHandler = async (ctx, request, deps) => {
   const locale = localeOf(request);
   const ref = request.ref;
   const at = deps.now();
-  const proof = proofOf(request.changes);
+  const proof = proofOf(request);
   const how = proof.promoId ? 'promo-reply' : proof.words ? 'keyword' : 'menu';
   const source = `${request.channel}:${how}`;
   // A chat that asked (STOP, LANGGANAN, the menu) had its confirmation from the conversation at once.
-  const toldInChat = request.changes?.toldInChat === true;
+  const toldInChat = proof.toldInChat === true;
   const done = {
     status: 'completed' as const,
     messages: toldInChat ? [] : [text(locale, granted ? 'subscribed' : 'unsubscribed', { ref })],

@@ -1,6 +1,6 @@
 import type { ProcessingRestriction } from '../db/index.js';
 import { withRequestLock } from '../requests/lock.js';
-import { restrictChangesSchema } from '../requests/restriction.js';
+import { payloadOf } from '../requests/payload.js';
 import { contactLine } from '../requests/service.js';
 import { failed, localeOf, type RequestHandler, text } from './outcome.js';
 
@@ -17,15 +17,15 @@ export const applyRestriction: RequestHandler = async (ctx, request, deps) => {
   const locale = localeOf(request);
   const ref = request.ref;
   const gone = () => failed('CUSTOMER_GONE', [text(locale, 'failed', { ref, contact: contactLine(ctx) })]);
-  const parsed = restrictChangesSchema.safeParse(request.changes ?? {});
-  if (!parsed.success || !request.customerId) {
+  const parsed = payloadOf({ type: 'restrict', changes: request.changes });
+  if (!parsed.ok || !request.customerId) {
     ctx.logger.warn(
       { ref, component: 'restrict-worker' },
       'restriction request without valid changes; failed',
     );
     return failed('INVALID_CHANGES', [text(locale, 'failed', { ref, contact: contactLine(ctx) })]);
   }
-  const changes = parsed.data;
+  const changes = parsed.payload.changes;
 
   if (changes.action === 'apply') {
     // `since` is when the request was first claimed: a re-run after a crash writes the same value.

@@ -1,4 +1,5 @@
-import { changedFields, updateChangesSchema } from '../requests/changes.js';
+import { changedFields } from '../requests/changes.js';
+import { payloadOf } from '../requests/payload.js';
 import { contactLine } from '../requests/service.js';
 import { failed, localeOf, type RequestHandler, text } from './outcome.js';
 
@@ -10,10 +11,10 @@ export const applyUpdate: RequestHandler = async (ctx, request, deps) => {
   const { Customer } = ctx.models;
   const locale = localeOf(request);
   const ref = request.ref;
-  const parsed = updateChangesSchema.safeParse(request.changes ?? {});
-  if (!parsed.success || !request.customerId)
+  const parsed = payloadOf({ type: 'update', changes: request.changes });
+  if (!parsed.ok || !request.customerId)
     return failed('INVALID_CHANGES', [text(locale, 'invalidChanges', { ref })]);
-  const changes = parsed.data;
+  const changes = parsed.payload.changes;
   const fields = changedFields(changes);
 
   const phoneUnavailable = () =>

@@ -39,6 +39,7 @@ export interface PrivacyRequest {
   chatId: string;
   locale: string;
   status: RequestStatus;
+  /** As stored (Mixed); code reads and writes it only through the union in src/requests/payload.ts. */
   changes?: Record<string, unknown> | null;
   flags: RequestFlag[];
   decision?: Decision | null;
