@@ -1,5 +1,6 @@
 import type { CommandStartedEvent } from 'mongodb';
 import type { AppContext } from '../src/app/context.js';
+import { assumeServerShape, type ServerShape, serverShape } from '../src/db/server-shape.js';
 import { createRequestService } from '../src/requests/service.js';
 import type { HandlerDeps } from '../src/workers/outcome.js';
 import { processRequest } from '../src/workers/request-worker.js';
@@ -70,7 +71,12 @@ export async function requestOps(
   ctx: AppContext,
   deps: HandlerDeps,
   input: Parameters<ReturnType<typeof createRequestService>['create']>[0],
+  /** Count the form hakdata sends to this server (the default), or the one it sends another. */
+  shape?: ServerShape,
 ): Promise<RequestOps> {
+  if (shape) assumeServerShape(ctx.mongo, shape);
+  // Asked once per connection (on the admin database, so never counted here anyway).
+  await serverShape(ctx.mongo);
   const service = createRequestService(ctx, { outbox: deps.outbox });
   const counter = countCommands(ctx);
   try {

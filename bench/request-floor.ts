@@ -5,9 +5,11 @@ import type { Db, Document, ObjectId, UpdateFilter } from 'mongodb';
  * The database's floor under `request_jobs`: the driver alone doing the MongoDB work an
  * unsubscribe cannot do without, shaped as hakdata runs it. `callers` API calls in flight each
  * read the customer, insert the request and its "created" event, and hand the request on; a
- * `workers`-wide pool claims it (conditional write), changes consent, upserts the suppression,
- * closes it (conditional write) and writes the step events in one insert. Eight commands, no
- * Redis, no BullMQ, no JavaScript of ours: what any implementation on this server pays.
+ * `workers`-wide pool claims it, changes consent, upserts the suppression, closes it and writes
+ * the step events in one insert, then clears the close's mark. In the form hakdata uses on the
+ * server (db/server-shape.ts): conditional writes on MongoDB (8 commands), a read then a write by
+ * `_id` on FerretDB (11). No Redis, no BullMQ, no JavaScript of ours: what any implementation on
+ * this server pays for the same steps.
  * The collections are those of a context whose indexes the models built (same unique keys).
  */
 /** A `$push` on an untyped collection: the driver's types only allow it on a declared array. */
@@ -16,7 +18,7 @@ const step = (update: Record<string, unknown>) => update as UpdateFilter<Documen
 export async function unsubscribeFloor(
   db: Db,
   customers: ObjectId[],
-  options: { callers: number; workers: number },
+  options: { callers: number; workers: number; idOnlyLookups: boolean },
 ): Promise<number> {
   const requests = db.collection('privacyrequests');
   const audit = db.collection('auditevents');
@@ -64,8 +66,12 @@ export async function unsubscribeFloor(
         continue;
       }
       const at = new Date();
+      const { idOnlyLookups } = options;
+      // A read, then a write by `_id` (FerretDB); or one conditional write (MongoDB).
+      if (idOnlyLookups && (await requests.findOne({ _id: id }))?.status !== 'queued')
+        throw new Error('not queued');
       const claimed = await requests.findOneAndUpdate(
-        { _id: id, status: 'queued' },
+        idOnlyLookups ? { _id: id } : { _id: id, status: 'queued' },
         step({
           $set: { status: 'processing' },
           $push: { history: { at, from: 'queued', to: 'processing' } },
@@ -73,8 +79,10 @@ export async function unsubscribeFloor(
         { returnDocument: 'after' },
       );
       const ref = String(claimed?.ref);
+      if (idOnlyLookups && (await people.findOne({ _id: claimed?.customerId }))?.erasedAt)
+        throw new Error('erased');
       const customer = await people.findOneAndUpdate(
-        { _id: claimed?.customerId, erasedAt: null },
+        idOnlyLookups ? { _id: claimed?.customerId } : { _id: claimed?.customerId, erasedAt: null },
         { $set: { marketingConsent: { granted: false, updatedAt: at, source: 'floor' } } },
       );
       await suppressions.updateOne(
@@ -82,8 +90,10 @@ export async function unsubscribeFloor(
         { $setOnInsert: { kind: 'phone', reason: 'opted_out', createdAt: at } },
         { upsert: true },
       );
+      if (idOnlyLookups && (await requests.findOne({ _id: id }))?.status !== 'processing')
+        throw new Error('moved');
       await requests.findOneAndUpdate(
-        { _id: id, status: 'processing' },
+        idOnlyLookups ? { _id: id } : { _id: id, status: 'processing' },
         step({
           $set: { status: 'completed', auditPending: true },
           $push: { history: { at, from: 'processing', to: 'completed' } },
@@ -99,6 +109,7 @@ export async function unsubscribeFloor(
         })),
         { ordered: false },
       );
+      await requests.updateOne({ _id: id }, { $unset: { auditPending: 1 } });
       done++;
     }
   };

@@ -1,3 +1,4 @@
+import { type ServerShape, serverShape } from '../src/db/server-shape.js';
 import { createOutbox } from '../src/outbound/outbox.js';
 import { createRequestQueue } from '../src/requests/queue.js';
 import { createRequestService } from '../src/requests/service.js';
@@ -87,10 +88,10 @@ const requestJobs: Benchmark = async (env) => {
       `${REQUESTS} unsubscribe requests, ${CALLERS} callers, worker concurrency ${WORKER_CONCURRENCY}; baseline BullMQ no-op, concurrency ${WORKER_CONCURRENCY}`,
     );
     log(
-      `${round(perRequest, 1)} MongoDB commands per request during the run (reconciler and completion polling included; ${ops.unsubscribe} for one request alone); the driver alone finds by _id at ${round(finds.perSecond)}/s`,
+      `${round(perRequest, 1)} MongoDB commands per request during the run (reconciler and completion polling included; ${ops.unsubscribe} for one request alone in the MongoDB form); the driver alone finds by _id at ${round(finds.perSecond)}/s`,
     );
     log(
-      `floor: the driver alone doing an unsubscribe's ${ops.unsubscribe} commands, ${CALLERS} callers and ${WORKER_CONCURRENCY} workers: ${round(floor)} requests/s`,
+      `floor: the driver alone doing an unsubscribe's steps in the form sent here, ${CALLERS} callers and ${WORKER_CONCURRENCY} workers: ${round(floor)} requests/s`,
     );
     return {
       request_jobs: {
@@ -117,7 +118,13 @@ async function floorRate(env: BenchEnv): Promise<number> {
     const customers = await seedCustomers(ctx, REQUESTS, 94);
     const db = ctx.mongo.db;
     if (!db) throw new Error('no database');
-    return await unsubscribeFloor(db, customers, { callers: CALLERS, workers: WORKER_CONCURRENCY });
+    // The same form of each step as hakdata sends this server (db/server-shape.ts).
+    const { idOnlyLookups } = await serverShape(ctx.mongo);
+    return await unsubscribeFloor(db, customers, {
+      callers: CALLERS,
+      workers: WORKER_CONCURRENCY,
+      idOnlyLookups,
+    });
   } finally {
     await ctx.cleanup();
   }
@@ -125,8 +132,10 @@ async function floorRate(env: BenchEnv): Promise<number> {
 
 /**
  * MongoDB commands of one request of each type, API side and worker, alone on a monitored
- * context (customers with 5 finished orders). The erase is counted by access-erase.ts, on the
- * customer with 10,000 orders.
+ * context (customers with 5 finished orders): `mongo_ops` in the form production's MongoDB is
+ * sent (conditional writes), and, on FerretDB, `mongo_ops_ferretdb` in the form sent here (a read
+ * before each conditional write: db/server-shape.ts). The erase is counted by access-erase.ts,
+ * on the customer with 10,000 orders.
  */
 async function requestOpsFigures(
   env: BenchEnv,
@@ -136,32 +145,42 @@ async function requestOpsFigures(
   });
   const outbox = createOutbox(ctx);
   try {
-    const customers = await seedCustomers(ctx, 3, 95);
+    const customers = await seedCustomers(ctx, 6, 95);
     for (const c of customers) await seedOrders(ctx, c, 5);
     const deps = { outbox, now: () => new Date(), buildAccessPackage };
-    const base = (i: number) => ({
-      customerId: String(customers[i]),
-      channel: 'telegram',
-      chatId: `ops-${i}`,
-      locale: 'id' as const,
-    });
-    const unsubscribe = await requestOps(ctx, deps, {
-      ...base(0),
-      type: 'unsubscribe',
-      proof: { words: 'stop', messageId: 'm-ops' },
-    });
-    const update = await requestOps(ctx, deps, {
-      ...base(1),
-      type: 'update',
-      changes: { email: 'baru@contoh.id' },
-    });
-    const access = await requestOps(ctx, deps, { ...base(2), type: 'access' });
-    for (const [type, o] of Object.entries({ unsubscribe, update, access }))
-      log(
-        `${type}: ${o.total} MongoDB commands (API ${o.api}, worker ${o.worker}): ${JSON.stringify(o.byCommand)}`,
-      );
-    const figures = { unsubscribe: unsubscribe.total, update: update.total, access: access.total };
+    const served = await serverShape(ctx.mongo);
+    const count = async (offset: number, shape: ServerShape) => {
+      const base = (i: number) => ({
+        customerId: String(customers[offset + i]),
+        channel: 'telegram',
+        chatId: `ops-${offset + i}`,
+        locale: 'id' as const,
+      });
+      const all = {
+        unsubscribe: await requestOps(
+          ctx,
+          deps,
+          { ...base(0), type: 'unsubscribe', proof: { words: 'stop', messageId: `m-ops-${offset}` } },
+          shape,
+        ),
+        update: await requestOps(
+          ctx,
+          deps,
+          { ...base(1), type: 'update', changes: { email: 'baru@contoh.id' } },
+          shape,
+        ),
+        access: await requestOps(ctx, deps, { ...base(2), type: 'access' }, shape),
+      };
+      const form = shape.idOnlyLookups ? 'FerretDB form' : 'MongoDB form';
+      for (const [type, o] of Object.entries(all))
+        log(
+          `${type} (${form}): ${o.total} MongoDB commands (API ${o.api}, worker ${o.worker}): ${JSON.stringify(o.byCommand)}`,
+        );
+      return { unsubscribe: all.unsubscribe.total, update: all.update.total, access: all.access.total };
+    };
+    const figures = await count(0, { idOnlyLookups: false });
     reportTopLevel('mongo_ops', figures);
+    if (served.idOnlyLookups) reportTopLevel('mongo_ops_ferretdb', await count(3, served));
     return figures;
   } finally {
     await outbox.close();
