@@ -1,11 +1,7 @@
 import type { AppContext } from '../app/context.js';
-import { recordAudit } from '../audit/record.js';
 import type { PrivacyRequest } from '../db/index.js';
 import { linkedCustomer } from '../identity/links.js';
-import { RequestError } from '../requests/api.js';
-import { contactLine } from '../requests/service.js';
-import { transition } from '../requests/states.js';
-import { phoneSuppressionHash, suppress } from '../requests/suppression.js';
+import { contactLine, phoneSuppressionHash, RequestError, suppress, transition } from '../requests/index.js';
 import { eraseRedisCopies } from './erase-copies.js';
 import { failed, localeOf, type RequestHandler, text } from './outcome.js';
 import { reduceFinishedOrders } from './reduce-orders.js';
@@ -33,7 +29,7 @@ const unsetOf = (fields: readonly string[]) => Object.fromEntries(fields.map((f)
  * holds the phone needed for the suppression hash, is anonymized last.
  */
 export const eraseCustomer: RequestHandler = async (ctx, request, deps) => {
-  const { Customer, ServiceOrder, PrivacyRequest } = ctx.models;
+  const { Customer, PrivacyRequest } = ctx.models;
   const locale = localeOf(request);
   const ref = request.ref;
   const at = deps.now();
@@ -66,15 +62,18 @@ export const eraseCustomer: RequestHandler = async (ctx, request, deps) => {
   });
 
   // 3. Finished orders keep what bookkeeping needs: a bulk rewrite, however many orders.
-  await reduceFinishedOrders(ctx, customerId, ref, at);
+  // A first run (attempts 1) has no staged rewrite to resume.
+  const orders = await reduceFinishedOrders(ctx, customerId, ref, at, { resumed: request.attempts !== 1 });
   await deps.checkpoint?.(ref, 'erase:orders');
 
   // 4. The customer's other requests: those not started are cancelled, all lose chat ids and changes.
   await cancelOtherOpenRequests(ctx, request, others, at);
-  await PrivacyRequest.updateMany(
-    { customerId, ref: { $ne: ref }, $or: [{ chatId: { $ne: ERASED } }, { changes: { $exists: true } }] },
-    { $set: { chatId: ERASED }, $unset: { changes: 1 } },
-  );
+  // None read, none to scrub: a round trip saved (a request made meanwhile meets an erased customer).
+  if (others.length > 0)
+    await PrivacyRequest.updateMany(
+      { customerId, ref: { $ne: ref }, $or: [{ chatId: { $ne: ERASED } }, { changes: { $exists: true } }] },
+      { $set: { chatId: ERASED }, $unset: { changes: 1 } },
+    );
 
   // 4b. Which promotions reached the customer, and the chat hashes that matched replies to them:
   // the number is suppressed for good, so neither is needed any more.
@@ -97,11 +96,9 @@ export const eraseCustomer: RequestHandler = async (ctx, request, deps) => {
     },
   );
 
-  const [anonymized, kept] = await Promise.all([
-    ServiceOrder.countDocuments({ customerId, anonymizedAt: { $exists: true } }),
-    ServiceOrder.countDocuments({ customerId, anonymizedAt: { $exists: false } }),
-  ]);
-  await recordAudit(ctx, {
+  // The counts come from the rewrite itself (reduce-orders.ts): no count queries afterwards.
+  const { anonymized, kept } = orders;
+  const audit = {
     actor: 'system:erase-worker',
     action: 'customer.erased',
     ref,
@@ -116,7 +113,7 @@ export const eraseCustomer: RequestHandler = async (ctx, request, deps) => {
       suppressed: Boolean(customer.phone),
     },
     at,
-  });
+  };
   return {
     status: 'completed',
     result: { ordersAnonymized: anonymized, ordersKept: kept },
@@ -124,6 +121,8 @@ export const eraseCustomer: RequestHandler = async (ctx, request, deps) => {
     // The chat id goes too, once the customer has been told.
     set: { chatId: ERASED },
     unset: ['changes'],
+    // Written by the runner with the request's closing events.
+    audit: [audit],
   };
 };
 
