@@ -74,15 +74,15 @@ configCommand
   .command('example')
   .description('print .env.example: every setting with its description and default')
   .action(async () => {
-    const { envExample } = await import('./config/describe.js');
-    process.stdout.write(envExample());
+    const { appEnvExample } = await import('./app/settings.js');
+    process.stdout.write(appEnvExample());
   });
 configCommand
   .command('table')
   .description('print the settings table for the README')
   .action(async () => {
-    const { settingsTable } = await import('./config/describe.js');
-    process.stdout.write(`${settingsTable()}\n`);
+    const { appSettingsTable } = await import('./app/settings.js');
+    process.stdout.write(`${appSettingsTable()}\n`);
   });
 
 program

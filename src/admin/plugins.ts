@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../app/context.js';
+import { channelDefinitions } from '../channels/registry.js';
 import { telegramWebhookRoutes } from '../channels/telegram/webhook-route.js';
 import { webchatRoutes } from '../channels/webchat/routes.js';
 import { whatsappQrRoutes } from '../channels/whatsapp/qr-route.js';
@@ -18,4 +19,6 @@ export const adminPlugins: ((ctx: AppContext) => FastifyPluginAsync | undefined)
   telegramWebhookRoutes,
   whatsappQrRoutes,
   webchatRoutes,
+  // What each channel serves itself (a webhook), declared by its ChannelDefinition.
+  ...channelDefinitions.flatMap((d) => (d.routes ? [d.routes] : [])),
 ];

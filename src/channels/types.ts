@@ -75,7 +75,16 @@ export interface SendResult {
   messageId?: string;
 }
 
-export type ChannelErrorCode = 'RATE_LIMITED' | 'UNAVAILABLE' | 'CHAT_BLOCKED' | 'BAD_REQUEST';
+/**
+ * `WINDOW_CLOSED`: the platform lets a business write first only with approved templates (the
+ * WhatsApp Cloud API's 24-hour customer-service window), and this message is not one.
+ */
+export type ChannelErrorCode =
+  | 'RATE_LIMITED'
+  | 'UNAVAILABLE'
+  | 'CHAT_BLOCKED'
+  | 'BAD_REQUEST'
+  | 'WINDOW_CLOSED';
 
 /** A send that failed, with what the outbound worker needs to decide: retry when, or give up. */
 export class ChannelSendError extends Error {
@@ -101,12 +110,41 @@ export interface ChannelHealth {
 
 export type InboundHandler = (message: InboundMessage) => Promise<void>;
 
+/**
+ * Why a message is sent (from the outbound job's meta; no personal data): a channel that may
+ * write first only with approved templates chooses one by it, and reports a later failure with it.
+ */
+export interface SendContext {
+  purpose?: string;
+  requestRef?: string;
+  promoId?: string;
+}
+
+/** A message the platform accepted and later reported as not delivered (a status webhook). */
+export interface DeliveryFailure {
+  channel: string;
+  /** Personal data: for the dead letter's hash and mask only, never logged. */
+  chatId: string;
+  /** The platform's id of the message, unique in the channel: the dead letter's key. */
+  messageId: string;
+  code: ChannelErrorCode;
+  /** The platform's sentence, without numbers or addresses. */
+  detail: string;
+  messageKind: string;
+  context: SendContext;
+}
+
+/** What the gateway hands an adapter besides its inbound messages. */
+export interface ChannelHooks {
+  onDeliveryFailed?(failure: DeliveryFailure): Promise<void>;
+}
+
 export interface ChannelAdapter {
   readonly name: string;
   /** Begin receiving; every inbound message is passed to `onInbound`. */
-  start(onInbound: InboundHandler): Promise<void>;
+  start(onInbound: InboundHandler, hooks?: ChannelHooks): Promise<void>;
   /** Deliver one message to a chat. Throws ChannelSendError. */
-  send(chatId: string, message: OutboundMessage): Promise<SendResult>;
+  send(chatId: string, message: OutboundMessage, context?: SendContext): Promise<SendResult>;
   stop(): Promise<void>;
   health(): ChannelHealth;
 }

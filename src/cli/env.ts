@@ -1,7 +1,8 @@
 import { existsSync, rmSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import dotenv from 'dotenv';
-import { type Config, ConfigError, loadConfig } from '../config/index.js';
+import { loadAppConfig } from '../app/settings.js';
+import { type Config, ConfigError } from '../config/index.js';
 import { processAlive, readServicesEnv, servicesAnswer } from '../services/services-env.js';
 
 export const STATE_DIR = resolve(process.env.HAKDATA_STATE_DIR ?? '.hakdata');
@@ -51,7 +52,7 @@ export async function loadEnvFiles(options: EnvFileOptions = {}): Promise<void> 
 /** The config, or one readable line per bad field and exit code 1. */
 export function configOrExit(env: NodeJS.ProcessEnv = process.env): Config {
   try {
-    return loadConfig(env);
+    return loadAppConfig(env);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);

@@ -1,4 +1,5 @@
-import { type Env, type EnvField, type EnvName, envFields, envSchema } from './schema.js';
+import { z } from 'zod';
+import { type Env, type EnvField, envFields, envSchema } from './schema.js';
 
 export interface Config {
   env: Env['NODE_ENV'];
@@ -41,6 +42,18 @@ export interface Config {
   slaHours: { access: number; update: number; erase: number; unsubscribe: number; restrict: number };
   flags: { maxRequestsPerDay: number };
   business: { name: string; phone: string; email: string; website: string };
+  /**
+   * The values of settings declared by channels (ChannelDefinition.settings), by variable name,
+   * as their schemas parsed them. Each channel reads its own; empty when none were declared.
+   */
+  channelSettings: Record<string, unknown>;
+}
+
+/** Settings declared outside this module (by channels), merged into the schema when loading. */
+export interface ExtraSettings {
+  fields: Record<string, EnvField>;
+  /** Rules across those fields, given the loaded config. */
+  problems?: (config: Config) => { field: string; message: string }[];
 }
 
 export interface ConfigProblem {
@@ -62,9 +75,7 @@ export class ConfigError extends Error {
   }
 }
 
-const fields = envFields as Record<string, EnvField>;
-const exampleOf = (field: string) => fields[field]?.example;
-const isSecret = (field: string) => fields[field]?.secret === true;
+const baseFields = envFields as Record<string, EnvField>;
 
 /** The default a field takes when unset, when it has one. */
 function defaultOf(field: EnvField): unknown {
@@ -76,9 +87,9 @@ function defaultOf(field: EnvField): unknown {
  * Every value this program prints for a secret: its example (in `.env.example` and in every
  * config error) and its development default. Anyone can read them, so production refuses them.
  */
-export function publishedSecrets(): Map<string, string[]> {
+export function publishedSecrets(extra: Record<string, EnvField> = {}): Map<string, string[]> {
   const published = new Map<string, string[]>();
-  for (const [name, field] of Object.entries(fields)) {
+  for (const [name, field] of Object.entries({ ...baseFields, ...extra })) {
     if (!field.secret) continue;
     const fallback = defaultOf(field);
     published.set(name, [field.example, ...(typeof fallback === 'string' ? [fallback] : [])]);
@@ -87,19 +98,33 @@ export function publishedSecrets(): Map<string, string[]> {
 }
 
 /** Reads the environment (a `.env` file is loaded by the CLI before this in development). */
-export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(
+  source: NodeJS.ProcessEnv = process.env,
+  extra: ExtraSettings = { fields: {} },
+): Config {
+  const fields: Record<string, EnvField> = { ...baseFields, ...extra.fields };
+  const exampleOf = (field: string) => fields[field]?.example;
+  const isSecret = (field: string) => fields[field]?.secret === true;
   // An empty value in a .env file means "not set", not "set to the empty string".
   const raw: Record<string, string> = {};
-  for (const name of Object.keys(envFields) as EnvName[]) {
+  for (const name of Object.keys(fields)) {
     const value = source[name];
     if (value !== undefined && value.trim() !== '') raw[name] = value.trim();
   }
 
-  const parsed = envSchema.safeParse(raw);
-  if (!parsed.success) {
+  const extraSchema = z.object(
+    Object.fromEntries(Object.entries(extra.fields).map(([k, f]) => [k, f.schema])),
+  );
+  const parsedExtra = extraSchema.safeParse(raw);
+  const parsedBase = envSchema.safeParse(raw);
+  if (!parsedBase.success || !parsedExtra.success) {
+    const issues = [
+      ...(parsedBase.success ? [] : parsedBase.error.issues),
+      ...(parsedExtra.success ? [] : parsedExtra.error.issues),
+    ];
     const seen = new Set<string>();
     const problems: ConfigProblem[] = [];
-    for (const issue of parsed.error.issues) {
+    for (const issue of issues) {
       const field = String(issue.path[0] ?? '(environment)');
       if (seen.has(field)) continue;
       seen.add(field);
@@ -110,7 +135,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(problems);
   }
 
-  const e = parsed.data;
+  const e = parsedBase.data;
   const config: Config = {
     env: e.NODE_ENV,
     isProduction: e.NODE_ENV === 'production',
@@ -165,18 +190,28 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       email: e.BUSINESS_EMAIL,
       website: e.BUSINESS_WEBSITE,
     },
+    channelSettings: parsedExtra.data,
   };
 
-  const problems = [...crossFieldProblems(config), ...publishedSecretProblems(config, raw)];
+  const problems = [
+    ...crossFieldProblems(config, exampleOf),
+    ...(extra.problems?.(config) ?? []).map((p) => ({ ...p, example: exampleOf(p.field) })),
+    ...publishedSecretProblems(config, raw, fields, extra.fields),
+  ];
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
 
 /** Production with a secret anyone can read in `.env.example` or an error message is no secret. */
-function publishedSecretProblems(c: Config, raw: Record<string, string>): ConfigProblem[] {
+function publishedSecretProblems(
+  c: Config,
+  raw: Record<string, string>,
+  fields: Record<string, EnvField>,
+  extra: Record<string, EnvField>,
+): ConfigProblem[] {
   if (!c.isProduction) return [];
   const problems: ConfigProblem[] = [];
-  for (const [name, values] of publishedSecrets()) {
+  for (const [name, values] of publishedSecrets(extra)) {
     // Unset means the default, which is published too.
     const value = raw[name] ?? (defaultOf(fields[name] as EnvField) as string | undefined);
     if (value === undefined || !values.includes(value)) continue;
@@ -192,7 +227,7 @@ function publishedSecretProblems(c: Config, raw: Record<string, string>): Config
 }
 
 /** Rules that involve more than one field, or the environment as a whole. */
-function crossFieldProblems(c: Config): ConfigProblem[] {
+function crossFieldProblems(c: Config, exampleOf: (field: string) => string | undefined): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const add = (field: string, message: string) =>
     problems.push({ field, message, example: exampleOf(field) });

@@ -180,9 +180,13 @@ export const envFields = {
   ),
   CHROMIUM_PATH: field(z.string().default('/usr/bin/chromium'), '/usr/bin/chromium', 'Chromium executable.'),
   OTP_PROVIDER: field(
-    z.enum(['console', 'webhook', 'whatsapp']).default('console'),
+    // Besides these two, the name of a channel that carries codes (checked in src/app/settings.ts).
+    z
+      .string()
+      .regex(/^[a-z][a-z0-9_-]{0,31}$/, 'console, webhook, or the name of a channel that carries codes')
+      .default('console'),
     'webhook',
-    'How one-time codes are delivered: webhook (SMS gateway), whatsapp, console (development only).',
+    'How one-time codes are delivered: webhook (SMS gateway), console (development only), or a channel that carries codes: whatsapp (WhatsApp Web), whatsapp-cloud (authentication template).',
   ),
   OTP_WEBHOOK_URL: field(
     z.url({ message: 'must be an http(s) URL' }).optional(),

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { AppContext } from '../app/context.js';
 import { createOtpService, type OtpService } from '../identity/otp.js';
-import { createOtpProvider } from '../identity/otp-providers/index.js';
+import { type CodeChannel, createOtpProvider } from '../identity/otp-providers/index.js';
 import type { Outbox } from '../outbound/index.js';
 import type { StaffNotifier } from '../requests/api.js';
 import { createRequestService } from '../requests/index.js';
@@ -24,10 +24,16 @@ export interface Conversation {
  */
 export function createConversation(
   ctx: AppContext,
-  deps: { outbox: Outbox; staff?: StaffNotifier; flowsDir?: string },
+  deps: {
+    outbox: Outbox;
+    staff?: StaffNotifier;
+    flowsDir?: string;
+    /** Channels that may carry one-time codes (OTP_PROVIDER may name one). */
+    codeChannels?: CodeChannel[];
+  },
 ): Conversation {
   const loaded = loadFlows(deps.flowsDir ?? FLOWS_DIR, flowCatalog());
-  const otp = createOtpService(ctx, createOtpProvider(ctx, deps.outbox));
+  const otp = createOtpService(ctx, createOtpProvider(ctx, deps.outbox, deps.codeChannels));
   const requests = createRequestService(ctx, {
     outbox: deps.outbox,
     ...(deps.staff ? { staff: deps.staff } : {}),

@@ -1,7 +1,7 @@
 import type { Component } from '../app/component.js';
 import type { AppContext } from '../app/context.js';
 import { type ChannelDefinition, channelDefinitions } from '../channels/registry.js';
-import type { ChannelAdapter, InboundMessage } from '../channels/types.js';
+import type { ChannelAdapter, ChannelHooks, InboundMessage } from '../channels/types.js';
 import { type Conversation, createConversation } from '../conversation/runtime.js';
 import { countInbound } from '../metrics/inbound.js';
 import {
@@ -9,6 +9,7 @@ import {
   createOutbox,
   type OutboundWorker,
   type OutboxHandle,
+  recordDeliveryFailure,
 } from '../outbound/index.js';
 import { recordPromoMessage } from '../promo/replies.js';
 import { outboxStaffNotifier } from '../requests/staff-notices.js';
@@ -65,7 +66,11 @@ export function createGatewayComponent(ctx: AppContext): Component | undefined {
     async start() {
       outbox = createOutbox(ctx);
       const staff = outboxStaffNotifier(ctx, outbox);
-      conversation = createConversation(ctx, { outbox, staff });
+      conversation = createConversation(ctx, {
+        outbox,
+        staff,
+        codeChannels: definitions.filter((d) => d.deliversCodes),
+      });
       for (const definition of definitions) adapters.set(definition.name, definition.createAdapter(ctx));
       for (const [name, adapter] of adapters)
         if (ctx.metrics) unwatch.push(ctx.metrics.watchChannel(name, () => adapter.health()));
@@ -85,8 +90,12 @@ export function createGatewayComponent(ctx: AppContext): Component | undefined {
         });
         await sessionWorker.start();
       }
+      // A message the platform reported undelivered after accepting it (a status webhook).
+      const hooks: ChannelHooks = {
+        onDeliveryFailed: async (failure) => staff.deadLetter(await recordDeliveryFailure(ctx, failure)),
+      };
       for (const [name, adapter] of adapters) {
-        await adapter.start(onInbound);
+        await adapter.start(onInbound, hooks);
         log.info({ channel: name, state: adapter.health().state }, 'channel started');
       }
     },

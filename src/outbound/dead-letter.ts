@@ -1,8 +1,9 @@
 import type { AppContext } from '../app/context.js';
+import type { DeliveryFailure } from '../channels/types.js';
 import type { DeadLetterReason } from '../db/models/dead-letter.js';
 import { keyedHash } from '../identity/keyed-hash.js';
 import { maskPhone } from '../privacy/index.js';
-import type { OutboundDelivery, OutboundJobData } from './queues.js';
+import type { OutboundJobData } from './queues.js';
 
 /** What staff are told about a message that could not go (no text, no chat id in clear). */
 export interface DeadLetterNotice {
@@ -19,6 +20,14 @@ export interface DeadLetterNotice {
 }
 
 export type DeadLetterHook = (notice: DeadLetterNotice) => void | Promise<void>;
+
+/** An opened message (OutboundDelivery), or one a channel reported failed after sending it. */
+interface DeadLetterSource {
+  channel: string;
+  chatId: string;
+  message: { kind: string };
+  meta: { purpose?: string; requestRef?: string; promoId?: string };
+}
 
 /** `6281287611943@c.us` → `+62812****943@c.us`; Telegram `123456789` → `12****89`. */
 export function maskChatId(chatId: string): string {
@@ -49,7 +58,7 @@ export async function recordDeadLetter(
   ctx: AppContext,
   input: {
     key: string;
-    data: OutboundDelivery | OutboundJobData;
+    data: DeadLetterSource | OutboundJobData;
     reason: DeadLetterReason;
     detail: string;
     attempts: number;
@@ -94,4 +103,23 @@ export async function recordDeadLetter(
     attempts: doc.attempts,
     createdAt: doc.createdAt,
   };
+}
+
+/**
+ * A message the platform accepted and later reported as not delivered (a status webhook): a dead
+ * letter like any other, keyed by the platform's message id (hashed: it may encode the number).
+ */
+export function recordDeliveryFailure(ctx: AppContext, failure: DeliveryFailure): Promise<DeadLetterNotice> {
+  return recordDeadLetter(ctx, {
+    key: `status/${failure.channel}/${keyedHash(ctx.config.otp.secret, 'dead-letter-status', failure.messageId)}`,
+    data: {
+      channel: failure.channel,
+      chatId: failure.chatId,
+      message: { kind: failure.messageKind },
+      meta: failure.context,
+    },
+    reason: failure.code,
+    detail: failure.detail,
+    attempts: 1,
+  });
 }

@@ -4,7 +4,12 @@
  * may use; the queue layout, sealing and job shapes stay inside this folder.
  */
 export { createOutboundComponent, type OutboundHooks } from './component.js';
-export { type DeadLetterHook, type DeadLetterNotice, sanitizeDetail } from './dead-letter.js';
+export {
+  type DeadLetterHook,
+  type DeadLetterNotice,
+  recordDeliveryFailure,
+  sanitizeDetail,
+} from './dead-letter.js';
 export {
   createOutbox,
   OutboxError,

@@ -285,7 +285,9 @@ export function createOutboundWorker(ctx: AppContext, options: OutboundWorkerOpt
 
     let sent: { messageId?: string };
     try {
-      sent = await adapter.send(delivery.chatId, delivery.message);
+      // Why it is sent: a channel that may write first only with templates chooses by it.
+      const { purpose, requestRef, promoId } = delivery.meta;
+      sent = await adapter.send(delivery.chatId, delivery.message, { purpose, requestRef, promoId });
     } catch (err) {
       const error =
         err instanceof ChannelSendError

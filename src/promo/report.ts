@@ -7,6 +7,7 @@ const FAILURE_TEXT: Record<string, string> = {
   BAD_REQUEST: 'the platform refused the message',
   UNAVAILABLE: 'the platform could not be reached',
   RATE_LIMITED: 'still rate limited after retries',
+  WINDOW_CLOSED: 'outside the 24-hour window, and promotions need an approved marketing template',
   INTERRUPTED: 'in flight when a sender stopped; maybe delivered, not resent',
 };
 

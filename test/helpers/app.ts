@@ -1,5 +1,5 @@
+import { loadAppConfig } from '../../src/app/settings.js';
 import { type RunningApp, startApp } from '../../src/app/start.js';
-import { loadConfig } from '../../src/config/index.js';
 import { freePort } from '../../src/services/processes.js';
 import { captureLogger, createTestContext, type TestContext } from './context.js';
 
@@ -33,7 +33,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const { logger, lines } = captureLogger(ctx.config.logLevel);
   let app: RunningApp;
   try {
-    app = await startApp(loadConfig(ctx.env), logger);
+    app = await startApp(loadAppConfig(ctx.env), logger);
   } catch (err) {
     await ctx.cleanup();
     throw err;

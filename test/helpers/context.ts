@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { inject } from 'vitest';
 import { type AppContext, closeAppContext, createAppContext } from '../../src/app/context.js';
-import { loadConfig } from '../../src/config/index.js';
+import { loadAppConfig } from '../../src/app/settings.js';
 import { createLogger, type Logger } from '../../src/logging/logger.js';
 import { deleteKeys } from './redis-keys.js';
 
@@ -40,7 +40,7 @@ export async function createTestContext(overrides: Record<string, string> = {}):
     REDIS_PREFIX: `t_${id}`,
     ...overrides,
   };
-  const config = loadConfig(env);
+  const config = loadAppConfig(env);
   const { logger, lines } = captureLogger(config.logLevel);
   const ctx = await createAppContext(config, logger);
   return {

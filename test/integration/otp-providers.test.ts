@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/app/context.js';
 import type { ChannelAdapter, OutboundMessage } from '../../src/channels/types.js';
+import { whatsappChannel } from '../../src/channels/whatsapp/index.js';
 import { createOtpService } from '../../src/identity/otp.js';
 import {
   createConsoleOtpProvider,
@@ -145,7 +146,8 @@ describe('whatsapp provider', () => {
     await worker.start();
     try {
       const wctx = withConfig({ otp: { ...ctx.config.otp, provider: 'whatsapp' } });
-      const otp = createOtpService(wctx, createOtpProvider(wctx, outbox));
+      // The channels that carry codes are handed in by the composer (the gateway).
+      const otp = createOtpService(wctx, createOtpProvider(wctx, outbox, [whatsappChannel]));
       expect(
         await otp.requestCode({ phone: PHONE_3, channel: 'whatsapp', chatId: 'x@c.us', locale: 'en' }),
       ).toEqual({ status: 'sent' });

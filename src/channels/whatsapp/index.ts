@@ -38,4 +38,5 @@ export const whatsappChannel: ChannelDefinition = {
   createAdapter: (ctx) => createWhatsAppAdapter(ctx),
   sendFrom: 'gateway',
   chatOfPhone: chatIdForPhone,
+  deliversCodes: true,
 };

@@ -1,6 +1,13 @@
 import { Schema, type Types } from 'mongoose';
 
-export const DEAD_LETTER_REASONS = ['RATE_LIMITED', 'UNAVAILABLE', 'CHAT_BLOCKED', 'BAD_REQUEST'] as const;
+export const DEAD_LETTER_REASONS = [
+  'RATE_LIMITED',
+  'UNAVAILABLE',
+  'CHAT_BLOCKED',
+  'BAD_REQUEST',
+  // Outside a platform's customer-service window, and not an approved template.
+  'WINDOW_CLOSED',
+] as const;
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
 
 export interface DeadLetter {

@@ -1,18 +1,25 @@
 import type { AppContext } from '../../app/context.js';
 import type { Outbox } from '../../outbound/index.js';
 import { OtpError } from '../otp-errors.js';
+import { type CodeChannel, createChannelOtpProvider } from './channel.js';
 import { createConsoleOtpProvider } from './console.js';
 import type { OtpProvider } from './types.js';
 import { createWebhookOtpProvider } from './webhook.js';
-import { createWhatsAppOtpProvider } from './whatsapp.js';
 
+export { type CodeChannel, createChannelOtpProvider } from './channel.js';
 export { createConsoleOtpProvider, type DevOtpEntry, readDevOtpOutbox } from './console.js';
 export type { OtpProvider } from './types.js';
 export { createWebhookOtpProvider, signWebhookBody, webhookSigningKey } from './webhook.js';
-export { createWhatsAppOtpProvider } from './whatsapp.js';
 
-/** The provider OTP_PROVIDER names. `outbox` is needed for `whatsapp`. */
-export function createOtpProvider(ctx: AppContext, outbox?: Outbox): OtpProvider {
+/**
+ * The provider OTP_PROVIDER names: console, webhook, or one of `codeChannels` (the channels that
+ * carry codes, handed in by whoever composes the app), which sends through `outbox`.
+ */
+export function createOtpProvider(
+  ctx: AppContext,
+  outbox?: Outbox,
+  codeChannels: CodeChannel[] = [],
+): OtpProvider {
   const { otp } = ctx.config;
   switch (otp.provider) {
     case 'console':
@@ -21,9 +28,16 @@ export function createOtpProvider(ctx: AppContext, outbox?: Outbox): OtpProvider
       if (!otp.webhookUrl)
         throw new OtpError('PROVIDER_MISCONFIGURED', 'OTP_WEBHOOK_URL is required when OTP_PROVIDER=webhook');
       return createWebhookOtpProvider({ url: otp.webhookUrl, secret: otp.secret, logger: ctx.logger });
-    case 'whatsapp':
+    default: {
+      const channel = codeChannels.find((c) => c.name === otp.provider);
+      if (!channel)
+        throw new OtpError(
+          'PROVIDER_MISCONFIGURED',
+          `OTP_PROVIDER=${otp.provider} is not a channel that carries codes`,
+        );
       if (!outbox)
-        throw new OtpError('PROVIDER_MISCONFIGURED', 'OTP_PROVIDER=whatsapp needs the outbound queue');
-      return createWhatsAppOtpProvider(outbox);
+        throw new OtpError('PROVIDER_MISCONFIGURED', `OTP_PROVIDER=${otp.provider} needs the outbound queue`);
+      return createChannelOtpProvider(outbox, channel);
+    }
   }
 }

@@ -1,0 +1,45 @@
+import { channelDefinitions } from '../channels/registry.js';
+import { envExample, settingsTable } from '../config/describe.js';
+import { type Config, type ConfigProblem, loadConfig } from '../config/index.js';
+import type { EnvField } from '../config/schema.js';
+
+/**
+ * The whole configuration: the config module's own settings plus those each channel declares
+ * (ChannelDefinition.settings). Composed here, above both, so the config module never has to
+ * know a channel and adding a channel stays one folder plus its registry line.
+ */
+
+export function channelSettingFields(): Record<string, EnvField> {
+  return Object.assign({}, ...channelDefinitions.map((d) => d.settings ?? {}));
+}
+
+/** Providers of one-time codes that are not channels. */
+const OWN_OTP_PROVIDERS = ['console', 'webhook'];
+
+/** The rules each channel has across its own settings, and OTP_PROVIDER naming a channel. */
+function channelProblems(config: Config): Omit<ConfigProblem, 'example'>[] {
+  const problems = channelDefinitions.flatMap((d) => d.settingProblems?.(config) ?? []);
+  const provider = config.otp.provider;
+  const carriers = channelDefinitions.filter((d) => d.deliversCodes).map((d) => d.name);
+  if (!OWN_OTP_PROVIDERS.includes(provider) && !carriers.includes(provider))
+    problems.push({
+      field: 'OTP_PROVIDER',
+      message: `must be ${[...OWN_OTP_PROVIDERS, ...carriers].join(', ')} (got "${provider}")`,
+    });
+  return problems;
+}
+
+/** `loadConfig` with every channel's settings: what the CLI and the tests' apps start from. */
+export function loadAppConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  return loadConfig(source, { fields: channelSettingFields(), problems: channelProblems });
+}
+
+/** `.env.example` with every channel's settings. */
+export function appEnvExample(): string {
+  return envExample(channelSettingFields());
+}
+
+/** The README's settings table with every channel's settings. */
+export function appSettingsTable(): string {
+  return settingsTable(channelSettingFields());
+}

@@ -1,0 +1,32 @@
+import type { AppContext } from '../../app/context.js';
+import type { ChannelDefinition } from '../registry.js';
+import { WhatsAppCloudAdapter } from './adapter.js';
+import { CHANNEL, chatIdForPhone } from './convert.js';
+import { cloudSettingProblems, cloudSettings, cloudSettingsOf } from './settings.js';
+import { cloudWebhookRoutes } from './webhook-route.js';
+
+export { WhatsAppCloudAdapter } from './adapter.js';
+export { cloudSettingsOf } from './settings.js';
+
+function createAdapter(ctx: AppContext): WhatsAppCloudAdapter {
+  const settings = cloudSettingsOf(ctx.config);
+  if (!settings)
+    throw new Error('WHATSAPP_CLOUD_ACCESS_TOKEN and WHATSAPP_CLOUD_PHONE_NUMBER_ID are required');
+  return new WhatsAppCloudAdapter(ctx, settings);
+}
+
+/**
+ * The official WhatsApp Business Cloud API: on when an access token and a phone number id are
+ * set. Stateless HTTPS, so any process may send; runs beside WhatsApp Web (another number).
+ */
+export const whatsappCloudChannel: ChannelDefinition = {
+  name: CHANNEL,
+  enabled: (ctx) => cloudSettingsOf(ctx.config) !== undefined,
+  createAdapter,
+  sendFrom: 'any',
+  chatOfPhone: chatIdForPhone,
+  deliversCodes: true,
+  settings: cloudSettings,
+  settingProblems: cloudSettingProblems,
+  routes: cloudWebhookRoutes,
+};
