@@ -1,5 +1,5 @@
 import type { AppContext } from '../app/context.js';
-import type { DeliveryFailure } from '../channels/types.js';
+import type { DeliveryFailure, OutboundMessage } from '../channels/types.js';
 import type { DeadLetterReason } from '../db/models/dead-letter.js';
 import { keyedHash } from '../identity/keyed-hash.js';
 import { maskPhone } from '../privacy/index.js';
@@ -25,7 +25,8 @@ export type DeadLetterHook = (notice: DeadLetterNotice) => void | Promise<void>;
 interface DeadLetterSource {
   channel: string;
   chatId: string;
-  message: { kind: string };
+  /** The message itself, or only its kind when the channel reports it after sending. */
+  message: OutboundMessage | { kind: string };
   meta: { purpose?: string; requestRef?: string; promoId?: string };
 }
 
