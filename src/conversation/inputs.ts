@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { normalizePhone } from '../identity/phone.js';
-import { RESTRICTION_REASON_MAX } from '../requests/restriction.js';
+import { RESTRICTION_REASON_MAX } from '../requests/index.js';
 import type { InputKind } from './flow-schema.js';
 
 export type InputResult = { ok: true; value: string } | { ok: false; reason: string };

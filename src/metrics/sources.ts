@@ -3,7 +3,7 @@ import type { AppContext } from '../app/context.js';
 import { type PrivacyRequest, REQUEST_TYPES } from '../db/index.js';
 import { runningQueueNames } from '../queues/names.js';
 import { queueOptions } from '../queues/options.js';
-import { OPEN_STATUSES } from '../requests/states.js';
+import { OPEN_STATUSES } from '../requests/index.js';
 import type { Metrics, OverdueSource, QueueDepthSource } from './metrics.js';
 
 /** How long the overdue count is reused: FerretDB 1.24 reads the whole collection for it. */

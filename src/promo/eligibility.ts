@@ -4,7 +4,7 @@ import type { Locale } from '../conversation/locales.js';
 import { SessionStore } from '../conversation/session-store.js';
 import type { RequestStatus } from '../db/index.js';
 import { keyedHash } from '../identity/keyed-hash.js';
-import { chatSuppressionHash, phoneSuppressionHash } from '../requests/suppression.js';
+import { chatSuppressionHash, phoneSuppressionHash } from '../requests/index.js';
 import { chatOn } from './recipients.js';
 import { withStorageRetry } from './storage.js';
 

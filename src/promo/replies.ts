@@ -2,7 +2,7 @@ import { Types } from 'mongoose';
 import type { AppContext } from '../app/context.js';
 import type { InboundMessage } from '../channels/types.js';
 import type { OutboundMeta } from '../outbound/index.js';
-import { chatSuppressionHash } from '../requests/suppression.js';
+import { chatSuppressionHash } from '../requests/index.js';
 
 /**
  * The promotion a message replies to (a STOP quoting the promo), from the platform message id

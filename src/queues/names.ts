@@ -1,7 +1,7 @@
 import type { AppContext } from '../app/context.js';
 import { channelDefinitions } from '../channels/registry.js';
 import { defaultPartitions, outboundQueueNames } from '../outbound/index.js';
-import { REQUEST_QUEUE } from '../requests/queue.js';
+import { REQUEST_QUEUE } from '../requests/index.js';
 import { SLA_QUEUE } from '../workers/sla.js';
 
 /** Every BullMQ queue hakdata runs in this configuration: requests, SLA, outbound partitions. */

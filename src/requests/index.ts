@@ -1,9 +1,60 @@
+/**
+ * The requests module as other modules see it: the request service (the only writer of a status,
+ * through `transition()`), the read model, the payload union, and what workers need to apply a
+ * request. Import from here, not from the files behind it (test/unit/import-boundaries.test.ts).
+ * Left out, because they reach up into other modules: `compliance-table.ts` (reads flows and
+ * workers: the CLI's) and `staff-notices.ts` (builds Telegram staff cards: staff's, through
+ * `StaffNotifier`); behind a barrel every importer would load them, and cycles with them.
+ */
 export * from './api.js';
-export { changedFields, type UpdateChanges, updateChangesSchema } from './changes.js';
+export { changedFields, UPDATABLE_FIELDS, type UpdateChanges, updateChangesSchema } from './changes.js';
 export { defaultFlagRules, evaluateFlags, type FlagRule } from './flags.js';
-export { notices, renderNotice, toLocale } from './notices.js';
-export { createRequestQueue, enqueueRequest, REQUEST_QUEUE, type RequestQueue } from './queue.js';
+export { withRequestLock } from './lock.js';
+export { type Locale, type NoticeId, type NoticeParams, notices, renderNotice, toLocale } from './notices.js';
+export { openOrderFilter, unpaidOrderFilter } from './order-obligations.js';
+export {
+  type ConsentChanges,
+  consentChangesSchema,
+  type PayloadOf,
+  parsePayload,
+  payloadOf,
+  type RequestPayload,
+  requestPayloadSchema,
+} from './payload.js';
+export {
+  createRequestQueue,
+  enqueueRequest,
+  REQUEST_QUEUE,
+  type RequestJobData,
+  type RequestQueue,
+} from './queue.js';
+export { createRequestReadModel, type JobbedRequest, type RequestReadModel } from './read-model.js';
+export { claimReminders, countResumedAttempt, restoreReminders } from './records.js';
 export { newRef, normalizeRef, REF_PATTERN } from './ref.js';
-export { contactLine, createRequestService, type RequestServiceDeps, slaHoursFor } from './service.js';
-export { outboxStaffNotifier } from './staff-notices.js';
-export { canTransition, isTerminal, OPEN_STATUSES, TRANSITIONS, transition } from './states.js';
+export { REQUEST_TYPE_REGISTRY } from './registry.js';
+export {
+  isStaffActor,
+  RESTRICTION_REASON_MAX,
+  type RestrictChanges,
+  restrictChangesSchema,
+  STAFF_LIFT_REASON_MAX,
+} from './restriction.js';
+export { liftRestrictionByStaff } from './restriction-lift.js';
+export {
+  contactLine,
+  createRequestService,
+  type RequestServiceDeps,
+  type RequestServiceImpl,
+  slaHoursFor,
+} from './service.js';
+export {
+  auditClosed,
+  auditClosing,
+  canTransition,
+  closingUnset,
+  isTerminal,
+  OPEN_STATUSES,
+  TRANSITIONS,
+  transition,
+} from './states.js';
+export { chatSuppressionHash, liftOptOut, phoneSuppressionHash, suppress } from './suppression.js';

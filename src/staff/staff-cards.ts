@@ -3,8 +3,7 @@ import { statusLabel as labelOfStatus, typeLabel as labelOfType, sentenceCase } 
 import type { Button } from '../channels/types.js';
 import type { Customer, PrivacyRequest, RequestStatus, RequestType } from '../db/index.js';
 import type { DeadLetter } from '../db/models/dead-letter.js';
-import { openOrderFilter, unpaidOrderFilter } from '../requests/order-obligations.js';
-import { normalizeRef } from '../requests/ref.js';
+import { normalizeRef, openOrderFilter, unpaidOrderFilter } from '../requests/index.js';
 import { maskChangeValue, maskedIdentity } from './masking.js';
 
 /**

@@ -1,7 +1,7 @@
 import { isValidObjectId } from 'mongoose';
 import type { AppContext } from '../app/context.js';
 import type { OutboundMessage } from '../channels/types.js';
-import { normalizeRef } from '../requests/ref.js';
+import { normalizeRef } from '../requests/index.js';
 import {
   type CardHeading,
   cardButtons,

@@ -1,5 +1,5 @@
 import type { OutboundMessage } from '../channels/types.js';
-import { contactLine } from '../requests/service.js';
+import { contactLine } from '../requests/index.js';
 import { AccessPackageError } from './access/errors.js';
 import { failed, localeOf, type RequestHandler, text } from './outcome.js';
 

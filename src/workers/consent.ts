@@ -1,9 +1,15 @@
 import type { ConsentEvent } from '../db/index.js';
 import { serverShape } from '../db/server-shape.js';
-import { withRequestLock } from '../requests/lock.js';
-import { type ConsentChanges, payloadOf } from '../requests/payload.js';
-import { contactLine } from '../requests/service.js';
-import { chatSuppressionHash, liftOptOut, phoneSuppressionHash, suppress } from '../requests/suppression.js';
+import {
+  type ConsentChanges,
+  chatSuppressionHash,
+  contactLine,
+  liftOptOut,
+  payloadOf,
+  phoneSuppressionHash,
+  suppress,
+  withRequestLock,
+} from '../requests/index.js';
 import { failed, localeOf, type RequestHandler, text } from './outcome.js';
 
 /** The stored proof, read through the payload union; a malformed one counts as no proof (menu). */

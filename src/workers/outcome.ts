@@ -3,14 +3,14 @@ import type { AuditInput } from '../audit/record.js';
 import type { OutboundMessage } from '../channels/types.js';
 import type { PrivacyRequest } from '../db/index.js';
 import type { Outbox } from '../outbound/index.js';
-import type { StaffNotifier } from '../requests/api.js';
 import {
   type Locale,
   type NoticeId,
   type NoticeParams,
   renderNotice,
+  type StaffNotifier,
   toLocale,
-} from '../requests/notices.js';
+} from '../requests/index.js';
 
 /**
  * What a request handler hands back to the runner, which tells the customer and closes the

@@ -1,10 +1,17 @@
 import type { AppContext } from '../app/context.js';
-import type { PrivacyRequest } from '../db/index.js';
 import type { Outbox } from '../outbound/index.js';
-import { RequestError } from '../requests/api.js';
-import { enqueueRequest, type RequestQueue } from '../requests/queue.js';
-import { contactLine } from '../requests/service.js';
-import { auditClosed, closingUnset, transition } from '../requests/states.js';
+import {
+  auditClosed,
+  closingUnset,
+  contactLine,
+  createRequestReadModel,
+  enqueueRequest,
+  type JobbedRequest,
+  RequestError,
+  type RequestQueue,
+  type RequestReadModel,
+  transition,
+} from '../requests/index.js';
 import { localeOf, text } from './outcome.js';
 
 /**
@@ -22,6 +29,8 @@ export interface ReconcileDeps {
   now?: () => Date;
   /** Starts of processing after which the reconciler gives up on a request. */
   maxAttempts?: number;
+  /** What it reads of requests; by default the read model over this context's MongoDB. */
+  requests?: RequestReadModel;
 }
 
 export interface ReconcileReport {
@@ -39,10 +48,8 @@ export async function reconcileRequests(
 ): Promise<ReconcileReport> {
   const log = ctx.logger.child({ component: 'reconciler' });
   const maxAttempts = deps.maxAttempts ?? 10;
-  const open = await ctx.models.PrivacyRequest.find(
-    { status: { $in: ['queued', 'processing'] } },
-    { ref: 1, type: 1, status: 1, attempts: 1, channel: 1, chatId: 1, locale: 1 },
-  ).lean<PrivacyRequest[]>();
+  const requests = deps.requests ?? createRequestReadModel(ctx.models);
+  const open = await requests.withJobs();
 
   const report: ReconcileReport = { checked: open.length, requeued: [], failed: [], audited: 0 };
   for (const r of open) {
@@ -51,7 +58,7 @@ export async function reconcileRequests(
     if (LIVE_STATES.has(state)) continue;
 
     // The job is gone or finished while the request is not: look again, it may just have finished.
-    const fresh = await ctx.models.PrivacyRequest.findOne({ ref: r.ref }, { status: 1, attempts: 1 }).lean();
+    const fresh = await requests.stateOf(r.ref);
     if (!fresh || (fresh.status !== 'queued' && fresh.status !== 'processing')) continue;
 
     if (fresh.status === 'processing' && fresh.attempts >= maxAttempts) {
@@ -74,7 +81,7 @@ export async function reconcileRequests(
   return report;
 }
 
-async function giveUp(ctx: AppContext, deps: ReconcileDeps, r: PrivacyRequest): Promise<void> {
+async function giveUp(ctx: AppContext, deps: ReconcileDeps, r: JobbedRequest): Promise<void> {
   await deps.outbox.send(
     r.channel,
     r.chatId,

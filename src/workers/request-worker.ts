@@ -5,10 +5,16 @@ import type { PrivacyRequest, RequestType } from '../db/index.js';
 import { timeRequestJob } from '../metrics/requests.js';
 import { maskString } from '../privacy/index.js';
 import { workerConnection } from '../queues/options.js';
-import { RequestError } from '../requests/api.js';
-import { REQUEST_QUEUE, type RequestJobData } from '../requests/queue.js';
-import { contactLine } from '../requests/service.js';
-import { auditClosing, closingUnset, transition } from '../requests/states.js';
+import {
+  auditClosing,
+  closingUnset,
+  contactLine,
+  countResumedAttempt,
+  REQUEST_QUEUE,
+  RequestError,
+  type RequestJobData,
+  transition,
+} from '../requests/index.js';
 import { sendAccessPackage } from './access-worker.js';
 import { applyConsent } from './consent.js';
 import { eraseCustomer } from './erase.js';
@@ -137,11 +143,7 @@ async function claim(ctx: AppContext, ref: string, id: string | undefined, at: D
   if (!current || current.ref !== ref) return { skip: 'unknown' };
   if (current.status !== 'processing') return { skip: current.status };
   // Resumed: counted, so the reconciler can give up on a request that keeps dying.
-  const resumed = await PrivacyRequest.findOneAndUpdate(
-    { _id: current._id, status: 'processing' },
-    { $inc: { attempts: 1 } },
-    { new: true },
-  ).lean<PrivacyRequest>();
+  const resumed = await countResumedAttempt(ctx.models, current._id);
   return resumed ? { request: resumed } : { skip: current.status };
 }
 

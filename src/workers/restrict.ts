@@ -1,7 +1,5 @@
 import type { ProcessingRestriction } from '../db/index.js';
-import { withRequestLock } from '../requests/lock.js';
-import { payloadOf } from '../requests/payload.js';
-import { contactLine } from '../requests/service.js';
+import { contactLine, payloadOf, withRequestLock } from '../requests/index.js';
 import { failed, localeOf, type RequestHandler, text } from './outcome.js';
 
 const ACTOR = 'system:restrict-worker';

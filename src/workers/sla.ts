@@ -3,9 +3,14 @@ import type { AppContext } from '../app/context.js';
 import { recordAudit } from '../audit/record.js';
 import type { PrivacyRequest } from '../db/index.js';
 import { queueOptions, workerConnection } from '../queues/options.js';
-import type { StaffNotifier } from '../requests/api.js';
-import { withRequestLock } from '../requests/lock.js';
-import { OPEN_STATUSES } from '../requests/states.js';
+import {
+  claimReminders,
+  createRequestReadModel,
+  type RequestReadModel,
+  restoreReminders,
+  type StaffNotifier,
+  withRequestLock,
+} from '../requests/index.js';
 
 /**
  * Deadlines (UU PDP: access and update within 3×24 h). A repeatable job looks at every open
@@ -45,6 +50,8 @@ export function dueReminders(
 export interface SlaDeps {
   staff?: StaffNotifier;
   now?: () => Date;
+  /** What it reads of requests; by default the read model over this context's MongoDB. */
+  requests?: RequestReadModel;
 }
 
 export async function runSlaCheck(
@@ -53,30 +60,21 @@ export async function runSlaCheck(
 ): Promise<{ ref: string; which: Reminder }[]> {
   const now = deps.now?.() ?? new Date();
   const log = ctx.logger.child({ component: 'sla' });
-  const { PrivacyRequest } = ctx.models;
-  const candidates = await PrivacyRequest.find(
-    { status: { $in: OPEN_STATUSES }, dueAt: { $lte: new Date(now.getTime() + 48 * HOUR) } },
-    { ref: 1, type: 1, customerId: 1, createdAt: 1, dueAt: 1, reminders: 1 },
-  ).lean<PrivacyRequest[]>();
+  const candidates = await (deps.requests ?? createRequestReadModel(ctx.models)).dueBefore(
+    new Date(now.getTime() + 48 * HOUR),
+  );
 
   const sent: { ref: string; which: Reminder }[] = [];
   for (const r of candidates) {
     const { send, mark } = dueReminders(r, now);
     if (!send) continue;
-    const claimed = await withRequestLock(ctx, r.ref, () =>
-      PrivacyRequest.updateOne(
-        { _id: r._id, reminders: { $ne: send } },
-        { $addToSet: { reminders: { $each: mark } } },
-      ),
-    );
-    if (claimed.modifiedCount === 0) continue;
+    const claimed = await withRequestLock(ctx, r.ref, () => claimReminders(ctx.models, r._id, send, mark));
+    if (!claimed) continue;
     try {
       await deps.staff?.slaReminder(r.ref, send);
     } catch (err) {
       // Not told: take the marks back so the next run tries again.
-      await withRequestLock(ctx, r.ref, () =>
-        PrivacyRequest.updateOne({ _id: r._id }, { $set: { reminders: r.reminders } }),
-      );
+      await withRequestLock(ctx, r.ref, () => restoreReminders(ctx.models, r._id, r.reminders));
       throw err;
     }
     await recordAudit(ctx, {

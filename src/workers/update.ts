@@ -1,6 +1,4 @@
-import { changedFields } from '../requests/changes.js';
-import { payloadOf } from '../requests/payload.js';
-import { contactLine } from '../requests/service.js';
+import { changedFields, contactLine, payloadOf } from '../requests/index.js';
 import { failed, localeOf, type RequestHandler, text } from './outcome.js';
 
 /**

@@ -1,5 +1,5 @@
 import { statusLabel, typeLabel } from '../../catalogue/index.js';
-import { RequestError, type RequestSummary } from '../../requests/api.js';
+import { RequestError, type RequestSummary } from '../../requests/index.js';
 import type { Locale, Translate } from '../locales.js';
 import { type ActionResult, defineAction } from './types.js';
 

@@ -1,6 +1,6 @@
 import type { AppContext } from '../../app/context.js';
 import type { InboundMessage, OutboundMessage } from '../../channels/types.js';
-import type { RequestService } from '../../requests/api.js';
+import type { RequestService } from '../../requests/index.js';
 import type { Locale, Translate } from '../locales.js';
 import type { Session } from '../session-store.js';
 

@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import type { AppContext } from '../../app/context.js';
-import type { RequestService } from '../../requests/api.js';
+import type { RequestService } from '../../requests/index.js';
 import type { SafeHtml } from './views/html.js';
 
 /** What the console's route modules are handed. */

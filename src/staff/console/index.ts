@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import type { AppContext } from '../../app/context.js';
 import { recordAudit } from '../../audit/record.js';
 import { createOutbox } from '../../outbound/index.js';
-import { createRequestService } from '../../requests/service.js';
+import { createRequestService } from '../../requests/index.js';
 import { staffActor } from '../accounts.js';
 import { consoleCss, consoleJs } from './assets.js';
 import { authGuard, LANG_COOKIE, LOGIN_PATH, sessionCookieName, sessionCookieOptions } from './auth.js';

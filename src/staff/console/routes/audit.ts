@@ -3,7 +3,7 @@ import { Types } from 'mongoose';
 import { z } from 'zod';
 import { recordAudit } from '../../../audit/record.js';
 import type { AuditEvent } from '../../../db/index.js';
-import { normalizeRef } from '../../../requests/ref.js';
+import { normalizeRef } from '../../../requests/index.js';
 import { staffActor } from '../../accounts.js';
 import type { ConsoleDeps } from '../deps.js';
 import { sendPage } from '../deps.js';

@@ -7,7 +7,7 @@ import type { AppContext } from '../../../app/context.js';
 import { recordAudit } from '../../../audit/record.js';
 import { runningQueueNames } from '../../../queues/names.js';
 import { queueOptions } from '../../../queues/options.js';
-import { REQUEST_QUEUE } from '../../../requests/queue.js';
+import { REQUEST_QUEUE } from '../../../requests/index.js';
 import { staffActor } from '../../accounts.js';
 import type { ConsoleDeps } from '../deps.js';
 

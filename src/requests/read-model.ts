@@ -1,0 +1,72 @@
+import type { Types } from 'mongoose';
+import type { Models, PrivacyRequest, RequestType } from '../db/index.js';
+import { OPEN_STATUSES } from './states.js';
+
+/**
+ * What other modules read of privacy requests, in one place beside the service that writes them.
+ * It is given the one model it reads (not the whole AppContext), and each query keeps the filter
+ * and projection its caller tuned: on FerretDB 1.24 every filter but `{_id}` reads the whole
+ * collection, so a read model that fetched whole documents "to be general" would cost each caller.
+ */
+export interface RequestReadModel {
+  /** One request by its ref, whole; `null` when there is none. */
+  byRef(ref: string): Promise<PrivacyRequest | null>;
+  /** Requests a job should be running for (queued or processing): what the reconciler checks. */
+  withJobs(): Promise<JobbedRequest[]>;
+  /** The status and attempts of one request now: a second look before acting on a stale list. */
+  stateOf(ref: string): Promise<Pick<PrivacyRequest, 'status' | 'attempts'> | null>;
+  /** The type of every open request past its deadline, for the overdue gauge. */
+  overdueTypes(now: Date, limit: number): Promise<RequestType[]>;
+  /** Open requests due before `before`, with what a reminder needs. */
+  dueBefore(
+    before: Date,
+  ): Promise<
+    Pick<PrivacyRequest, '_id' | 'ref' | 'type' | 'customerId' | 'createdAt' | 'dueAt' | 'reminders'>[]
+  >;
+  /** A customer's requests, oldest first, with the fields asked for. */
+  ofCustomer(customerId: Types.ObjectId, projection: Record<string, 0 | 1>): Promise<PrivacyRequest[]>;
+}
+
+export type JobbedRequest = Pick<
+  PrivacyRequest,
+  '_id' | 'ref' | 'type' | 'status' | 'attempts' | 'channel' | 'chatId' | 'locale'
+>;
+
+export function createRequestReadModel(models: Pick<Models, 'PrivacyRequest'>): RequestReadModel {
+  const { PrivacyRequest } = models;
+  return {
+    byRef: (ref) => PrivacyRequest.findOne({ ref }).lean<PrivacyRequest>().exec(),
+    withJobs: () =>
+      PrivacyRequest.find(
+        { status: { $in: ['queued', 'processing'] } },
+        { ref: 1, type: 1, status: 1, attempts: 1, channel: 1, chatId: 1, locale: 1 },
+      )
+        .lean<JobbedRequest[]>()
+        .exec(),
+    stateOf: (ref) =>
+      PrivacyRequest.findOne({ ref }, { status: 1, attempts: 1 })
+        .lean<Pick<PrivacyRequest, 'status' | 'attempts'>>()
+        .exec(),
+    overdueTypes: async (now, limit) => {
+      const rows = await PrivacyRequest.find(
+        { status: { $in: [...OPEN_STATUSES] }, dueAt: { $lt: now } },
+        { type: 1, _id: 0 },
+      )
+        .limit(limit)
+        .lean<Pick<PrivacyRequest, 'type'>[]>();
+      return rows.map((r) => r.type);
+    },
+    dueBefore: (before) =>
+      PrivacyRequest.find(
+        { status: { $in: OPEN_STATUSES }, dueAt: { $lte: before } },
+        { ref: 1, type: 1, customerId: 1, createdAt: 1, dueAt: 1, reminders: 1 },
+      )
+        .lean<PrivacyRequest[]>()
+        .exec(),
+    ofCustomer: (customerId, projection) =>
+      PrivacyRequest.find({ customerId }, projection)
+        .sort({ createdAt: 1, ref: 1 })
+        .lean<PrivacyRequest[]>()
+        .exec(),
+  };
+}
