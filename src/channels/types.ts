@@ -49,6 +49,11 @@ export interface InboundMessage {
   isGroup?: boolean;
   /** Platform language hint ('id', 'en-US', …). */
   languageHint?: string;
+  /**
+   * The sender's display name, passed only for a staff chat (src/staff/chat/), where it names
+   * who decided; never for customers.
+   */
+  senderName?: { first?: string; last?: string; username?: string };
 }
 
 export interface Button {
@@ -57,9 +62,25 @@ export interface Button {
   value: string;
 }
 
+/**
+ * Where a text or buttons message goes within its chat, for group chats such as the staff chat.
+ * A channel without the feature sends the message as a new, plain one.
+ */
+export interface MessagePlacement {
+  /** Quote this earlier message of the same chat (the platform's id). */
+  replyTo?: string;
+  /** Replace this earlier message of the bot (the platform's id) instead of sending a new one. */
+  replaces?: string;
+  /**
+   * Ask one member of a group for an answer: the text begins with `name`, which mentions them,
+   * and only their reply field opens (Telegram: a text_mention with a selective force_reply).
+   */
+  askReplyFrom?: { userId: string; name: string; placeholder?: string };
+}
+
 export type OutboundMessage =
-  | { kind: 'text'; text: string }
-  | { kind: 'buttons'; text: string; buttons: Button[] }
+  | ({ kind: 'text'; text: string } & MessagePlacement)
+  | ({ kind: 'buttons'; text: string; buttons: Button[] } & MessagePlacement)
   | { kind: 'contact_request'; text: string; buttonLabel: string }
   | {
       kind: 'document';
@@ -108,7 +129,16 @@ export interface ChannelHealth {
   state: string;
 }
 
-export type InboundHandler = (message: InboundMessage) => Promise<void>;
+/**
+ * What a handler may answer to an inbound message besides replies (which go through the outbox):
+ * a short text shown on the pressed button (Telegram's answerCallbackQuery).
+ */
+export interface InboundAck {
+  buttonAnswer?: string;
+}
+
+/** Customer handlers answer nothing (`void`); the staff chat's may answer a press. */
+export type InboundHandler = (message: InboundMessage) => Promise<void> | Promise<InboundAck | undefined>;
 
 /**
  * Why a message is sent (from the outbound job's meta; no personal data): a channel that may

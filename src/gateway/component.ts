@@ -13,7 +13,7 @@ import {
 } from '../outbound/index.js';
 import { recordPromoMessage } from '../promo/replies.js';
 import { outboxStaffNotifier } from '../requests/staff-notices.js';
-import { attachTelegramStaffChat } from '../staff/telegram-staff-chat.js';
+import { createStaffChat, type StaffChat, staffMessageSent } from '../staff/chat/index.js';
 
 /**
  * The replies to one inbound message are queued once. Built from `messageKey` (unique across
@@ -39,6 +39,7 @@ export function createGatewayComponent(ctx: AppContext): Component | undefined {
   let outbox: OutboxHandle | undefined;
   let conversation: Conversation | undefined;
   let sessionWorker: OutboundWorker | undefined;
+  let staffChat: StaffChat | undefined;
   const adapters = new Map<string, ChannelAdapter>();
 
   const handle = countInbound(ctx.metrics, (inbound) => {
@@ -49,6 +50,9 @@ export function createGatewayComponent(ctx: AppContext): Component | undefined {
 
   const onInbound = async (inbound: InboundMessage) => {
     if (!conversation || !outbox) return;
+    // The staff chat's filter first: its updates never reach the customer engine.
+    const staffAck = await staffChat?.handle(inbound);
+    if (staffAck) return staffAck;
     // Reply latency is measured from here to the first reply sent (outbound worker).
     const inboundAt = Date.now();
     const replies = await handle(inbound);
@@ -74,15 +78,19 @@ export function createGatewayComponent(ctx: AppContext): Component | undefined {
       for (const definition of definitions) adapters.set(definition.name, definition.createAdapter(ctx));
       for (const [name, adapter] of adapters)
         if (ctx.metrics) unwatch.push(ctx.metrics.watchChannel(name, () => adapter.health()));
-      // Staff chat presses and reasons (TELEGRAM_STAFF_CHAT_ID) go to src/staff/, not the engine.
-      attachTelegramStaffChat(ctx, adapters.get('telegram'), conversation.requests);
+      // Staff chat presses and reasons (TELEGRAM_STAFF_CHAT_ID) go to src/staff/chat/, not the engine.
+      staffChat = createStaffChat(ctx, { outbox, requests: conversation.requests });
       const held = definitions.filter((d: ChannelDefinition) => d.sendFrom === 'gateway');
       if (held.length > 0) {
         sessionWorker = createOutboundWorker(ctx, {
           channels: held.map((d) => d.name),
           onDeadLetter: (notice) => staff.deadLetter(notice),
-          // A STOP quoting a promo is tied to it by the platform id the send returned.
-          onSent: (sent) => recordPromoMessage(ctx, sent),
+          // A STOP quoting a promo is tied to it by the platform id the send returned; a staff
+          // question to the replies that answer it.
+          onSent: async (sent) => {
+            await recordPromoMessage(ctx, sent);
+            await staffMessageSent(ctx, sent);
+          },
           resolveAdapter: (channel) => {
             const adapter = adapters.get(channel);
             return adapter?.health().ok ? adapter : undefined;

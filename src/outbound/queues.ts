@@ -48,13 +48,28 @@ export function partitionOf(chatId: string, partitions: number): number {
 
 const buttonSchema = z.object({ label: z.string().min(1).max(200), value: z.string().min(1).max(64) });
 
+/** MessagePlacement (channels/types.ts): platform message ids and a group member to ask. */
+const platformIdSchema = z.string().min(1).max(128);
+const placement = {
+  replyTo: platformIdSchema.optional(),
+  replaces: platformIdSchema.optional(),
+  askReplyFrom: z
+    .object({
+      userId: platformIdSchema,
+      name: z.string().min(1).max(64),
+      placeholder: z.string().min(1).max(64).optional(),
+    })
+    .optional(),
+};
+
 /** Checked at the producer, so a malformed message fails the caller instead of the queue. */
 export const outboundMessageSchema: z.ZodType<OutboundMessage> = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('text'), text: z.string().min(1).max(8192) }),
+  z.object({ kind: z.literal('text'), text: z.string().min(1).max(8192), ...placement }),
   z.object({
     kind: z.literal('buttons'),
     text: z.string().min(1).max(8192),
     buttons: z.array(buttonSchema).min(1).max(20),
+    ...placement,
   }),
   z.object({
     kind: z.literal('contact_request'),
@@ -71,6 +86,8 @@ export const outboundMessageSchema: z.ZodType<OutboundMessage> = z.discriminated
   }),
 ]);
 
+const correlationSchema = z.string().regex(/^[A-Za-z0-9:_.-]{1,128}$/);
+
 export const outboundMetaSchema: z.ZodType<OutboundMeta> = z.object({
   requestRef: z.string().max(64).optional(),
   promoId: z.string().max(64).optional(),
@@ -80,6 +97,7 @@ export const outboundMetaSchema: z.ZodType<OutboundMeta> = z.object({
     .optional(),
   inboundAt: z.number().int().positive().optional(),
   dedupeKey: z.string().min(1).max(500).optional(),
+  correlation: correlationSchema.optional(),
   purpose: z.enum(['reply', 'notification', 'promo', 'staff', 'otp']).optional(),
 });
 
@@ -137,6 +155,7 @@ export const outboundJobDataSchema = z.object({
       .regex(/^[0-9a-f]{24}$/)
       .optional(),
     inboundAt: z.number().int().positive().optional(),
+    correlation: correlationSchema.optional(),
     purpose: z.enum(['reply', 'notification', 'promo', 'staff', 'otp']).optional(),
   }),
   part: z.object({ index: z.number().int().min(0), total: z.number().int().min(1) }),

@@ -10,6 +10,12 @@ export interface OutboundMeta {
   inboundAt?: number;
   /** Same key, same message: a retried producer does not send twice. */
   dedupeKey?: string;
+  /**
+   * Handed back to the sender's `onSent` hook with the platform's id of the message, so its
+   * producer can find it later (the staff chat's question, whose reply answers it). Opaque, no
+   * personal data.
+   */
+  correlation?: string;
   /** 'reply' (to an inbound message), 'notification', 'promo', 'staff'. */
   purpose?: 'reply' | 'notification' | 'promo' | 'staff' | 'otp';
 }

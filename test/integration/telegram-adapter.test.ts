@@ -2,13 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAdminServer } from '../../src/admin/server.js';
 import { CALLBACK_REF_TTL_SECONDS } from '../../src/channels/telegram/callback-data.js';
-import {
-  createTelegramAdapter,
-  type TelegramAdapter,
-  type TelegramUpdate,
-} from '../../src/channels/telegram/index.js';
+import { createTelegramAdapter, type TelegramAdapter } from '../../src/channels/telegram/index.js';
 import { webhookQueueKey } from '../../src/channels/telegram/webhook-queue.js';
-import { ChannelSendError, type InboundMessage } from '../../src/channels/types.js';
+import { ChannelSendError, type InboundAck, type InboundMessage } from '../../src/channels/types.js';
 import { FakeTelegramBotApi } from '../fakes/telegram-bot-api.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 
@@ -65,7 +61,7 @@ describe('Telegram adapter, long polling, against the fake Bot API', () => {
   let fake: FakeTelegramBotApi;
   let adapter: TelegramAdapter;
   const inbound = recordingHandler();
-  const staffUpdates: TelegramUpdate[] = [];
+  const staffMessages: InboundMessage[] = [];
 
   beforeAll(async () => {
     // Customers the tests send to without having them write first: they opened the bot earlier
@@ -77,12 +73,17 @@ describe('Telegram adapter, long polling, against the fake Bot API', () => {
     adapter = createTelegramAdapter(ctx, {
       polling: fastPolling,
       setupRetryMs: 200,
-      onStaffUpdate: async (update) => {
-        staffUpdates.push(update);
-        return update.callback_query ? { callbackText: 'Disetujui' } : undefined;
-      },
     });
-    await adapter.start(inbound.handler);
+    // The gateway's staff filter in small: the staff chat's messages to the staff handler, whose
+    // answer the adapter shows on the pressed button; everything else to the engine.
+    await adapter.start(async (m): Promise<InboundAck | undefined> => {
+      if (m.chatId !== String(STAFF_CHAT)) {
+        await inbound.handler(m);
+        return undefined;
+      }
+      staffMessages.push(m);
+      return m.action ? { buttonAnswer: 'Disetujui' } : undefined;
+    });
   });
 
   afterAll(async () => {
@@ -202,16 +203,16 @@ describe('Telegram adapter, long polling, against the fake Bot API', () => {
     expect(inbound.received.slice(before).map((m) => m.chatId)).toEqual(['5005']);
   });
 
-  it('hands staff chat updates to the staff hook, not the engine, and answers its buttons', async () => {
+  it('passes staff chat updates on as group messages with the sender, and answers a press with the handler', async () => {
     const before = inbound.received.length;
     fake.groupSends(STAFF_CHAT, 9001, '/pending');
     const cbId = fake.pressButton(9001, { chatId: STAFF_CHAT, data: 'approve:HK-1', messageId: 1 });
     const answer = await fake.waitForCall('answerCallbackQuery', (c) => c.params.callback_query_id === cbId);
     expect(answer.params.text).toBe('Disetujui');
-    expect(staffUpdates.map((u) => u.message?.text ?? u.callback_query?.data)).toEqual([
-      '/pending',
-      'approve:HK-1',
-    ]);
+    // As typed: a command in the staff chat is not turned into a customer keyword.
+    expect(staffMessages.map((m) => m.text ?? m.action?.value)).toEqual(['/pending', 'approve:HK-1']);
+    expect(staffMessages.every((m) => m.isGroup === true && m.senderId === '9001')).toBe(true);
+    expect(staffMessages[1]?.action?.sourceMessageId).toBe('1');
     expect(inbound.received.length).toBe(before);
     expect(fake.messagesTo(STAFF_CHAT)).toHaveLength(0);
   });

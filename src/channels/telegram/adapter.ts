@@ -16,7 +16,6 @@ import {
   OutboundConversionError,
   routeUpdate,
   type TelegramCall,
-  type TelegramUpdate,
   telegramUpdateSchema,
   toTelegramCalls,
 } from './convert.js';
@@ -24,14 +23,6 @@ import { errorMessage, toChannelSendError } from './errors.js';
 import { defaultPollingOptions, type PollingOptions, UpdatePoller } from './polling.js';
 import { groupRedirectText } from './texts.js';
 import { WebhookQueueConsumer } from './webhook-queue.js';
-
-/** What the staff module may return: a short text shown on the pressed button (answerCallbackQuery). */
-export interface StaffUpdateResult {
-  callbackText?: string;
-}
-
-/** Receives every update from the staff chat (TELEGRAM_STAFF_CHAT_ID). Throwing makes it retried. */
-export type StaffUpdateHandler = (update: TelegramUpdate) => Promise<StaffUpdateResult | undefined>;
 
 export interface TelegramAdapterOptions {
   token: string;
@@ -41,10 +32,12 @@ export interface TelegramAdapterOptions {
   webhookSecret?: string | undefined;
   /** For the "talk to me privately" link in groups; asked from getMe when absent. */
   botUsername?: string | undefined;
-  /** Updates from this chat go to `onStaffUpdate`, never to the customer engine. */
+  /**
+   * A group whose updates are passed on (as group messages with the sender's name) instead of
+   * being answered with the "talk to me privately" link: the staff chat, which the gateway's
+   * staff filter takes (src/staff/chat/). A press there is answered with the handler's answer.
+   */
   staffChatId?: string | undefined;
-  /** The staff module's hook. Without one, staff chat updates are dropped (buttons still answered). */
-  onStaffUpdate?: StaffUpdateHandler | undefined;
   polling?: Partial<PollingOptions>;
   /** Wait between attempts to prepare the bot (getMe, setMyCommands…) while the Bot API is down. */
   setupRetryMs?: number;
@@ -64,11 +57,10 @@ export const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
  */
 export class TelegramAdapter implements ChannelAdapter {
   readonly name = 'telegram';
-  /** telegraf's client, for the staff module (answering with edits, etc.). */
+  /** telegraf's client. */
   readonly telegram: Telegram;
   private readonly logger: Logger;
   private onInbound: InboundHandler | undefined;
-  private onStaffUpdate: StaffUpdateHandler | undefined;
   private poller: UpdatePoller | undefined;
   private webhookConsumer: WebhookQueueConsumer | undefined;
   private setupTimer: NodeJS.Timeout | undefined;
@@ -93,17 +85,11 @@ export class TelegramAdapter implements ChannelAdapter {
     this.telegram = new Telegram(options.token, { apiRoot });
     this.logger = ctx.logger.child({ channel: 'telegram' });
     this.botUsername = options.botUsername;
-    this.onStaffUpdate = options.onStaffUpdate;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   }
 
   get mode(): 'webhook' | 'polling' {
     return this.options.webhookUrl ? 'webhook' : 'polling';
-  }
-
-  /** For the staff module, which is built after the gateway created the adapter. */
-  setStaffHandler(handler: StaffUpdateHandler | undefined): void {
-    this.onStaffUpdate = handler;
   }
 
   /**
@@ -197,7 +183,7 @@ export class TelegramAdapter implements ChannelAdapter {
   }
 
   /**
-   * One update, whichever way it came. Throws when the engine (or the staff hook) failed, so
+   * One update, whichever way it came. Throws when the handler failed, so
    * the caller tries it again; what only concerns Telegram (answering a button, the group
    * redirect) never throws.
    */
@@ -220,9 +206,13 @@ export class TelegramAdapter implements ChannelAdapter {
         return;
       }
       case 'staff': {
-        const result = this.onStaffUpdate ? await this.onStaffUpdate(route.update) : undefined;
-        if (!this.onStaffUpdate) this.logger.debug('telegram staff chat update dropped: no staff handler');
-        if (route.callbackQueryId) await this.answerCallback(route.callbackQueryId, result?.callbackText);
+        // Answered after the handler ran: staff see on the button what their press did.
+        const message = route.message;
+        if (message.action) message.action.value = await decodeCallbackData(this.ctx, message.action.value);
+        if (!this.onInbound) throw new Error('telegram adapter not started');
+        const ack = await this.onInbound(message);
+        if (route.callbackQueryId)
+          await this.answerCallback(route.callbackQueryId, ack ? ack.buttonAnswer : undefined);
         return;
       }
       case 'group':
@@ -306,10 +296,17 @@ export class TelegramAdapter implements ChannelAdapter {
     if (call.method === 'sendMessage') {
       return this.telegram.callApi(
         'sendMessage',
-        { chat_id: chatId, text: call.text, ...(call.replyMarkup ? { reply_markup: call.replyMarkup } : {}) },
+        {
+          chat_id: chatId,
+          text: call.text,
+          ...(call.replyMarkup ? { reply_markup: call.replyMarkup } : {}),
+          ...(call.replyParameters ? { reply_parameters: call.replyParameters } : {}),
+          ...(call.entities ? { entities: call.entities } : {}),
+        },
         callSignal(this.requestTimeoutMs),
       );
     }
+    if (call.method === 'editMessageText') return this.edit(chatId, call);
     return this.telegram.callApi(
       'sendDocument',
       {
@@ -319,6 +316,31 @@ export class TelegramAdapter implements ChannelAdapter {
       },
       callSignal(this.requestTimeoutMs * 4),
     );
+  }
+
+  /**
+   * editMessageText answers 400 "message is not modified" when the text and keyboard are the
+   * same as the message's: what we wanted is there already, so that is a success.
+   */
+  private async edit(
+    chatId: string,
+    call: Extract<TelegramCall, { method: 'editMessageText' }>,
+  ): Promise<{ message_id: number }> {
+    try {
+      await this.telegram.callApi(
+        'editMessageText',
+        {
+          chat_id: chatId,
+          message_id: call.messageId,
+          text: call.text,
+          ...(call.replyMarkup ? { reply_markup: call.replyMarkup } : {}),
+        },
+        callSignal(this.requestTimeoutMs),
+      );
+    } catch (err) {
+      if (!/message is not modified/i.test(errorMessage(err))) throw err;
+    }
+    return { message_id: call.messageId };
   }
 
   async stop(): Promise<void> {

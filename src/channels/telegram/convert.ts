@@ -13,6 +13,9 @@ const user = z.looseObject({
   id: z.number().int(),
   is_bot: z.boolean().optional(),
   language_code: z.string().max(35).optional(),
+  first_name: z.string().max(256).optional(),
+  last_name: z.string().max(256).optional(),
+  username: z.string().max(64).optional(),
 });
 
 const chat = z.looseObject({ id: z.number().int(), type: z.string() });
@@ -49,8 +52,11 @@ export type TelegramUpdate = z.output<typeof telegramUpdateSchema>;
 export type UpdateRoute =
   /** A customer in a private chat: hand to the engine. */
   | { kind: 'inbound'; message: InboundMessage; callbackQueryId?: string }
-  /** Staff chat: the staff module's business, not the customer engine's. */
-  | { kind: 'staff'; update: TelegramUpdate; callbackQueryId?: string }
+  /**
+   * The staff chat (a group): passed on like a customer's message, marked as a group and with
+   * the sender's name, for the gateway's staff filter; a press is answered after the handler.
+   */
+  | { kind: 'staff'; message: InboundMessage; callbackQueryId?: string }
   /** Someone wrote in another group: answer with a link to a private chat. */
   | { kind: 'group'; chatId: string; callbackQueryId?: string }
   /** Nothing for us (bots, updates without a chat, buttons without data…). */
@@ -87,16 +93,17 @@ export function routeUpdate(
 
   if (!chatOf || !from || from.is_bot) return withCb({ kind: 'ignore' });
   const chatId = String(chatOf.id);
-  if (options.staffChatId !== undefined && chatId === options.staffChatId)
-    return withCb({ kind: 'staff', update });
-  if (chatOf.type !== 'private') return withCb({ kind: 'group', chatId });
-
   const base = {
     channel: TELEGRAM,
     chatId,
     senderId: String(from.id),
     ...(from.language_code ? { languageHint: from.language_code } : {}),
   };
+  if (options.staffChatId !== undefined && chatId === options.staffChatId) {
+    const staff = staffMessage(update, base);
+    return staff ? withCb({ kind: 'staff', message: staff }) : withCb({ kind: 'ignore' });
+  }
+  if (chatOf.type !== 'private') return withCb({ kind: 'group', chatId });
 
   if (cb) {
     if (cb.data === undefined) return withCb({ kind: 'ignore' });
@@ -135,6 +142,44 @@ export function routeUpdate(
   return { kind: 'inbound', message: inbound };
 }
 
+/**
+ * A staff chat update as an InboundMessage: a press carries its data and card, a message its
+ * text as typed (commands too: "/batal" is an answer there) and what it replies to.
+ */
+function staffMessage(
+  update: TelegramUpdate,
+  base: Pick<InboundMessage, 'channel' | 'chatId' | 'senderId' | 'languageHint'>,
+): InboundMessage | undefined {
+  const cb = update.callback_query;
+  const msg = update.message;
+  const from = cb ? cb.from : msg?.from;
+  const senderName = {
+    ...(from?.first_name ? { first: from.first_name } : {}),
+    ...(from?.last_name ? { last: from.last_name } : {}),
+    ...(from?.username ? { username: from.username } : {}),
+  };
+  const common = { ...base, isGroup: true, senderName };
+  if (cb) {
+    if (cb.data === undefined || !cb.message) return undefined;
+    return {
+      ...common,
+      messageId: `cb:${cb.id}`,
+      messageKey: telegramMessageKey(base.chatId, `cb:${cb.id}`),
+      receivedAt: new Date(),
+      action: { value: cb.data, sourceMessageId: String(cb.message.message_id) },
+    };
+  }
+  if (!msg) return undefined;
+  return {
+    ...common,
+    messageId: String(msg.message_id),
+    messageKey: telegramMessageKey(base.chatId, String(msg.message_id)),
+    receivedAt: new Date(msg.date * 1000),
+    text: msg.text ?? '',
+    ...(msg.reply_to_message ? { replyToMessageId: String(msg.reply_to_message.message_id) } : {}),
+  };
+}
+
 /** Telegram's limits: message text and document caption length. */
 export const MAX_TEXT_LENGTH = 4096;
 export const MAX_CAPTION_LENGTH = 1024;
@@ -145,13 +190,30 @@ export const MAX_CAPTION_LENGTH = 1024;
  */
 export const MAX_DOCUMENT_BYTES = 50 * 1000 * 1000;
 
+type InlineKeyboard = { inline_keyboard: { text: string; callback_data: string }[][] };
 type ReplyMarkup =
   | { remove_keyboard: true }
-  | { inline_keyboard: { text: string; callback_data: string }[][] }
-  | { keyboard: { text: string; request_contact: true }[][]; resize_keyboard: true; one_time_keyboard: true };
+  | InlineKeyboard
+  | { keyboard: { text: string; request_contact: true }[][]; resize_keyboard: true; one_time_keyboard: true }
+  | { force_reply: true; selective: true; input_field_placeholder?: string };
+
+/** A `text_mention`: names a user who has no username, and makes a selective force_reply theirs. */
+type MentionEntity = {
+  type: 'text_mention';
+  offset: number;
+  length: number;
+  user: { id: number; is_bot: false; first_name: string };
+};
 
 export type TelegramCall =
-  | { method: 'sendMessage'; text: string; replyMarkup?: ReplyMarkup }
+  | {
+      method: 'sendMessage';
+      text: string;
+      replyMarkup?: ReplyMarkup;
+      replyParameters?: { message_id: number; allow_sending_without_reply: true };
+      entities?: MentionEntity[];
+    }
+  | { method: 'editMessageText'; messageId: number; text: string; replyMarkup?: InlineKeyboard }
   | { method: 'sendDocument'; fileName: string; content: Buffer; caption?: string };
 
 /** An outbound message Telegram cannot take, whatever we retry. */
@@ -175,6 +237,7 @@ export class OutboundConversionError extends Error {
 export function toTelegramCalls(message: OutboundMessage): TelegramCall[] {
   switch (message.kind) {
     case 'text':
+      if (message.replaces || message.replyTo || message.askReplyFrom) return placedCalls(message);
       return textCalls(message.text, { remove_keyboard: true });
     case 'buttons': {
       if (message.buttons.length === 0)
@@ -188,6 +251,8 @@ export function toTelegramCalls(message: OutboundMessage): TelegramCall[] {
       }
       // One button per row: labels are sentences ("Akses data saya"), not icons.
       const inline_keyboard = message.buttons.map((b) => [{ text: b.label, callback_data: b.value }]);
+      if (message.replaces || message.replyTo || message.askReplyFrom)
+        return placedCalls(message, { inline_keyboard });
       return textCalls(message.text, { inline_keyboard });
     }
     case 'contact_request':
@@ -209,6 +274,57 @@ export function toTelegramCalls(message: OutboundMessage): TelegramCall[] {
       return [{ method: 'sendDocument', fileName, content }, ...textCalls(caption, undefined)];
     }
   }
+}
+
+/**
+ * A message placed in a group (MessagePlacement): an edit of an earlier message (one call: an
+ * edit cannot be split), or a new one quoting a message and/or asking one member to answer.
+ * No `remove_keyboard` here: in a group it would take the keyboard from every member.
+ */
+function placedCalls(
+  message: Extract<OutboundMessage, { kind: 'text' | 'buttons' }>,
+  keyboard?: InlineKeyboard,
+): TelegramCall[] {
+  const id = (value: string) => {
+    if (!/^\d{1,12}$/.test(value)) throw new OutboundConversionError('not a Telegram message id');
+    return Number(value);
+  };
+  if (message.replaces) {
+    if (message.text.trim().length === 0) throw new OutboundConversionError('message text is empty');
+    if (message.text.length > MAX_TEXT_LENGTH) throw new OutboundConversionError('an edit cannot be split');
+    return [
+      {
+        method: 'editMessageText',
+        messageId: id(message.replaces),
+        text: message.text,
+        ...(keyboard ? { replyMarkup: keyboard } : {}),
+      },
+    ];
+  }
+  const ask = message.askReplyFrom;
+  const markup: ReplyMarkup | undefined = ask
+    ? {
+        force_reply: true,
+        selective: true,
+        ...(ask.placeholder ? { input_field_placeholder: ask.placeholder } : {}),
+      }
+    : keyboard;
+  const calls = textCalls(message.text, markup);
+  const first = calls[0];
+  if (first?.method !== 'sendMessage') return calls;
+  if (message.replyTo)
+    first.replyParameters = { message_id: id(message.replyTo), allow_sending_without_reply: true };
+  // Mentioning the member makes the force_reply `selective` theirs: only their keyboard opens.
+  if (ask && /^\d{1,20}$/.test(ask.userId) && first.text.startsWith(ask.name))
+    first.entities = [
+      {
+        type: 'text_mention',
+        offset: 0,
+        length: ask.name.length,
+        user: { id: Number(ask.userId), is_bot: false, first_name: ask.name },
+      },
+    ];
+  return calls;
 }
 
 /** The markup goes on the last part, so buttons sit under the end of the text. */

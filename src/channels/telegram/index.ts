@@ -1,13 +1,7 @@
 import type { ChannelDefinition } from '../registry.js';
 import { createTelegramAdapter } from './adapter.js';
 
-export {
-  createTelegramAdapter,
-  type StaffUpdateHandler,
-  type StaffUpdateResult,
-  TelegramAdapter,
-  type TelegramAdapterOptions,
-} from './adapter.js';
+export { createTelegramAdapter, TelegramAdapter, type TelegramAdapterOptions } from './adapter.js';
 export type { TelegramUpdate } from './convert.js';
 export { telegramWebhookRoutes } from './webhook-route.js';
 

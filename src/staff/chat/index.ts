@@ -1,0 +1,89 @@
+import type { AppContext } from '../../app/context.js';
+import type { InboundAck, InboundMessage } from '../../channels/types.js';
+import type { Outbox, SentNotice } from '../../outbound/index.js';
+import type { RequestService } from '../../requests/index.js';
+import { createStaffAllowlist, type StaffAllowlist } from '../allowlist.js';
+import { staffNames } from '../telegram-staff-names.js';
+import { parseReasonCorrelation } from './buttons/reject.js';
+import { compose, filter } from './composer.js';
+import { createStaffContext, type StaffChatServices, type StaffContext } from './context.js';
+import { pendingReasonStore } from './pending-reason.js';
+import { cardPresses, isCardPress } from './press.js';
+import { isMessage, reasonAnswer } from './reason.js';
+
+export { STAFF_CHAT_TEXTS } from './texts.js';
+
+/**
+ * The staff chat (TELEGRAM_STAFF_CHAT_ID), composed like a grammY bot: a filter takes the staff
+ * chat's updates away from the customer engine; card presses pass the allowlist, then go to one
+ * handler per button (buttons/); messages may be the reason a Tolak asked for (reason.ts).
+ * Decisions go through the request service; everything said in the chat goes through the outbox.
+ */
+export interface StaffChatDeps {
+  outbox: Outbox;
+  requests: Pick<RequestService, 'decide'>;
+  allowlist?: StaffAllowlist;
+  now?: () => Date;
+  /** How long a Tolak waits for its reason. Default 5 minutes. */
+  reasonTtlSeconds?: number;
+}
+
+export interface StaffChat {
+  /** A staff chat update handled (with what its button shows), or undefined: not the staff chat's. */
+  handle(message: InboundMessage): Promise<InboundAck | undefined>;
+}
+
+/** The staff chat's channel: its chat id is a Telegram group's (TELEGRAM_STAFF_CHAT_ID). */
+const STAFF_CHANNEL = 'telegram';
+
+/** The filter: a group message from the configured staff chat. */
+export const isStaffChat = (ctx: AppContext) => {
+  const chatId = ctx.config.telegram.staffChatId;
+  return (m: InboundMessage) =>
+    chatId !== undefined && m.channel === STAFF_CHANNEL && m.chatId === chatId && m.isGroup === true;
+};
+
+const staffChatMiddleware = compose<StaffContext>(
+  filter(isCardPress, cardPresses),
+  filter(isMessage, reasonAnswer),
+);
+
+/** The staff chat when one is configured (TELEGRAM_STAFF_CHAT_ID), else undefined. */
+export function createStaffChat(ctx: AppContext, deps: StaffChatDeps): StaffChat | undefined {
+  if (!ctx.config.telegram.staffChatId) return undefined;
+  if (ctx.config.telegram.staffUserIds.length === 0)
+    ctx.logger.warn(
+      { component: 'staff-chat' },
+      'TELEGRAM_STAFF_USER_IDS is empty: only console accounts linked to Telegram can decide in the staff chat',
+    );
+  const services: StaffChatServices = {
+    app: ctx,
+    outbox: deps.outbox,
+    requests: deps.requests,
+    allowlist: deps.allowlist ?? createStaffAllowlist(ctx),
+    names: staffNames(ctx),
+    pending: pendingReasonStore(ctx),
+    now: deps.now ?? (() => new Date()),
+    reasonTtlSeconds: deps.reasonTtlSeconds ?? 300,
+    log: ctx.logger.child({ component: 'staff-chat' }),
+  };
+  const mine = isStaffChat(ctx);
+  return {
+    async handle(message) {
+      if (!mine(message)) return undefined;
+      const c = createStaffContext(services, message);
+      await staffChatMiddleware(c, async () => {});
+      return c.ack;
+    },
+  };
+}
+
+/**
+ * For the outbound worker's onSent hook (any process that sends staff messages): a Tolak
+ * question was sent, so a reply to it now finds its request.
+ */
+export async function staffMessageSent(ctx: AppContext, sent: SentNotice): Promise<void> {
+  const asked = parseReasonCorrelation(sent.meta.correlation);
+  if (!asked || !sent.messageId || !/^\d{1,12}$/.test(sent.messageId)) return;
+  await pendingReasonStore(ctx).promptSent(sent.chatId, asked.userId, asked.ref, Number(sent.messageId));
+}
