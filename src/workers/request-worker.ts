@@ -117,8 +117,9 @@ type Claim =
   | { skip: 'unknown' | PrivacyRequest['status']; request?: undefined };
 
 /**
- * queued → processing in one round trip (the conditional write returns the request). Only when
- * that is refused is the request read: resumed after a crash, a stall or a retry (`processing`),
+ * queued → processing, and the request it returns: one conditional write on MongoDB, a read and
+ * a write by `_id` on FerretDB (states.ts). Only when that is refused is the request read again:
+ * resumed after a crash, a stall or a retry (`processing`),
  * or not runnable (cancelled, closed, waiting for staff, unknown). The claim's audit event is
  * written with the closing ones; until then it is in `history`.
  */
