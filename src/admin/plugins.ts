@@ -1,9 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../app/context.js';
 import { channelDefinitions } from '../channels/registry.js';
-import { telegramWebhookRoutes } from '../channels/telegram/webhook-route.js';
 import { webchatRoutes } from '../channels/webchat/routes.js';
-import { whatsappQrRoutes } from '../channels/whatsapp/qr-route.js';
 import { metricsPlugin } from '../metrics/serve.js';
 import { consoleRoutes } from '../staff/console/index.js';
 import { healthRoutes } from './health.js';
@@ -16,8 +14,6 @@ export const adminPlugins: ((ctx: AppContext) => FastifyPluginAsync | undefined)
   consoleRoutes, // first: the staff console's sign-in guard covers every route but the public ones
   healthRoutes,
   metricsPlugin, // /metrics: its own access rule (METRICS_TOKEN, or internal addresses only)
-  telegramWebhookRoutes,
-  whatsappQrRoutes,
   webchatRoutes,
   // What each channel serves itself (a webhook), declared by its ChannelDefinition.
   ...channelDefinitions.flatMap((d) => (d.routes ? [d.routes] : [])),

@@ -9,6 +9,33 @@ import { whatsappChannel } from './whatsapp/index.js';
 import { whatsappCloudChannel } from './whatsapp-cloud/index.js';
 
 /**
+ * What a channel can do, declared by the channel so generic code asks and never names it
+ * (outbound partitions and pace, promotion pace, message limits, documents, the window in which
+ * the business may write freely).
+ */
+export interface ChannelCapabilities {
+  /**
+   * Outbound partitions (queues `outbound-<channel>-<n>`): 1 keeps a session that sends one
+   * message at a time in order (WhatsApp Web); stateless HTTP APIs take more, so a slow chat
+   * holds up only its share of the others.
+   */
+  partitions: number;
+  /** Messages per second the outbound worker sends at most; absent: as fast as the platform answers. */
+  sendsPerSecond?(config: Config): number;
+  /** Promotions: messages per second when the promo file sets none, and the most the platform takes. */
+  promo: { perSecond(config: Config): number; ceiling?: number };
+  /** The longest text, the most buttons and the longest button label the platform shows as such. */
+  limits: { text: number; buttons: number; buttonLabel: number };
+  /** Sends documents (the access package's JSON and PDF). */
+  documents: boolean;
+  /**
+   * Hours after the customer's last message in which the business may write anything; outside
+   * it only approved templates (the WhatsApp Cloud API's 24). Absent: no such window.
+   */
+  serviceWindowHours?: number;
+}
+
+/**
  * How a channel plugs in. Adding a channel (e.g. the WhatsApp Cloud API) is one folder under
  * src/channels/ exporting a ChannelDefinition, plus one line in `channelDefinitions` below.
  */
@@ -23,6 +50,7 @@ export interface ChannelDefinition {
    * Telegram's), or only the `gateway` that holds the session (WhatsApp Web).
    */
   sendFrom: 'any' | 'gateway';
+  capabilities: ChannelCapabilities;
   /**
    * For channels whose chat id is derived from the phone number (WhatsApp: `<digits>@c.us`): the
    * chat of a number, so erasure reaches that chat's copies even if it never verified.
@@ -54,3 +82,8 @@ export const channelDefinitions: ChannelDefinition[] = [
   webchatChannel,
   whatsappCloudChannel,
 ];
+
+/** The registered channel of that name, if any. */
+export function channelDefinition(name: string): ChannelDefinition | undefined {
+  return channelDefinitions.find((d) => d.name === name);
+}

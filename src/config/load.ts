@@ -234,8 +234,6 @@ function crossFieldProblems(c: Config, exampleOf: (field: string) => string | un
 
   if (c.otp.provider === 'webhook' && !c.otp.webhookUrl)
     add('OTP_WEBHOOK_URL', 'is required when OTP_PROVIDER=webhook');
-  if (c.otp.provider === 'whatsapp' && !c.whatsapp.enabled)
-    add('WHATSAPP_ENABLED', 'must be true when OTP_PROVIDER=whatsapp');
   if (c.telegram.webhookUrl && !c.telegram.token)
     add('TELEGRAM_BOT_TOKEN', 'is required when TELEGRAM_WEBHOOK_URL is set');
   if (c.telegram.webhookUrl && !c.telegram.webhookSecret)

@@ -33,7 +33,9 @@ export function createGatewayComponent(ctx: AppContext): Component | undefined {
   const definitions = channelDefinitions.filter((d) => d.enabled(ctx));
   const log = ctx.logger.child({ component: 'gateway' });
   if (definitions.length === 0) {
-    log.warn('no channel is enabled (set TELEGRAM_BOT_TOKEN, WHATSAPP_ENABLED or WEBCHAT_ENABLED)');
+    log.warn(
+      `no channel is enabled (configure one of: ${channelDefinitions.map((d) => d.name).join(', ')}; README, Channels)`,
+    );
     return undefined;
   }
   let outbox: OutboxHandle | undefined;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { channelDefinition } from '../channels/registry.js';
 import type { OutboundMessage } from '../channels/types.js';
 import type { OutboundMeta } from './types.js';
 
@@ -18,13 +19,13 @@ import type { OutboundMeta } from './types.js';
 export const DEFAULT_PARTITIONS = 8;
 
 /**
- * Partitions per channel. WhatsApp Web is one session sending about one message a second: one
- * partition with the configured rate keeps the number from being banned. Stateless HTTP channels
- * (Telegram) get eight, so a slow or rate-limited chat holds up only an eighth of the others.
+ * Partitions per channel, as the channel declares them (ChannelCapabilities.partitions): one for a
+ * session that sends one message at a time (WhatsApp Web), eight for stateless HTTP APIs so a slow
+ * or rate-limited chat holds up only an eighth of the others. An unregistered name gets eight.
  */
 export type PartitionRule = (channel: string) => number;
 export const defaultPartitions: PartitionRule = (channel) =>
-  channel === 'whatsapp' ? 1 : DEFAULT_PARTITIONS;
+  channelDefinition(channel)?.capabilities.partitions ?? DEFAULT_PARTITIONS;
 
 /** A channel name as registered: lowercase letters, digits, `_`, `-` (part of a queue name). */
 export const channelNameSchema = z

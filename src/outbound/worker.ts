@@ -2,7 +2,7 @@ import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Component } from '../app/component.js';
 import type { AppContext } from '../app/context.js';
-import { channelDefinitions } from '../channels/registry.js';
+import { channelDefinition, channelDefinitions } from '../channels/registry.js';
 import { type ChannelAdapter, type ChannelErrorCode, ChannelSendError } from '../channels/types.js';
 import { logTag } from '../logging/logger.js';
 import { countDeadLetter, countSendFailure, countSent } from '../metrics/outbound.js';
@@ -106,10 +106,15 @@ export function createOutboundWorker(ctx: AppContext, options: OutboundWorkerOpt
   let workers: Worker<OutboundJobData>[] = [];
   let queues: Queue<OutboundJobData>[] = [];
 
+  // The channel's declared pace (WhatsApp Web's ban risk), shared by its partitions.
   const limiterFor = (channel: string) => {
-    if (channel !== 'whatsapp') return UNLIMITED;
-    const perSecond = ctx.config.whatsapp.messagesPerSecond;
-    return { max: 1, duration: Math.ceil(1000 / perSecond) };
+    const definition = channelDefinition(channel);
+    const perSecond = definition?.capabilities.sendsPerSecond?.(ctx.config);
+    if (!definition || !perSecond) return UNLIMITED;
+    return {
+      max: 1,
+      duration: Math.ceil((1000 * Math.max(1, definition.capabilities.partitions)) / perSecond),
+    };
   };
 
   const backoff = (failures: number) =>

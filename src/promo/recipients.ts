@@ -1,20 +1,18 @@
 import type { AppContext } from '../app/context.js';
-import { channelDefinitions } from '../channels/registry.js';
-import { chatIdForPhone } from '../channels/whatsapp/convert.js';
+import { channelDefinition, channelDefinitions } from '../channels/registry.js';
 import { chatsOfCustomer, linkedCustomer } from '../identity/links.js';
 
 /**
  * Where a customer can be reached for a promotion.
  *
- * - WhatsApp addresses a person by phone: `<digits>@c.us` from the customer's number (only where
- *   WHATSAPP_ENABLED=true).
+ * - A channel that addresses a person by phone (its definition's `chatOfPhone`: WhatsApp) reaches
+ *   them at the chat of the customer's number (only where that channel is enabled).
  * - Every other channel (Telegram, the dev web chat) only through a chat LINKED to the customer:
  *   one where they verified with a code within VERIFIED_LINK_TTL_SECONDS (identity/links.ts).
  *   A Telegram chat id is not something we know from a customer's record; we never guess one.
  *   The reverse set can outlive a link or name a chat since linked to someone else, so a chat
  *   counts only while its link still points to this customer.
  */
-const PHONE_ADDRESSED: Record<string, (e164: string) => string> = { whatsapp: chatIdForPhone };
 
 export interface Reachable {
   channel: string;
@@ -49,7 +47,7 @@ export async function chatOn(
   channel: string,
   customer: { _id: unknown; phone?: string | null },
 ): Promise<string | undefined> {
-  const byPhone = PHONE_ADDRESSED[channel];
+  const byPhone = channelDefinition(channel)?.chatOfPhone;
   if (byPhone) return customer.phone ? byPhone(customer.phone) : undefined;
   return (await linkedChatsOn(ctx, String(customer._id), channel))[0];
 }

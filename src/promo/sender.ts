@@ -1,5 +1,6 @@
 import type { AppContext } from '../app/context.js';
 import { recordAudit } from '../audit/record.js';
+import { channelDefinition } from '../channels/registry.js';
 import { SessionStore } from '../conversation/session-store.js';
 import type { Promo } from '../db/models/promo.js';
 import { audienceFilter, type CustomerFilter, countExcluded } from './audience.js';
@@ -98,13 +99,16 @@ export async function sendPromo(
   if (channels.length === 0)
     throw new PromoError(
       'NO_CHANNEL',
-      `None of the promo's channels (${plan.channels.join(', ')}) is enabled here: set TELEGRAM_BOT_TOKEN or WHATSAPP_ENABLED=true.`,
+      `None of the promo's channels (${plan.channels.join(', ')}) is enabled here: configure one (README, Channels).`,
     );
-  const telegramRate = plan.rates.telegram;
-  if (telegramRate && telegramRate > 30)
-    notes.push(
-      `telegram at ${telegramRate}/s is above Telegram's ~30 messages a second: expect 429 answers (the sender then waits)`,
-    );
+  for (const channel of plan.channels) {
+    const rate = plan.rates[channel];
+    const ceiling = channelDefinition(channel)?.capabilities.promo.ceiling;
+    if (rate && ceiling && rate > ceiling)
+      notes.push(
+        `${channel} at ${rate}/s is above the platform's ~${ceiling} messages a second: expect rate-limit answers (the sender then waits)`,
+      );
+  }
 
   const base = await audienceFilter(ctx, plan.audience);
   const audienceSize = await ctx.models.Customer.countDocuments(base);

@@ -1,18 +1,15 @@
 import type { AppContext } from '../app/context.js';
+import { channelDefinition } from '../channels/registry.js';
 
-/**
- * Default promo rates, messages per second. Telegram lets a bot send about 30 messages a second
- * to different chats before it answers 429; 25 leaves room for the bot's ordinary replies.
- * WhatsApp Web has no published limit: WHATSAPP_MESSAGES_PER_SECOND (default 1) keeps the
- * business number from looking like a spammer, and the outbound worker enforces it as well.
- */
-export const DEFAULT_TELEGRAM_RATE = 25;
+/** For a channel name no definition claims (the file is checked against the registry anyway). */
 const DEFAULT_OTHER_RATE = 25;
 
+/**
+ * Default promo rate, messages per second: what the channel declares (its platform's limit with
+ * room for ordinary replies, or the pace that keeps a business number from being banned).
+ */
 export function defaultRate(ctx: AppContext, channel: string): number {
-  if (channel === 'whatsapp') return ctx.config.whatsapp.messagesPerSecond;
-  if (channel === 'telegram') return DEFAULT_TELEGRAM_RATE;
-  return DEFAULT_OTHER_RATE;
+  return channelDefinition(channel)?.capabilities.promo.perSecond(ctx.config) ?? DEFAULT_OTHER_RATE;
 }
 
 /** The rate per channel: the file's (or the command line's) when given, else the default. */

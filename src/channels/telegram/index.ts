@@ -1,5 +1,12 @@
 import type { ChannelDefinition } from '../registry.js';
 import { createTelegramAdapter } from './adapter.js';
+import { telegramWebhookRoutes } from './webhook-route.js';
+
+/**
+ * Telegram lets a bot send about 30 messages a second to different chats before it answers 429;
+ * promotions default to 25, leaving room for the bot's ordinary replies.
+ */
+export const DEFAULT_TELEGRAM_PROMO_RATE = 25;
 
 export { createTelegramAdapter, TelegramAdapter, type TelegramAdapterOptions } from './adapter.js';
 export type { TelegramUpdate } from './convert.js';
@@ -11,4 +18,12 @@ export const telegramChannel: ChannelDefinition = {
   enabled: (ctx) => Boolean(ctx.config.telegram.token),
   createAdapter: (ctx) => createTelegramAdapter(ctx),
   sendFrom: 'any',
+  capabilities: {
+    partitions: 8,
+    promo: { perSecond: () => DEFAULT_TELEGRAM_PROMO_RATE, ceiling: 30 },
+    // Bot API: 4096 characters a message; an inline keyboard holds up to 100 buttons.
+    limits: { text: 4096, buttons: 100, buttonLabel: 64 },
+    documents: true,
+  },
+  routes: telegramWebhookRoutes,
 };

@@ -8,5 +8,11 @@ export const webchatChannel: ChannelDefinition = {
   enabled: (ctx) => ctx.config.webchat.enabled,
   createAdapter: (ctx) => new WebchatAdapter(ctx),
   sendFrom: 'any',
+  capabilities: {
+    partitions: 8,
+    promo: { perSecond: () => 25 },
+    limits: { text: 8192, buttons: 20, buttonLabel: 200 },
+    documents: true,
+  },
   forgetChat: deleteReplies,
 };

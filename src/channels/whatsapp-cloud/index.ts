@@ -1,8 +1,9 @@
 import type { AppContext } from '../../app/context.js';
 import type { ChannelDefinition } from '../registry.js';
 import { WhatsAppCloudAdapter } from './adapter.js';
-import { CHANNEL, chatIdForPhone } from './convert.js';
+import { CHANNEL, chatIdForPhone, LIMITS } from './convert.js';
 import { cloudSettingProblems, cloudSettings, cloudSettingsOf } from './settings.js';
+import { WINDOW_MS } from './store.js';
 import { cloudWebhookRoutes } from './webhook-route.js';
 
 export { WhatsAppCloudAdapter } from './adapter.js';
@@ -24,6 +25,15 @@ export const whatsappCloudChannel: ChannelDefinition = {
   enabled: (ctx) => cloudSettingsOf(ctx.config) !== undefined,
   createAdapter,
   sendFrom: 'any',
+  capabilities: {
+    partitions: 8,
+    sendsPerSecond: (config) => cloudSettingsOf(config)?.messagesPerSecond ?? 20,
+    // Meta allows 80 messages a second per number by default.
+    promo: { perSecond: (config) => cloudSettingsOf(config)?.messagesPerSecond ?? 20, ceiling: 80 },
+    limits: { text: LIMITS.text, buttons: LIMITS.listRows, buttonLabel: LIMITS.rowTitle },
+    documents: true,
+    serviceWindowHours: WINDOW_MS / 3_600_000,
+  },
   chatOfPhone: chatIdForPhone,
   deliversCodes: true,
   settings: cloudSettings,

@@ -3,6 +3,7 @@ import type { AppContext } from '../../app/context.js';
 import type { ChannelDefinition } from '../registry.js';
 import { WhatsAppAdapter, type WhatsAppAdapterOptions } from './adapter.js';
 import { chatIdForPhone } from './convert.js';
+import { whatsappQrRoutes } from './qr-route.js';
 import { loadRealPlatform } from './real-client.js';
 
 export { WhatsAppAdapter, type WhatsAppAdapterOptions } from './adapter.js';
@@ -37,6 +38,20 @@ export const whatsappChannel: ChannelDefinition = {
   enabled: (ctx) => ctx.config.whatsapp.enabled,
   createAdapter: (ctx) => createWhatsAppAdapter(ctx),
   sendFrom: 'gateway',
+  capabilities: {
+    // One session sending about one message a second keeps the business number from being banned.
+    partitions: 1,
+    sendsPerSecond: (config) => config.whatsapp.messagesPerSecond,
+    promo: { perSecond: (config) => config.whatsapp.messagesPerSecond },
+    // WhatsApp Web buttons are unreliable: menus go as numbered options (convert.ts).
+    limits: { text: 65_536, buttons: 0, buttonLabel: 0 },
+    documents: true,
+  },
   chatOfPhone: chatIdForPhone,
   deliversCodes: true,
+  settingProblems: (config) =>
+    config.otp.provider === 'whatsapp' && !config.whatsapp.enabled
+      ? [{ field: 'WHATSAPP_ENABLED', message: 'must be true when OTP_PROVIDER=whatsapp' }]
+      : [],
+  routes: whatsappQrRoutes,
 };

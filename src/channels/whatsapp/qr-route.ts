@@ -40,11 +40,12 @@ ${qr}
 export function whatsappQrRoutes(ctx: AppContext): FastifyPluginAsync | undefined {
   if (!ctx.config.whatsapp.enabled) return undefined;
   return async (app) => {
-    app.get('/whatsapp/qr', async (_request, reply) => {
+    // Linking the business number is for admins only (the console's guard reads `access`).
+    app.get('/whatsapp/qr', { config: { access: 'admin' } }, async (_request, reply) => {
       const status = await readStatus(ctx);
       return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(page(status));
     });
-    app.get('/whatsapp/qr.png', async (_request, reply) => {
+    app.get('/whatsapp/qr.png', { config: { access: 'admin' } }, async (_request, reply) => {
       const status = await readStatus(ctx);
       if (!status?.qrDataUrl)
         return reply

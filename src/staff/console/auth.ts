@@ -46,25 +46,23 @@ export function sessionCookieOptions(ctx: AppContext) {
 }
 
 /** Routes other modules serve that must stay reachable without a console session. */
-export function publicRoutePredicate(ctx: AppContext): (method: string, url: string) => boolean {
-  const webhook = ctx.config.telegram.webhookUrl
-    ? new URL(ctx.config.telegram.webhookUrl).pathname
-    : undefined;
-  return (method, url) =>
+export function publicRoutePredicate(_ctx: AppContext): (method: string, url: string) => boolean {
+  // A channel's own routes (webhooks) declare `config: { access: 'public' }` themselves.
+  return (_method, url) =>
     url === '/healthz' ||
     url === '/readyz' ||
     // Prometheus: checks METRICS_TOKEN, or internal addresses only (src/metrics/http.ts).
     url === '/metrics' ||
     // The development web chat; the config refuses it in production.
     url === '/chat' ||
-    url.startsWith('/chat/') ||
-    // Telegram's webhook checks its own secret token.
-    (method === 'POST' && url === webhook);
+    url.startsWith('/chat/');
 }
 
-/** Routes of other modules that only admins may use (linking the business WhatsApp number). */
-/** Parts of the admin server that belong to admins whatever their routes declare. */
-const ADMIN_PREFIXES = ['/whatsapp/', '/console/queues'];
+/**
+ * Parts of the admin server that belong to admins whatever their routes declare. A channel's
+ * admin pages (linking the business WhatsApp number) declare `config: { access: 'admin' }`.
+ */
+const ADMIN_PREFIXES = ['/console/queues'];
 
 /** Whether a route is for admins only: declared with `config: { access: 'admin' }` or under an admin prefix. */
 export function needsAdminRole(url: string, access: string | undefined): boolean {
