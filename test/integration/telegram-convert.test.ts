@@ -140,6 +140,97 @@ describe('Telegram conversion (pure)', () => {
     expect(safeFileName('  ')).toBe('document');
   });
 
+  it('passes staff chat updates on as group messages: text as typed, the sender named, a press with its card', () => {
+    const from = { id: 777, first_name: 'Andi', username: 'andi_sj' };
+    const staffText = update({
+      message: {
+        message_id: 7,
+        date: 1,
+        chat: { id: -5, type: 'supergroup' },
+        from,
+        text: '/batal',
+        reply_to_message: { message_id: 6 },
+      },
+    });
+    expect(routeUpdate(staffText, { staffChatId: '-5' })).toEqual({
+      kind: 'staff',
+      message: expect.objectContaining({
+        chatId: '-5',
+        senderId: '777',
+        isGroup: true,
+        text: '/batal',
+        replyToMessageId: '6',
+        messageKey: '-5:7',
+        senderName: { first: 'Andi', username: 'andi_sj' },
+      }),
+    });
+    const press = update({
+      callback_query: {
+        id: 'q9',
+        from,
+        data: 'st:a:PR-7K3M9Q',
+        message: { message_id: 3, chat: { id: -5, type: 'supergroup' } },
+      },
+    });
+    const routed = routeUpdate(press, { staffChatId: '-5' });
+    expect(routed).toMatchObject({ kind: 'staff', callbackQueryId: 'q9' });
+    expect(routed.kind === 'staff' && routed.message.action).toEqual({
+      value: 'st:a:PR-7K3M9Q',
+      sourceMessageId: '3',
+    });
+    // A customer's message carries no name: only the staff chat's do.
+    const r = routeUpdate(privateText('hi', { from: { id: 42, first_name: 'Siti' } }), {});
+    expect(r.kind === 'inbound' && r.message.senderName).toBeUndefined();
+  });
+
+  it('places messages in a group: an edit of a card, a quote, a question to one member', () => {
+    const buttons = [{ label: 'Detail', value: 'st:d:PR-7K3M9Q' }];
+    expect(toTelegramCalls({ kind: 'buttons', text: 'Disetujui', buttons, replaces: '12' })).toEqual([
+      {
+        method: 'editMessageText',
+        messageId: 12,
+        text: 'Disetujui',
+        replyMarkup: { inline_keyboard: [[{ text: 'Detail', callback_data: 'st:d:PR-7K3M9Q' }]] },
+      },
+    ]);
+    expect(toTelegramCalls({ kind: 'text', text: 'Detail PR-7K3M9Q', replyTo: '12' })).toEqual([
+      {
+        method: 'sendMessage',
+        text: 'Detail PR-7K3M9Q',
+        replyParameters: { message_id: 12, allow_sending_without_reply: true },
+      },
+    ]);
+    expect(
+      toTelegramCalls({
+        kind: 'text',
+        text: 'Andi, tulis alasan penolakan',
+        replyTo: '12',
+        askReplyFrom: { userId: '777', name: 'Andi', placeholder: 'Alasan penolakan' },
+      }),
+    ).toEqual([
+      {
+        method: 'sendMessage',
+        text: 'Andi, tulis alasan penolakan',
+        replyMarkup: { force_reply: true, selective: true, input_field_placeholder: 'Alasan penolakan' },
+        replyParameters: { message_id: 12, allow_sending_without_reply: true },
+        entities: [
+          {
+            type: 'text_mention',
+            offset: 0,
+            length: 4,
+            user: { id: 777, is_bot: false, first_name: 'Andi' },
+          },
+        ],
+      },
+    ]);
+    expect(() => toTelegramCalls({ kind: 'text', text: 'x', replaces: 'abc' })).toThrow(
+      OutboundConversionError,
+    );
+    expect(() => toTelegramCalls({ kind: 'text', text: 'x'.repeat(5000), replaces: '12' })).toThrow(
+      OutboundConversionError,
+    );
+  });
+
   it('maps Telegram errors to channel error codes', () => {
     const tg = (error_code: number, extra: Record<string, unknown> = {}) =>
       new TelegramError({ error_code, description: `e${error_code}`, ...extra });
