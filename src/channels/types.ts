@@ -54,6 +54,11 @@ export interface InboundMessage {
    * who decided; never for customers.
    */
   senderName?: { first?: string; last?: string; username?: string };
+  /**
+   * From the group the channel is configured to serve as the staff chat (Telegram:
+   * TELEGRAM_STAFF_CHAT_ID): the gateway's staff filter takes it, the customer engine never sees it.
+   */
+  isStaffChat?: boolean;
 }
 
 export interface Button {

@@ -360,6 +360,21 @@ describe('Telegram staff chat', () => {
     expect((await request(ref)).decision?.reason).toBe('Please visit our office with your ID.');
   });
 
+  it('keeps staff talk away from the customer engine: nothing answers it', async () => {
+    const mark = fake.messagesTo(STAFF_CHAT).length;
+    fake.groupSends(STAFF_CHAT, STAFF, 'halo', { firstName: 'Andi' });
+    fake.groupSends(STAFF_CHAT, OTHER_STAFF, 'akses', { firstName: 'Rina' });
+    // Confirmed by the next poll only once handled: any answer to them is queued by then, and a
+    // marker queued after it in the same chat arrives after it.
+    await until(
+      async () => fake.pendingUpdates,
+      (n) => n === 0,
+    );
+    await outbox.send('telegram', String(STAFF_CHAT), [{ kind: 'text', text: 'penanda 2' }]);
+    await fake.waitForMessage(STAFF_CHAT, (m) => m.text === 'penanda 2');
+    expect(fake.textsTo(STAFF_CHAT).slice(mark)).toEqual(['penanda 2']);
+  });
+
   it('also allows console accounts linked to a Telegram user, while they are enabled', async () => {
     const allowlist = createStaffAllowlist(t.ctx);
     expect(await allowlist.allows(String(STAFF))).toBe(true);

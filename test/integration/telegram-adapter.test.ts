@@ -211,7 +211,7 @@ describe('Telegram adapter, long polling, against the fake Bot API', () => {
     expect(answer.params.text).toBe('Disetujui');
     // As typed: a command in the staff chat is not turned into a customer keyword.
     expect(staffMessages.map((m) => m.text ?? m.action?.value)).toEqual(['/pending', 'approve:HK-1']);
-    expect(staffMessages.every((m) => m.isGroup === true && m.senderId === '9001')).toBe(true);
+    expect(staffMessages.every((m) => m.isStaffChat && m.isGroup && m.senderId === '9001')).toBe(true);
     expect(staffMessages[1]?.action?.sourceMessageId).toBe('1');
     expect(inbound.received.length).toBe(before);
     expect(fake.messagesTo(STAFF_CHAT)).toHaveLength(0);

@@ -158,6 +158,7 @@ describe('Telegram conversion (pure)', () => {
         chatId: '-5',
         senderId: '777',
         isGroup: true,
+        isStaffChat: true,
         text: '/batal',
         replyToMessageId: '6',
         messageKey: '-5:7',
@@ -181,6 +182,7 @@ describe('Telegram conversion (pure)', () => {
     // A customer's message carries no name: only the staff chat's do.
     const r = routeUpdate(privateText('hi', { from: { id: 42, first_name: 'Siti' } }), {});
     expect(r.kind === 'inbound' && r.message.senderName).toBeUndefined();
+    expect(r.kind === 'inbound' && r.message.isStaffChat).toBeUndefined();
   });
 
   it('places messages in a group: an edit of a card, a quote, a question to one member', () => {

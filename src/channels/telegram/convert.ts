@@ -158,7 +158,7 @@ function staffMessage(
     ...(from?.last_name ? { last: from.last_name } : {}),
     ...(from?.username ? { username: from.username } : {}),
   };
-  const common = { ...base, isGroup: true, senderName };
+  const common = { ...base, isGroup: true, isStaffChat: true, senderName };
   if (cb) {
     if (cb.data === undefined || !cb.message) return undefined;
     return {

@@ -3,7 +3,7 @@ import type { Button, InboundAck, InboundMessage, MessagePlacement } from '../..
 import type { Logger } from '../../logging/logger.js';
 import type { Outbox } from '../../outbound/index.js';
 import type { RequestService } from '../../requests/index.js';
-import { type StaffAllowlist, telegramStaffActor } from '../allowlist.js';
+import type { StaffAllowlist } from '../allowlist.js';
 import type { StaffAction } from '../staff-cards.js';
 import type { StaffNames } from '../telegram-staff-names.js';
 import type { PendingReasonStore } from './pending-reason.js';
@@ -79,7 +79,8 @@ export function createStaffContext(services: StaffChatServices, message: Inbound
     message,
     chatId: message.chatId,
     userId: message.senderId,
-    actor: telegramStaffActor(message.senderId),
+    // `telegram:777` for the Telegram staff chat, as decisions and audit events have always named them.
+    actor: `${message.channel}:${message.senderId}`,
     from: message.senderName ?? {},
     ack,
     answer(text) {

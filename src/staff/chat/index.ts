@@ -33,15 +33,8 @@ export interface StaffChat {
   handle(message: InboundMessage): Promise<InboundAck | undefined>;
 }
 
-/** The staff chat's channel: its chat id is a Telegram group's (TELEGRAM_STAFF_CHAT_ID). */
-const STAFF_CHANNEL = 'telegram';
-
-/** The filter: a group message from the configured staff chat. */
-export const isStaffChat = (ctx: AppContext) => {
-  const chatId = ctx.config.telegram.staffChatId;
-  return (m: InboundMessage) =>
-    chatId !== undefined && m.channel === STAFF_CHANNEL && m.chatId === chatId && m.isGroup === true;
-};
+/** The filter: a message from the group its channel serves as the staff chat (the adapter says). */
+export const isStaffChat = (m: InboundMessage) => m.isStaffChat === true && m.isGroup === true;
 
 const staffChatMiddleware = compose<StaffContext>(
   filter(isCardPress, cardPresses),
@@ -67,10 +60,9 @@ export function createStaffChat(ctx: AppContext, deps: StaffChatDeps): StaffChat
     reasonTtlSeconds: deps.reasonTtlSeconds ?? 300,
     log: ctx.logger.child({ component: 'staff-chat' }),
   };
-  const mine = isStaffChat(ctx);
   return {
     async handle(message) {
-      if (!mine(message)) return undefined;
+      if (!isStaffChat(message)) return undefined;
       const c = createStaffContext(services, message);
       await staffChatMiddleware(c, async () => {});
       return c.ack;

@@ -52,7 +52,7 @@ const allowlisted: Middleware<Pressed> = async (c, next) => {
     ref: c.press.ref,
     customerId: request?.customerId ?? null,
     idempotencyKey: `staff:denied:${c.press.id}`,
-    details: { via: 'telegram', button: c.press.action, status: request?.status ?? 'unknown' },
+    details: { via: c.message.channel, button: c.press.action, status: request?.status ?? 'unknown' },
   });
   log.warn(
     { ref: c.press.ref, action: c.press.action, userTag: logTag(c.actor) },

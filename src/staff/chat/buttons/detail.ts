@@ -13,7 +13,7 @@ export const detail: PressHandler = async (c, press, data) => {
     ref: press.ref,
     customerId: data.request.customerId ?? null,
     idempotencyKey: `staff:detail:${press.id}`,
-    details: { via: 'telegram', masked: true },
+    details: { via: c.message.channel, masked: true },
   });
   return STAFF_CHAT_TEXTS.detailSent(press.ref);
 };
