@@ -3,10 +3,15 @@ import cliProgress from 'cli-progress';
 import { closeAppContext, createAppContext } from '../app/context.js';
 import type { Config } from '../config/index.js';
 import { createLogger } from '../logging/logger.js';
-import { PromoError } from '../promo/errors.js';
-import { loadPromoFile, type PromoFile, PromoFileError } from '../promo/file.js';
-import { formatReport } from '../promo/report.js';
-import { type LiveProgress, sendPromo } from '../promo/sender.js';
+import {
+  formatReport,
+  type LiveProgress,
+  loadPromoFile,
+  PromoError,
+  type PromoFile,
+  PromoFileError,
+  sendPromo,
+} from '../promo/index.js';
 
 export interface PromoSendCliOptions {
   file?: string;

@@ -1,6 +1,6 @@
 import { closeAppContext, createAppContext } from '../app/context.js';
 import type { Config } from '../config/index.js';
-import type { StaffRole } from '../db/models/staff-account.js';
+import type { StaffRole } from '../db/index.js';
 import { createLogger } from '../logging/logger.js';
 import { createStaffAccount, roleSchema, StaffError } from '../staff/accounts.js';
 import { passwordProblem } from '../staff/console/passwords.js';

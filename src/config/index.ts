@@ -1,2 +1,3 @@
+export { envExample, settingDefault, settingsTable } from './describe.js';
 export { type Config, ConfigError, type ConfigProblem, loadConfig } from './load.js';
-export { type Env, envFields } from './schema.js';
+export { type Env, type EnvField, type EnvName, envFields } from './schema.js';

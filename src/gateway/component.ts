@@ -11,7 +11,7 @@ import {
   type OutboxHandle,
   recordDeliveryFailure,
 } from '../outbound/index.js';
-import { recordPromoMessage } from '../promo/replies.js';
+import { recordPromoMessage } from '../promo/index.js';
 import { outboxStaffNotifier } from '../requests/staff-notices.js';
 import { createStaffChat, type StaffChat, staffMessageSent } from '../staff/chat/index.js';
 

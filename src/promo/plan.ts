@@ -1,6 +1,6 @@
 import type { Types } from 'mongoose';
 import type { AppContext } from '../app/context.js';
-import type { Promo } from '../db/models/promo.js';
+import type { Promo } from '../db/index.js';
 import { type CustomerFilter, consentedFilter } from './audience.js';
 import { PromoError } from './errors.js';
 import { type Audience, audienceOf, type PromoFile, promoFileHash } from './file.js';

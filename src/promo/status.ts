@@ -1,5 +1,5 @@
 import type { AppContext } from '../app/context.js';
-import type { Promo, PromoProgress } from '../db/models/promo.js';
+import type { Promo, PromoProgress } from '../db/index.js';
 
 /** A promo as the staff console lists it. */
 export interface PromoSummary {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { AppContext } from '../app/context.js';
-import type { PromoProgress } from '../db/models/promo.js';
+import type { PromoProgress } from '../db/index.js';
 
 /**
  * The `promos` document: who is sending (a lease renewed by a heartbeat), the progress the console

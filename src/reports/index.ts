@@ -9,7 +9,7 @@ import { buildRightsReport } from './rights-report.js';
 export { ACTIVITY_COLUMNS, RESTRICTED_MARK, restrictedCustomerIds, writeActivityCsv } from './activity.js';
 export { parseReportMonth, ReportInputError, type ReportMonth } from './month.js';
 export { REPORT_TEXT, type ReportLang, type ReportText } from './report-text.js';
-export { buildRightsReport, percentile, type RightsReport, summarise } from './rights-report.js';
+export { buildRightsReport, OUTCOMES, percentile, type RightsReport, summarise } from './rights-report.js';
 
 export const REPORT_FORMATS = ['text', 'csv', 'pdf'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];

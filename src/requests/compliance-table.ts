@@ -1,4 +1,4 @@
-import { settingDefault } from '../config/describe.js';
+import { settingDefault } from '../config/index.js';
 import { flowCatalog } from '../conversation/engine.js';
 import { checkFlows } from '../conversation/flow-loader.js';
 import { FLOWS_DIR } from '../conversation/runtime.js';

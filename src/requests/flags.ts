@@ -1,6 +1,5 @@
 import type { AppContext } from '../app/context.js';
-import type { Customer, RequestType } from '../db/index.js';
-import type { RequestFlag } from '../db/models/privacy-request.js';
+import type { Customer, RequestFlag, RequestType } from '../db/index.js';
 import { unfinishedOrderFilter } from './order-obligations.js';
 
 /**

@@ -29,7 +29,7 @@ export {
   type RequestQueue,
 } from './queue.js';
 export { createRequestReadModel, type JobbedRequest, type RequestReadModel } from './read-model.js';
-export { claimReminders, countResumedAttempt, restoreReminders } from './records.js';
+export { claimReminders, countResumedAttempt, restoreReminders, scrubOtherRequests } from './records.js';
 export { newRef, normalizeRef, REF_PATTERN } from './ref.js';
 export { REQUEST_TYPE_REGISTRY } from './registry.js';
 export {

@@ -43,3 +43,23 @@ export async function restoreReminders(
 ): Promise<void> {
   await models.PrivacyRequest.updateOne({ _id: id }, { $set: { reminders } });
 }
+
+/**
+ * An erased customer's other requests lose their chat ids (replaced by `erasedMark`) and the
+ * changes they asked for; their status stays (the open ones were cancelled through `transition()`).
+ */
+export async function scrubOtherRequests(
+  models: Pick<Models, 'PrivacyRequest'>,
+  customerId: Types.ObjectId,
+  exceptRef: string,
+  erasedMark: string,
+): Promise<void> {
+  await models.PrivacyRequest.updateMany(
+    {
+      customerId,
+      ref: { $ne: exceptRef },
+      $or: [{ chatId: { $ne: erasedMark } }, { changes: { $exists: true } }],
+    },
+    { $set: { chatId: erasedMark }, $unset: { changes: 1 } },
+  );
+}

@@ -1,4 +1,4 @@
-import type { EnvName } from '../config/schema.js';
+import type { EnvName } from '../config/index.js';
 import type { RequestType } from '../db/index.js';
 
 /**

@@ -8,8 +8,7 @@ import {
   recordAudit,
   recordAuditMany,
 } from '../audit/record.js';
-import type { PrivacyRequest, RequestStatus } from '../db/index.js';
-import { serverShape } from '../db/server-shape.js';
+import { type PrivacyRequest, type RequestStatus, serverShape } from '../db/index.js';
 import { countFinished } from '../metrics/requests.js';
 import { RequestError } from './api.js';
 import { withRequestLock } from './lock.js';

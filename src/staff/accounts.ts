@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AppContext } from '../app/context.js';
 import { recordAudit } from '../audit/record.js';
-import { STAFF_ROLES, type StaffAccount, type StaffRole } from '../db/models/staff-account.js';
+import { STAFF_ROLES, type StaffAccount, type StaffRole } from '../db/index.js';
 import {
   accountLockedFor,
   clearFailures,

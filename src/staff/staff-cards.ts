@@ -1,8 +1,7 @@
 import type { AppContext } from '../app/context.js';
 import { statusLabel as labelOfStatus, typeLabel as labelOfType, sentenceCase } from '../catalogue/index.js';
 import type { Button } from '../channels/types.js';
-import type { Customer, PrivacyRequest, RequestStatus, RequestType } from '../db/index.js';
-import type { DeadLetter } from '../db/models/dead-letter.js';
+import type { Customer, DeadLetter, PrivacyRequest, RequestStatus, RequestType } from '../db/index.js';
 import { normalizeRef, openOrderFilter, unpaidOrderFilter } from '../requests/index.js';
 import { maskChangeValue, maskedIdentity } from './masking.js';
 

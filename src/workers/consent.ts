@@ -1,5 +1,4 @@
-import type { ConsentEvent } from '../db/index.js';
-import { serverShape } from '../db/server-shape.js';
+import { type ConsentEvent, serverShape } from '../db/index.js';
 import {
   type ConsentChanges,
   chatSuppressionHash,

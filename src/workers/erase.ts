@@ -1,7 +1,14 @@
 import type { AppContext } from '../app/context.js';
 import type { PrivacyRequest } from '../db/index.js';
 import { linkedCustomer } from '../identity/links.js';
-import { contactLine, phoneSuppressionHash, RequestError, suppress, transition } from '../requests/index.js';
+import {
+  contactLine,
+  phoneSuppressionHash,
+  RequestError,
+  scrubOtherRequests,
+  suppress,
+  transition,
+} from '../requests/index.js';
 import { eraseRedisCopies } from './erase-copies.js';
 import { failed, localeOf, type RequestHandler, text } from './outcome.js';
 import { reduceFinishedOrders } from './reduce-orders.js';
@@ -29,7 +36,7 @@ const unsetOf = (fields: readonly string[]) => Object.fromEntries(fields.map((f)
  * holds the phone needed for the suppression hash, is anonymized last.
  */
 export const eraseCustomer: RequestHandler = async (ctx, request, deps) => {
-  const { Customer, PrivacyRequest } = ctx.models;
+  const { Customer } = ctx.models;
   const locale = localeOf(request);
   const ref = request.ref;
   const at = deps.now();
@@ -69,11 +76,7 @@ export const eraseCustomer: RequestHandler = async (ctx, request, deps) => {
   // 4. The customer's other requests: those not started are cancelled, all lose chat ids and changes.
   await cancelOtherOpenRequests(ctx, request, others, at);
   // None read, none to scrub: a round trip saved (a request made meanwhile meets an erased customer).
-  if (others.length > 0)
-    await PrivacyRequest.updateMany(
-      { customerId, ref: { $ne: ref }, $or: [{ chatId: { $ne: ERASED } }, { changes: { $exists: true } }] },
-      { $set: { chatId: ERASED }, $unset: { changes: 1 } },
-    );
+  if (others.length > 0) await scrubOtherRequests(ctx.models, customerId, ref, ERASED);
 
   // 4b. Which promotions reached the customer, and the chat hashes that matched replies to them:
   // the number is suppressed for good, so neither is needed any more.

@@ -1,7 +1,7 @@
 import type { AppContext } from '../../app/context.js';
 import type { InboundMessage } from '../../channels/types.js';
 import { linkedCustomer } from '../../identity/links.js';
-import { promoOfReply } from '../../promo/replies.js';
+import { promoOfReply } from '../../promo/index.js';
 import { chatSuppressionHash, suppress } from '../../requests/index.js';
 import { type ActionCall, type ActionResult, defineAction } from './types.js';
 

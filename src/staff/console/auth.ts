@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { AppContext } from '../../app/context.js';
-import type { StaffRole } from '../../db/models/staff-account.js';
+import type { StaffRole } from '../../db/index.js';
 import { activeStaff, type StaffIdentity } from '../accounts.js';
 import { isLang, type Lang } from './i18n.js';
 import { hasRole } from './roles.js';

@@ -1,4 +1,4 @@
-import type { StaffRole } from '../../db/models/staff-account.js';
+import type { StaffRole } from '../../db/index.js';
 import type { StaffIdentity } from '../accounts.js';
 
 const ROLE_RANK: Record<StaffRole, number> = { agent: 1, admin: 2 };

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.js';
-import { STAFF_ROLES } from '../../db/models/staff-account.js';
+import { STAFF_ROLES } from '../../db/index.js';
 
 /**
  * Console sessions in Redis. The cookie carries a random id (signed with ADMIN_SECRET); Redis

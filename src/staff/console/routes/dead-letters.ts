@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { isValidObjectId } from 'mongoose';
 import { z } from 'zod';
 import { recordAudit } from '../../../audit/record.js';
-import type { DeadLetter } from '../../../db/models/dead-letter.js';
+import type { DeadLetter } from '../../../db/index.js';
 import { staffActor } from '../../accounts.js';
 import type { ConsoleDeps } from '../deps.js';
 import { sendPage } from '../deps.js';

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { DeadLetter } from '../../../db/models/dead-letter.js';
+import type { DeadLetter } from '../../../db/index.js';
 import { formatDateTime, texts } from '../i18n.js';
 import { html, type SafeHtml } from './html.js';
 import { csrfField, page } from './layout.js';

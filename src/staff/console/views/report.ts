@@ -1,6 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { REPORT_TEXT } from '../../../reports/report-text.js';
-import { OUTCOMES, type RightsReport } from '../../../reports/rights-report.js';
+import { OUTCOMES, REPORT_TEXT, type RightsReport } from '../../../reports/index.js';
 import { formatDateTime, texts } from '../i18n.js';
 import { html, type SafeHtml } from './html.js';
 import { page } from './layout.js';

@@ -1,6 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { RequestStatus, RequestType } from '../../../db/index.js';
-import type { Decision, HistoryEntry, RequestFlag } from '../../../db/models/privacy-request.js';
+import type { Decision, HistoryEntry, RequestFlag, RequestStatus, RequestType } from '../../../db/index.js';
 import { formatDateTime, texts } from '../i18n.js';
 import { html, type SafeHtml } from './html.js';
 import { csrfField, page } from './layout.js';
