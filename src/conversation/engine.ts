@@ -112,7 +112,7 @@ export class ConversationEngine {
     readonly deps: EngineDeps,
     readonly loaded: LoadedFlows,
   ) {
-    this.store = new SessionStore(app);
+    this.store = deps.sessions ?? new SessionStore(app);
     this.router = createKeywordRouter(
       app.config.conversation.optOutWords,
       app.config.conversation.optInWords,

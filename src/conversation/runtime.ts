@@ -3,11 +3,10 @@ import type { AppContext } from '../app/context.js';
 import { createOtpService, type OtpService } from '../identity/otp.js';
 import { type CodeChannel, createOtpProvider } from '../identity/otp-providers/index.js';
 import type { Outbox } from '../outbound/index.js';
-import type { StaffNotifier } from '../requests/api.js';
-import { createRequestService } from '../requests/index.js';
-import type { RequestServiceImpl } from '../requests/service.js';
+import { createRequestService, type RequestServiceImpl, type StaffNotifier } from '../requests/index.js';
 import { ConversationEngine, flowCatalog } from './engine.js';
 import { loadFlows } from './flow-loader.js';
+import { SessionStore } from './session-store.js';
 
 export const FLOWS_DIR = fileURLToPath(new URL('../../flows', import.meta.url));
 
@@ -38,7 +37,7 @@ export function createConversation(
     outbox: deps.outbox,
     ...(deps.staff ? { staff: deps.staff } : {}),
   });
-  const engine = new ConversationEngine(ctx, { otp, requests }, loaded);
+  const engine = new ConversationEngine(ctx, { otp, requests, sessions: new SessionStore(ctx) }, loaded);
   return {
     engine,
     otp,

@@ -2,7 +2,7 @@ import type { AppContext } from '../../app/context.js';
 import type { InboundMessage, OutboundMessage } from '../../channels/types.js';
 import type { RequestService } from '../../requests/index.js';
 import type { Locale, Translate } from '../locales.js';
-import type { Session } from '../session-store.js';
+import type { Session, SessionStore } from '../session-store.js';
 
 /** The OTP service as the conversation sees it (src/identity/otp.ts implements it). */
 export interface OtpPort {
@@ -27,6 +27,11 @@ export interface OtpPort {
 export interface EngineDeps {
   otp: OtpPort;
   requests: RequestService;
+  /**
+   * Where chats' sessions live. Given by the runtime, so the engine and what else reads sessions
+   * (promotions, erasure) share one store; a test may leave it out for one over the app's Redis.
+   */
+  sessions?: SessionStore;
 }
 
 export interface ActionCall {
