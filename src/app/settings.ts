@@ -26,6 +26,11 @@ function channelProblems(config: Config): Omit<ConfigProblem, 'example'>[] {
       field: 'OTP_PROVIDER',
       message: `must be ${[...OWN_OTP_PROVIDERS, ...carriers].join(', ')} (got "${provider}")`,
     });
+  if (!channelDefinitions.some((d) => d.name === config.staffChannel))
+    problems.push({
+      field: 'STAFF_CHANNEL',
+      message: `must be one of ${channelDefinitions.map((d) => d.name).join(', ')} (got "${config.staffChannel}")`,
+    });
   return problems;
 }
 

@@ -22,8 +22,11 @@ export interface ChannelCapabilities {
   partitions: number;
   /** Messages per second the outbound worker sends at most; absent: as fast as the platform answers. */
   sendsPerSecond?(config: Config): number;
-  /** Promotions: messages per second when the promo file sets none, and the most the platform takes. */
-  promo: { perSecond(config: Config): number; ceiling?: number };
+  /**
+   * Promotions: messages per second when the promo file sets none, the most the platform takes,
+   * and the channel's place in the default preference order (absent: only when a file names it).
+   */
+  promo: { perSecond(config: Config): number; ceiling?: number; preference?: number };
   /** The longest text, the most buttons and the longest button label the platform shows as such. */
   limits: { text: number; buttons: number; buttonLabel: number };
   /** Sends documents (the access package's JSON and PDF). */
@@ -56,6 +59,8 @@ export interface ChannelDefinition {
    * chat of a number, so erasure reaches that chat's copies even if it never verified.
    */
   chatOfPhone?(e164: string): string;
+  /** What staff may see of a chat whose id is personal data (a phone number); absent: the id's ends. */
+  maskChat?(chatId: string): string | undefined;
   /**
    * Erasure: drop what the channel itself keeps of a chat in our stores (the web chat's reply
    * list, documents included). Returns whether there was anything.
@@ -82,6 +87,14 @@ export const channelDefinitions: ChannelDefinition[] = [
   webchatChannel,
   whatsappCloudChannel,
 ];
+
+/** A promo file's channels when it names none: those that declare a preference, in its order. */
+export function defaultPromoChannels(): string[] {
+  return channelDefinitions
+    .flatMap((d) => (d.capabilities.promo.preference === undefined ? [] : [d]))
+    .sort((a, b) => (a.capabilities.promo.preference ?? 0) - (b.capabilities.promo.preference ?? 0))
+    .map((d) => d.name);
+}
 
 /** The registered channel of that name, if any. */
 export function channelDefinition(name: string): ChannelDefinition | undefined {

@@ -18,6 +18,8 @@ export interface Config {
     staffChatId: string | undefined;
     staffUserIds: string[];
   };
+  /** The channel whose group is the staff chat (STAFF_CHANNEL). */
+  staffChannel: string;
   whatsapp: { enabled: boolean; sessionDir: string; messagesPerSecond: number; chromiumPath: string };
   otp: { provider: Env['OTP_PROVIDER']; webhookUrl: string | undefined; secret: string };
   admin: {
@@ -153,6 +155,7 @@ export function loadConfig(
       staffChatId: e.TELEGRAM_STAFF_CHAT_ID,
       staffUserIds: e.TELEGRAM_STAFF_USER_IDS,
     },
+    staffChannel: e.STAFF_CHANNEL,
     whatsapp: {
       enabled: e.WHATSAPP_ENABLED,
       sessionDir: e.WHATSAPP_SESSION_DIR,

@@ -167,6 +167,14 @@ export const envFields = {
     '111111,222222',
     'Comma-separated Telegram user ids allowed to approve or reject.',
   ),
+  STAFF_CHANNEL: field(
+    z
+      .string()
+      .regex(/^[a-z][a-z0-9_-]{0,31}$/, 'a channel name such as telegram')
+      .default('telegram'),
+    'telegram',
+    'Channel whose group is the staff chat (request cards, reminders, dead letters); the group is TELEGRAM_STAFF_CHAT_ID.',
+  ),
   WHATSAPP_ENABLED: field(bool.default(false), 'true', 'Run the WhatsApp Web channel (needs Chromium).'),
   WHATSAPP_SESSION_DIR: field(
     z.string().default('.hakdata/whatsapp-session'),

@@ -1,4 +1,5 @@
 import type { AppContext } from '../app/context.js';
+import { channelDefinition } from '../channels/registry.js';
 import type { DeliveryFailure, OutboundMessage } from '../channels/types.js';
 import type { DeadLetterReason } from '../db/models/dead-letter.js';
 import { keyedHash } from '../identity/keyed-hash.js';
@@ -30,10 +31,17 @@ interface DeadLetterSource {
   meta: { purpose?: string; requestRef?: string; promoId?: string };
 }
 
-/** `6281287611943@c.us` → `+62812****943@c.us`; Telegram `123456789` → `12****89`. */
-export function maskChatId(chatId: string): string {
-  const wa = /^(\d{8,15})@c\.us$/.exec(chatId);
-  if (wa?.[1]) return `${maskPhone(`+${wa[1]}`)}@c.us`;
+/**
+ * What staff may see of a chat: the channel's own masking when it declares one, a phone number
+ * at a platform's domain as a masked phone (`+62812****943@c.us`), else the ends of the id
+ * (Telegram `123456789` → `12****89`).
+ */
+export function maskChatId(channel: string, chatId: string): string {
+  const own = channelDefinition(channel)?.maskChat?.(chatId);
+  if (own) return own;
+  // A number at a platform's domain (`6281287611943@c.us`): masked as the phone it is.
+  const atDomain = /^(\d{8,15})(@[a-z0-9.-]+)$/.exec(chatId);
+  if (atDomain?.[1]) return `${maskPhone(`+${atDomain[1]}`)}${atDomain[2]}`;
   if (chatId.length <= 6) return '****';
   return `${chatId.slice(0, 2)}****${chatId.slice(-2)}`;
 }
@@ -69,7 +77,7 @@ export async function recordDeadLetter(
   const chat =
     'chatId' in data
       ? {
-          maskedChat: maskChatId(data.chatId),
+          maskedChat: maskChatId(data.channel, data.chatId),
           chatHash: chatHash(ctx, data.channel, data.chatId),
           messageKind: data.message.kind,
         }

@@ -120,7 +120,7 @@ export function createOutbox(ctx: AppContext, options: OutboxOptions = {}): Outb
         const data: OutboundJobData = {
           channel,
           chat,
-          maskedChat: maskChatId(chatId),
+          maskedChat: maskChatId(channel, chatId),
           kind: message.kind,
           meta: storedMeta,
           part: { index, total: messages.length },

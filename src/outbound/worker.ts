@@ -187,7 +187,7 @@ export function createOutboundWorker(ctx: AppContext, options: OutboundWorkerOpt
       data: {
         channel,
         chat: chatHash(ctx, channel, chatId),
-        maskedChat: maskChatId(chatId),
+        maskedChat: maskChatId(channel, chatId),
         kind: message.kind,
         meta,
         part,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { defaultPromoChannels } from '../channels/registry.js';
 
 /**
  * The promo file (YAML), checked field by field so a typo stops the send before anyone gets a
@@ -77,7 +78,8 @@ export const promoFileSchema = z
       .array(channelName)
       .min(1, 'needs at least one channel')
       .refine((c) => new Set(c).size === c.length, 'lists a channel twice')
-      .default(['whatsapp', 'telegram']),
+      // The channels' own preference (ChannelCapabilities.promo): WhatsApp Web, then Telegram.
+      .default(defaultPromoChannels),
     /** Messages per second per channel; defaults in promo/rates.ts. */
     rate: z.record(channelName, z.number().positive().max(1000)).default({}),
   })

@@ -5,8 +5,8 @@ import { deadLetterNotice, requestNotice } from '../staff/telegram-staff-notices
 import type { StaffNotifier } from './api.js';
 
 /**
- * Staff notifications: a card in the Telegram staff chat through the outbox when
- * TELEGRAM_STAFF_CHAT_ID is set (built by src/staff/telegram-staff-notices.ts: masked customer,
+ * Staff notifications: a card in the staff chat (STAFF_CHANNEL, Telegram by default) through the
+ * outbox when TELEGRAM_STAFF_CHAT_ID is set (built by src/staff/telegram-staff-notices.ts: masked customer,
  * flags, due time in WIB, Setujui / Tolak / Detail buttons answered by src/staff/), a log line always.
  */
 export function outboxStaffNotifier(ctx: AppContext, outbox: Outbox): StaffNotifier {
@@ -14,7 +14,7 @@ export function outboxStaffNotifier(ctx: AppContext, outbox: Outbox): StaffNotif
   const staffChat = ctx.config.telegram.staffChatId;
   const tell = async (build: () => Promise<OutboundMessage>, dedupeKey: string, requestRef?: string) => {
     if (!staffChat) return;
-    await outbox.send('telegram', staffChat, [await build()], {
+    await outbox.send(ctx.config.staffChannel, staffChat, [await build()], {
       purpose: 'staff',
       dedupeKey,
       ...(requestRef ? { requestRef } : {}),

@@ -20,7 +20,7 @@ export const telegramChannel: ChannelDefinition = {
   sendFrom: 'any',
   capabilities: {
     partitions: 8,
-    promo: { perSecond: () => DEFAULT_TELEGRAM_PROMO_RATE, ceiling: 30 },
+    promo: { perSecond: () => DEFAULT_TELEGRAM_PROMO_RATE, ceiling: 30, preference: 2 },
     // Bot API: 4096 characters a message; an inline keyboard holds up to 100 buttons.
     limits: { text: 4096, buttons: 100, buttonLabel: 64 },
     documents: true,

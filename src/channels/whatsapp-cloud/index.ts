@@ -1,4 +1,5 @@
 import type { AppContext } from '../../app/context.js';
+import { maskPhone } from '../../privacy/index.js';
 import type { ChannelDefinition } from '../registry.js';
 import { WhatsAppCloudAdapter } from './adapter.js';
 import { CHANNEL, chatIdForPhone, LIMITS } from './convert.js';
@@ -35,6 +36,8 @@ export const whatsappCloudChannel: ChannelDefinition = {
     serviceWindowHours: WINDOW_MS / 3_600_000,
   },
   chatOfPhone: chatIdForPhone,
+  // The chat id is the customer's number: staff see it masked (`+62812****943`).
+  maskChat: (chatId) => (/^\d{8,15}$/.test(chatId) ? maskPhone(`+${chatId}`) : undefined),
   deliversCodes: true,
   settings: cloudSettings,
   settingProblems: cloudSettingProblems,

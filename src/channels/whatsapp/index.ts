@@ -42,7 +42,7 @@ export const whatsappChannel: ChannelDefinition = {
     // One session sending about one message a second keeps the business number from being banned.
     partitions: 1,
     sendsPerSecond: (config) => config.whatsapp.messagesPerSecond,
-    promo: { perSecond: (config) => config.whatsapp.messagesPerSecond },
+    promo: { perSecond: (config) => config.whatsapp.messagesPerSecond, preference: 1 },
     // WhatsApp Web buttons are unreliable: menus go as numbered options (convert.ts).
     limits: { text: 65_536, buttons: 0, buttonLabel: 0 },
     documents: true,
