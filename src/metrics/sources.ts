@@ -1,9 +1,9 @@
 import { Queue } from 'bullmq';
 import type { AppContext } from '../app/context.js';
-import { type PrivacyRequest, REQUEST_TYPES } from '../db/index.js';
+import { REQUEST_TYPES } from '../db/index.js';
 import { runningQueueNames } from '../queues/names.js';
 import { queueOptions } from '../queues/options.js';
-import { OPEN_STATUSES } from '../requests/index.js';
+import { createRequestReadModel, type RequestReadModel } from '../requests/index.js';
 import type { Metrics, OverdueSource, QueueDepthSource } from './metrics.js';
 
 /** How long the overdue count is reused: FerretDB 1.24 reads the whole collection for it. */
@@ -41,20 +41,15 @@ export function queueDepthSource(ctx: AppContext): { read: QueueDepthSource; clo
  * Open requests past `dueAt`, by type: one query returning only the types of the overdue ones
  * (normally none or a few), reused for 30 s so a scrape every 15 s costs a scan every 30 s.
  */
-export function overdueSource(ctx: AppContext, now: () => number = Date.now): OverdueSource {
+export function overdueSource(requests: RequestReadModel, now: () => number = Date.now): OverdueSource {
   let cached: { at: number; value: Record<string, number> } | undefined;
   return async () => {
     const at = now();
     if (cached && at - cached.at < OVERDUE_CACHE_MS) return cached.value;
-    const rows = await ctx.models.PrivacyRequest.find(
-      { status: { $in: [...OPEN_STATUSES] }, dueAt: { $lt: new Date(at) } },
-      { type: 1, _id: 0 },
-    )
-      .limit(100_000)
-      .lean<Pick<PrivacyRequest, 'type'>[]>();
+    const types = await requests.overdueTypes(new Date(at), 100_000);
     // Every type at 0 too: "none overdue" is a figure, not a missing one.
     const value: Record<string, number> = Object.fromEntries(REQUEST_TYPES.map((t) => [t, 0]));
-    for (const { type } of rows) value[type] = (value[type] ?? 0) + 1;
+    for (const type of types) value[type] = (value[type] ?? 0) + 1;
     cached = { at, value };
     return value;
   };
@@ -68,6 +63,6 @@ export function overdueSource(ctx: AppContext, now: () => number = Date.now): Ov
 export function watchInstallation(ctx: AppContext, metrics: Metrics): { close(): Promise<void> } {
   const depth = queueDepthSource(ctx);
   metrics.watchQueues(depth.read);
-  metrics.watchOverdue(overdueSource(ctx));
+  metrics.watchOverdue(overdueSource(createRequestReadModel(ctx.models)));
   return { close: () => depth.close() };
 }

@@ -8,6 +8,7 @@ import { readDevOtpOutbox } from '../../src/identity/otp-providers/index.js';
 import { createMetrics, stateLabel } from '../../src/metrics/metrics.js';
 import { OVERDUE_CACHE_MS, overdueSource, queueDepthSource } from '../../src/metrics/sources.js';
 import { createOutbox } from '../../src/outbound/outbox.js';
+import { createRequestReadModel } from '../../src/requests/index.js';
 import { newRef } from '../../src/requests/ref.js';
 import { seedDemo } from '../../src/seed/seed.js';
 import { freePort } from '../../src/services/processes.js';
@@ -336,7 +337,7 @@ describe('/metrics (admin server, ROLE=all)', () => {
       overdue('erase', 'completed'),
     ]);
     let now = Date.now();
-    const read = overdueSource(t.ctx, () => now);
+    const read = overdueSource(createRequestReadModel(t.ctx.models), () => now);
     // Only the open one counts; every type is there, at 0 when none is overdue.
     expect(await read()).toMatchObject({ erase: 1, access: 0, update: 0, unsubscribe: 0 });
     await t.ctx.models.PrivacyRequest.create(overdue('update', 'pending_approval'));
