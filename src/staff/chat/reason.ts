@@ -16,12 +16,16 @@ export const isMessage = (c: StaffContext) => c.message.action === undefined;
  * their next message): the reason the customer reads. Anything else is staff talking: ignored.
  */
 export const reasonAnswer: Middleware<StaffContext> = async (c, next) => {
-  const { pending, allowlist, names } = c.services;
+  const { pending, allowlist, names, log } = c.services;
   const p = await pending.find(c.chatId, c.userId, c.message.replyToMessageId);
   if (!p) return next();
   // Checked again: the allowlist may have changed since the question (a console link removed).
   if (!(await allowlist.allows(c.userId))) {
     await pending.clear(p);
+    log.warn(
+      { ref: p.ref, userTag: logTag(c.actor) },
+      'staff chat reason dropped: the member is no longer on the allowlist',
+    );
     return;
   }
   await names.remember(c.userId, {
