@@ -122,7 +122,7 @@ program
     'the law mapped to the code: UU PDP article, right, flow, request type and worker, audit events, deadline, tests',
   )
   .action(async () => {
-    const { complianceTable } = await import('./requests/compliance-table.js');
+    const { complianceTable } = await import('./cli/compliance-table.js');
     process.stdout.write(`${complianceTable()}\n`);
   });
 

@@ -2,9 +2,8 @@
  * The requests module as other modules see it: the request service (the only writer of a status,
  * through `transition()`), the read model, the payload union, and what workers need to apply a
  * request. Import from here, not from the files behind it (test/unit/import-boundaries.test.ts).
- * Left out, because they reach up into other modules: `compliance-table.ts` (reads flows and
- * workers: the CLI's) and `staff-notices.ts` (builds Telegram staff cards: staff's, through
- * `StaffNotifier`); behind a barrel every importer would load them, and cycles with them.
+ * Left out: `staff-notices.ts`, which reaches up into staff/ (it builds Telegram staff cards;
+ * staff's, through `StaffNotifier`): behind the barrel every importer would load it, and cycles.
  */
 export * from './api.js';
 export { changedFields, UPDATABLE_FIELDS, type UpdateChanges, updateChangesSchema } from './changes.js';
@@ -31,7 +30,7 @@ export {
 export { createRequestReadModel, type JobbedRequest, type RequestReadModel } from './read-model.js';
 export { claimReminders, countResumedAttempt, restoreReminders, scrubOtherRequests } from './records.js';
 export { newRef, normalizeRef, REF_PATTERN } from './ref.js';
-export { REQUEST_TYPE_REGISTRY } from './registry.js';
+export { LIFECYCLE_AUDIT_ACTIONS, REQUEST_TYPE_REGISTRY, type RequestTypeSpec } from './registry.js';
 export {
   isStaffActor,
   RESTRICTION_REASON_MAX,

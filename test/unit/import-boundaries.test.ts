@@ -49,10 +49,6 @@ const KNOWN_UPWARD: Record<string, string> = {
   'queues/names.ts -> requests/index.ts': 'as above',
   'queues/names.ts -> workers/sla.ts': 'as above',
   'reports/pdf.ts -> workers/access/pdf-layout.ts': 'the PDF layout shared with the access package',
-  'requests/compliance-table.ts -> conversation/engine.ts': 'the table reads flows and workers: the CLI’s',
-  'requests/compliance-table.ts -> conversation/flow-loader.ts': 'as above',
-  'requests/compliance-table.ts -> conversation/runtime.ts': 'as above',
-  'requests/compliance-table.ts -> workers/request-worker.ts': 'as above',
   'requests/staff-notices.ts -> staff/telegram-staff-notices.ts':
     'staff cards built for requests: belongs in staff/',
 };
@@ -61,8 +57,6 @@ const KNOWN_DEEP: Record<string, string> = {
   'app/outbound.ts -> requests/staff-notices.ts': 'left out of the barrel (it reaches up into staff/)',
   'gateway/component.ts -> requests/staff-notices.ts': 'as above',
   'workers/requests-component.ts -> requests/staff-notices.ts': 'as above',
-  'cli.ts -> requests/compliance-table.ts':
-    'left out of the barrel (it reaches up into conversation/, workers/)',
   'app/settings.ts -> config/describe.ts': 'channel settings merged into the generator (work in progress)',
   'app/settings.ts -> config/schema.ts': 'as above',
   'channels/registry.ts -> config/schema.ts': 'as above',

@@ -3,8 +3,8 @@ import { flowCatalog } from '../conversation/engine.js';
 import { checkFlows } from '../conversation/flow-loader.js';
 import { FLOWS_DIR } from '../conversation/runtime.js';
 import { REQUEST_TYPES } from '../db/index.js';
+import { LIFECYCLE_AUDIT_ACTIONS, REQUEST_TYPE_REGISTRY } from '../requests/index.js';
 import { REQUEST_HANDLERS } from '../workers/request-worker.js';
-import { LIFECYCLE_AUDIT_ACTIONS, REQUEST_TYPE_REGISTRY } from './registry.js';
 
 /**
  * The law mapped to the code, as a Markdown table: one row per request type, generated from the
