@@ -315,6 +315,59 @@ describe('Telegram staff chat', () => {
     expect(siti.phone).toBe('+6281287611943');
   });
 
+  it('matches a reply to its own question when one member has two open', async () => {
+    const ask = async (customerNo: string, phone: string) => {
+      const created = await requests.create({
+        type: 'update',
+        customerId: await customerId(customerNo),
+        channel: 'telegram',
+        chatId: String(SITI_CHAT),
+        locale: 'id',
+        changes: { phone },
+      });
+      const card = await cardFor(created.ref);
+      const mark = fake.callCount;
+      await answerTo(press(STAFF, 'reject', created.ref, card));
+      const question = await fake.waitForMessage(
+        STAFF_CHAT,
+        (m) => m.text?.includes(`tulis alasan penolakan ${created.ref}`) ?? false,
+        { after: mark },
+      );
+      return { ref: created.ref, question };
+    };
+    const first = await ask('SJ-000003', '0812-3333-0003');
+    const second = await ask('SJ-000004', '0812-4444-0004');
+    // The question's id reaches the pending store from the sender's onSent hook, after the send.
+    const reason = 'Nomor ini milik pelanggan lain.';
+    fake.injectUpdate({
+      message: {
+        message_id: 90_101,
+        from: { id: STAFF, is_bot: false, first_name: 'Andi', username: 'andi_sj' },
+        chat: { id: STAFF_CHAT, type: 'supergroup', title: 'Staf' },
+        date: Math.floor(Date.now() / 1000),
+        text: reason,
+        reply_to_message: {
+          message_id: first.question.messageId,
+          chat: { id: STAFF_CHAT, type: 'supergroup' },
+          date: 0,
+        },
+      },
+    });
+    const rejected = await until(
+      () => request(first.ref),
+      (r) => r.status === 'rejected',
+    );
+    expect(rejected.decision).toMatchObject({ outcome: 'rejected', reason });
+    expect((await request(second.ref)).status).toBe('pending_approval');
+    // The second question is still open: the member's next message answers it.
+    fake.groupSends(STAFF_CHAT, STAFF, 'batal', { firstName: 'Andi' });
+    await fake.waitForMessage(
+      STAFF_CHAT,
+      (m) => m.text?.startsWith(`Penolakan ${second.ref} dibatalkan`) ?? false,
+    );
+    expect((await request(second.ref)).status).toBe('pending_approval');
+  });
+
   it('takes the next plain message as the reason, and "batal" withdraws the rejection', async () => {
     const created = await requests.create({
       type: 'update',
