@@ -196,6 +196,23 @@ describe('outside the 24-hour customer-service window', () => {
     expect(fake.messagesTo(QUIET).filter((m) => m.type === 'document')).toHaveLength(0);
   });
 
+  it('sends a staff message about a request as the deadline-notice template', async () => {
+    const STAFF = '6281355556666';
+    await outbox.send(
+      'whatsapp-cloud',
+      STAFF,
+      [{ kind: 'text', text: 'PR-LATE01 jatuh tempo dalam 24 jam.' }],
+      {
+        purpose: 'staff',
+        requestRef: 'PR-LATE01',
+        dedupeKey: 'PR-LATE01:staff:sla:24h',
+      },
+    );
+    const sent = await fake.waitForMessage(STAFF, (m) => m.type === 'template', WAIT);
+    expect((sent.body.template as { name: string }).name).toBe('hakdata_deadline_notice');
+    expect(shown(sent)).toBe('PR-LATE01 | PR-LATE01 jatuh tempo dalam 24 jam.');
+  });
+
   it("turns Meta's failed status 131047 (window closed on Meta's clock) into a dead letter", async () => {
     const LATE = '6281259080888';
     await fake.userSends(LATE, 'halo');
