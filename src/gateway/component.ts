@@ -12,7 +12,7 @@ import {
   recordDeliveryFailure,
 } from '../outbound/index.js';
 import { recordPromoMessage } from '../promo/index.js';
-import { outboxStaffNotifier } from '../requests/staff-notices.js';
+import { outboxStaffNotifier } from '../staff/outbox-notifier.js';
 import { createStaffChat, type StaffChat, staffMessageSent } from '../staff/chat/index.js';
 
 /**

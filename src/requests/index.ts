@@ -2,8 +2,6 @@
  * The requests module as other modules see it: the request service (the only writer of a status,
  * through `transition()`), the read model, the payload union, and what workers need to apply a
  * request. Import from here, not from the files behind it (test/unit/import-boundaries.test.ts).
- * Left out: `staff-notices.ts`, which reaches up into staff/ (it builds Telegram staff cards;
- * staff's, through `StaffNotifier`): behind the barrel every importer would load it, and cycles.
  */
 export * from './api.js';
 export { changedFields, UPDATABLE_FIELDS, type UpdateChanges, updateChangesSchema } from './changes.js';

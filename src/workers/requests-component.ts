@@ -3,7 +3,7 @@ import type { AppContext } from '../app/context.js';
 import { createOutbox, type Outbox } from '../outbound/index.js';
 import { maskString } from '../privacy/index.js';
 import { createRequestQueue, type RequestQueue, type StaffNotifier } from '../requests/index.js';
-import { outboxStaffNotifier } from '../requests/staff-notices.js';
+import { outboxStaffNotifier } from '../staff/outbox-notifier.js';
 import type { BuildAccessPackage } from './outcome.js';
 import { reconcileRequests } from './reconciler.js';
 import { type RequestWorkerOptions, type RunningWorker, startRequestWorker } from './request-worker.js';

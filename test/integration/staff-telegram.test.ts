@@ -4,7 +4,7 @@ import { recordDeadLetter } from '../../src/outbound/dead-letter.js';
 import { createOutbox, type OutboxHandle } from '../../src/outbound/outbox.js';
 import { maskName } from '../../src/privacy/index.js';
 import { createRequestService, type RequestServiceImpl } from '../../src/requests/service.js';
-import { outboxStaffNotifier } from '../../src/requests/staff-notices.js';
+import { outboxStaffNotifier } from '../../src/staff/outbox-notifier.js';
 import { seedDemo } from '../../src/seed/seed.js';
 import { createStaffAllowlist } from '../../src/staff/allowlist.js';
 import { maskedIdentity } from '../../src/staff/masking.js';

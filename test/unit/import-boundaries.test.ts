@@ -49,14 +49,9 @@ const KNOWN_UPWARD: Record<string, string> = {
   'queues/names.ts -> requests/index.ts': 'as above',
   'queues/names.ts -> workers/sla.ts': 'as above',
   'reports/pdf.ts -> workers/access/pdf-layout.ts': 'the PDF layout shared with the access package',
-  'requests/staff-notices.ts -> staff/telegram-staff-notices.ts':
-    'staff cards built for requests: belongs in staff/',
 };
 
 const KNOWN_DEEP: Record<string, string> = {
-  'app/outbound.ts -> requests/staff-notices.ts': 'left out of the barrel (it reaches up into staff/)',
-  'gateway/component.ts -> requests/staff-notices.ts': 'as above',
-  'workers/requests-component.ts -> requests/staff-notices.ts': 'as above',
   'app/settings.ts -> config/describe.ts': 'channel settings merged into the generator (work in progress)',
   'app/settings.ts -> config/schema.ts': 'as above',
   'channels/registry.ts -> config/schema.ts': 'as above',

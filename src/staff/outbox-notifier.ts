@@ -1,8 +1,8 @@
 import type { AppContext } from '../app/context.js';
 import type { OutboundMessage } from '../channels/types.js';
 import type { Outbox } from '../outbound/index.js';
-import { deadLetterNotice, requestNotice } from '../staff/telegram-staff-notices.js';
-import type { StaffNotifier } from './api.js';
+import type { StaffNotifier } from '../requests/index.js';
+import { deadLetterNotice, requestNotice } from './telegram-staff-notices.js';
 
 /**
  * Staff notifications: a card in the staff chat (STAFF_CHANNEL, Telegram by default) through the
