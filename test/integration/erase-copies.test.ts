@@ -83,7 +83,9 @@ describe('eraseRedisCopies', () => {
     const counts = await eraseRedisCopies(ctx, { customerId: CUSTOMER, phone: PHONE, requestChats: [] });
 
     expect(counts).toMatchObject({
-      chats: 3,
+      // The two linked chats, and the chat of the phone on each channel addressed by number
+      // (WhatsApp Web's `…@c.us` and the WhatsApp Cloud API's digits).
+      chats: 4,
       phoneSessions: 1,
       links: 2,
       sessions: 1,

@@ -4,7 +4,7 @@ import type { ChannelDefinition } from '../registry.js';
 import { WhatsAppCloudAdapter } from './adapter.js';
 import { CHANNEL, chatIdForPhone, LIMITS } from './convert.js';
 import { cloudSettingProblems, cloudSettings, cloudSettingsOf } from './settings.js';
-import { WINDOW_MS } from './store.js';
+import { forgetWindow, WINDOW_MS } from './store.js';
 import { cloudWebhookRoutes } from './webhook-route.js';
 
 export { WhatsAppCloudAdapter } from './adapter.js';
@@ -38,6 +38,7 @@ export const whatsappCloudChannel: ChannelDefinition = {
   chatOfPhone: chatIdForPhone,
   // The chat id is the customer's number: staff see it masked (`+62812****943`).
   maskChat: (chatId) => (/^\d{8,15}$/.test(chatId) ? maskPhone(`+${chatId}`) : undefined),
+  forgetChat: forgetWindow,
   deliversCodes: true,
   settings: cloudSettings,
   settingProblems: cloudSettingProblems,

@@ -63,6 +63,11 @@ export async function openWindow(ctx: Ctx, chatId: string, writtenAt: Date, now 
   await ctx.redis.set(key, String(writtenAt.getTime()), 'PX', left);
 }
 
+/** Erasure: the chat's window goes with the customer (it is a keyed hash of their number). */
+export async function forgetWindow(ctx: Ctx, chatId: string): Promise<boolean> {
+  return (await ctx.redis.del(ctx.key(NAME, 'window', hashed(ctx, 'window', chatId)))) > 0;
+}
+
 export async function windowIsOpen(ctx: Ctx, chatId: string): Promise<boolean> {
   return (await ctx.redis.exists(ctx.key(NAME, 'window', hashed(ctx, 'window', chatId)))) === 1;
 }
