@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { PERSONAL_FIELDS } from '../privacy/index.js';
 
 export type { Logger } from 'pino';
 
@@ -7,38 +8,17 @@ export type { Logger } from 'pino';
  * Keys whose values are personal data or secrets. They are censored at any of the first six
  * levels of a logged object, so `log.info({ customer })` is as safe as `log.info({ phone })`.
  * Message text is censored too: customers type their email or address into the chat.
+ * Every personal field of the privacy schema (src/privacy/schema.ts) but our own ids, and what
+ * only a log line carries: a message's addressee and sender, a shared contact, HTTP credentials,
+ * a whole change set.
  */
-export const REDACTED_KEYS = [
-  'phone',
-  'newPhone',
-  'phoneNumber',
-  'msisdn',
-  'to',
-  'from',
-  'email',
-  'name',
-  'firstName',
-  'lastName',
-  'fullName',
-  'username',
-  'address',
-  'code',
-  'otp',
-  'token',
-  'password',
-  'passwordHash',
-  'secret',
-  'text',
-  'body',
-  'caption',
-  'chatId',
-  'userId',
-  'contact',
-  'authorization',
-  'cookie',
-  'paymentMethod',
-  'changes',
-] as const;
+const LOG_ONLY_KEYS = ['to', 'from', 'contact', 'authorization', 'cookie', 'changes'];
+export const REDACTED_KEYS: readonly string[] = [
+  ...Object.entries(PERSONAL_FIELDS)
+    .filter(([, kind]) => kind !== 'reference')
+    .map(([key]) => key),
+  ...LOG_ONLY_KEYS,
+];
 
 function redactPaths(depth: number): string[] {
   const paths: string[] = [];

@@ -19,7 +19,12 @@ export type MaskKind =
 
 export const PERSONAL_FIELDS: Readonly<Record<string, MaskKind>> = {
   name: 'name',
+  firstName: 'name',
+  lastName: 'name',
+  fullName: 'name',
+  username: 'name',
   phone: 'phone',
+  phoneNumber: 'phone',
   newPhone: 'phone',
   oldPhone: 'phone',
   msisdn: 'phone',
@@ -39,6 +44,7 @@ export const PERSONAL_FIELDS: Readonly<Record<string, MaskKind>> = {
   token: 'secret',
   secret: 'secret',
   password: 'secret',
+  passwordHash: 'secret',
   // Consent proof: which promotion and which of our messages a customer answered.
   promoId: 'reference',
   messageId: 'reference',
