@@ -1,10 +1,16 @@
-import type { Locale } from '../catalogue/index.js';
+import { type Locale, statusLabels } from '../catalogue/index.js';
 import type { RequestType } from '../db/index.js';
 import type { Outcome } from './rights-report.js';
 
 /** Every word of the rights report (terminal, CSV headers, PDF, console), Indonesian and English. */
-/** The report's languages are the one Locale type (src/catalogue/). */
+// The report's languages are the one Locale type (src/catalogue/).
 export type ReportLang = Locale;
+
+/** The closed statuses' words, from the one catalogue; the types keep the report's legal terms. */
+const closedStatuses = (locale: Locale) => {
+  const { completed, rejected, failed, cancelled } = statusLabels(locale, { asHeadings: true });
+  return { completed, rejected, failed, cancelled };
+};
 
 export interface ReportText {
   intl: string;
@@ -52,13 +58,8 @@ const id: ReportText = {
   total: 'Jumlah permintaan',
   byType: 'Permintaan menurut jenis dan hasil',
   type: 'Jenis',
-  outcome: {
-    completed: 'Selesai',
-    rejected: 'Ditolak',
-    failed: 'Gagal',
-    cancelled: 'Dibatalkan',
-    open: 'Belum selesai',
-  },
+  // A closed outcome is a status: the one catalogue's word (src/catalogue/labels.ts).
+  outcome: { ...closedStatuses('id'), open: 'Belum selesai' },
   types: {
     access: 'Akses (salinan data)',
     update: 'Perbaikan data',
@@ -109,13 +110,8 @@ const en: ReportText = {
   total: 'Requests',
   byType: 'Requests by type and outcome',
   type: 'Type',
-  outcome: {
-    completed: 'Completed',
-    rejected: 'Rejected',
-    failed: 'Failed',
-    cancelled: 'Cancelled',
-    open: 'Open',
-  },
+  // A closed outcome is a status: the one catalogue's word (src/catalogue/labels.ts).
+  outcome: { ...closedStatuses('en'), open: 'Open' },
   types: {
     access: 'Access (copy of data)',
     update: 'Correction',

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { LOCALES, statusLabel, typeLabel } from '../../src/catalogue/index.js';
 import { REQUEST_STATUSES, REQUEST_TYPES } from '../../src/db/index.js';
+import { REPORT_TEXT } from '../../src/reports/index.js';
 import { texts } from '../../src/staff/console/i18n.js';
 import { statusLabel as cardStatus, typeLabel as cardType } from '../../src/staff/staff-cards.js';
 import { PDF_TEXT } from '../../src/workers/access/pdf-text.js';
@@ -21,7 +22,7 @@ describe('the labels catalogue', () => {
     }
   });
 
-  it('is what the console, the cards and the access PDF say', () => {
+  it('is what the console, the cards, the access PDF and the rights report say', () => {
     for (const locale of LOCALES) {
       for (const s of REQUEST_STATUSES) {
         expect(texts[locale].status[s].toLowerCase()).toBe(statusLabel(s, locale));
@@ -32,6 +33,9 @@ describe('the labels catalogue', () => {
         expect(PDF_TEXT[locale].requestType[t]).toBe(typeLabel(t, locale));
       }
     }
+    for (const locale of LOCALES)
+      for (const s of ['completed', 'rejected', 'failed', 'cancelled'] as const)
+        expect(REPORT_TEXT[locale].outcome[s].toLowerCase()).toBe(statusLabel(s, locale));
     expect(cardStatus('pending_approval')).toBe(statusLabel('pending_approval', 'id'));
     expect(cardType('erase')).toBe('Hapus data (erase)');
   });
