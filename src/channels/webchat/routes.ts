@@ -2,6 +2,7 @@ import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.js';
+import { localeSchema } from '../../catalogue/index.js';
 import { readDevOtpOutbox } from '../../identity/otp-providers/index.js';
 import { webchatPage } from './page.js';
 import { postInbound, repliesAfter } from './store.js';
@@ -12,7 +13,7 @@ const sendSchema = z.object({
   text: z.string().max(20_000).optional(),
   action: z.object({ value: z.string().max(256) }).optional(),
   contact: z.object({ phone: z.string().max(40) }).optional(),
-  language: z.enum(['id', 'en']).optional(),
+  language: localeSchema.optional(),
 });
 const repliesSchema = z.object({ chatId, after: z.coerce.number().int().min(0).default(0) });
 const tokenSchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/);
