@@ -1,2 +1,11 @@
-export { sentenceCase, statusLabel, statusLabels, typeLabel, typeLabels } from './labels.js';
+export {
+  FIELD_LABELS,
+  fieldLabel,
+  type LabelledField,
+  sentenceCase,
+  statusLabel,
+  statusLabels,
+  typeLabel,
+  typeLabels,
+} from './labels.js';
 export { isLocale, LOCALES, type Locale, localeSchema, toLocale } from './locale.js';

@@ -48,6 +48,21 @@ const STATUS_LABELS: Record<Locale, Record<RequestStatus, string>> = {
   },
 };
 
+/** The customer fields an update may change, as the customer's notices and the staff cards name them. */
+export const FIELD_LABELS = {
+  name: { id: 'nama', en: 'name' },
+  address: { id: 'alamat', en: 'address' },
+  email: { id: 'email', en: 'email' },
+  paymentMethod: { id: 'metode pembayaran', en: 'payment method' },
+  phone: { id: 'nomor telepon', en: 'phone number' },
+} as const satisfies Record<string, Record<Locale, string>>;
+export type LabelledField = keyof typeof FIELD_LABELS;
+
+/** A field in words; one the catalogue does not name shows as its key. */
+export function fieldLabel(field: string, locale: Locale): string {
+  return Object.hasOwn(FIELD_LABELS, field) ? FIELD_LABELS[field as LabelledField][locale] : field;
+}
+
 /** A request type in words; a type this build does not know (an old document) shows as stored. */
 export function typeLabel(type: RequestType, locale: Locale): string {
   return TYPE_LABELS[locale][type] ?? type;

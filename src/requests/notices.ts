@@ -5,19 +5,14 @@ import type { UpdatableField } from './changes.js';
  * dictionary, so a wording change is one edit and a missing translation is a type error.
  */
 
-import type { Locale } from '../catalogue/index.js';
+import { FIELD_LABELS, type Locale } from '../catalogue/index.js';
 
 export { type Locale, toLocale } from '../catalogue/index.js';
 
 type Notice<P> = { id: (p: P) => string; en: (p: P) => string };
 
-const FIELD_NAMES: Record<UpdatableField, Record<Locale, string>> = {
-  name: { id: 'nama', en: 'name' },
-  address: { id: 'alamat', en: 'address' },
-  email: { id: 'email', en: 'email' },
-  paymentMethod: { id: 'metode pembayaran', en: 'payment method' },
-  phone: { id: 'nomor telepon', en: 'phone number' },
-};
+// Every updatable field has its words in the one catalogue (a new field without them: a type error).
+const FIELD_NAMES: Record<UpdatableField, Record<Locale, string>> = FIELD_LABELS;
 
 const list = (fields: UpdatableField[], locale: Locale) =>
   fields.map((f) => FIELD_NAMES[f][locale]).join(', ');

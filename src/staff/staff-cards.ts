@@ -1,5 +1,10 @@
 import type { AppContext } from '../app/context.js';
-import { statusLabel as labelOfStatus, typeLabel as labelOfType, sentenceCase } from '../catalogue/index.js';
+import {
+  fieldLabel,
+  statusLabel as labelOfStatus,
+  typeLabel as labelOfType,
+  sentenceCase,
+} from '../catalogue/index.js';
 import type { Button } from '../channels/types.js';
 import type { Customer, DeadLetter, PrivacyRequest, RequestStatus, RequestType } from '../db/index.js';
 import { normalizeRef, openOrderFilter, unpaidOrderFilter } from '../requests/index.js';
@@ -46,14 +51,6 @@ export function cardButtons(ref: string, status: RequestStatus): Button[] {
 }
 
 // ---- words and times ----------------------------------------------------------------------
-
-const FIELD_LABELS: Record<string, string> = {
-  name: 'nama',
-  address: 'alamat',
-  email: 'email',
-  paymentMethod: 'metode pembayaran',
-  phone: 'nomor telepon',
-};
 
 // The staff chat speaks Indonesian; the words are the catalogue's, the type's code beside them
 // as the cards have always shown it.
@@ -225,7 +222,7 @@ export async function requestDetailText(ctx: AppContext, data: CardData, now: Da
   if (r.type === 'update' && changes.length > 0) {
     lines.push('Perubahan diminta:');
     for (const [field, value] of changes)
-      lines.push(`• ${FIELD_LABELS[field] ?? field}: ${maskChangeValue(field, value)}`);
+      lines.push(`• ${fieldLabel(field, 'id')}: ${maskChangeValue(field, value)}`);
   }
   if (r.flags.length > 0) {
     lines.push('Tanda:');
