@@ -33,6 +33,7 @@ export class WhatsAppCloudAdapter implements ChannelAdapter {
   private reader: Redis | undefined;
   private loop: Promise<void> | undefined;
   private running = false;
+  private stopped = false;
   private readonly log;
 
   constructor(
@@ -191,12 +192,15 @@ export class WhatsAppCloudAdapter implements ChannelAdapter {
 
   async stop(): Promise<void> {
     this.running = false;
+    this.stopped = true;
     await this.loop;
     this.reader?.disconnect();
   }
 
   health(): ChannelHealth {
-    // Stateless HTTP: nothing to hold; a Graph API outage shows as send failures.
-    return { ok: this.running, state: this.running ? 'webhook' : 'stopped' };
+    // Stateless HTTPS: nothing to hold, so a send-only adapter (the worker role's) is healthy too;
+    // a Graph API outage shows as send failures.
+    if (this.stopped) return { ok: false, state: 'stopped' };
+    return { ok: true, state: this.running ? 'webhook' : 'send-only' };
   }
 }
