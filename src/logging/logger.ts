@@ -9,10 +9,11 @@ export type { Logger } from 'pino';
  * levels of a logged object, so `log.info({ customer })` is as safe as `log.info({ phone })`.
  * Message text is censored too: customers type their email or address into the chat.
  * Every personal field of the privacy schema (src/privacy/schema.ts) but our own ids, and what
- * only a log line carries: a message's addressee and sender, a shared contact, HTTP credentials,
- * a whole change set.
+ * only a log line carries: a message's addressee and sender, a shared contact, a platform
+ * username (the audit names staff by theirs, so it is not a personal field there), HTTP
+ * credentials, a whole change set.
  */
-const LOG_ONLY_KEYS = ['to', 'from', 'contact', 'authorization', 'cookie', 'changes'];
+const LOG_ONLY_KEYS = ['to', 'from', 'contact', 'username', 'authorization', 'cookie', 'changes'];
 export const REDACTED_KEYS: readonly string[] = [
   ...Object.entries(PERSONAL_FIELDS)
     .filter(([, kind]) => kind !== 'reference')

@@ -22,7 +22,6 @@ export const PERSONAL_FIELDS: Readonly<Record<string, MaskKind>> = {
   firstName: 'name',
   lastName: 'name',
   fullName: 'name',
-  username: 'name',
   phone: 'phone',
   phoneNumber: 'phone',
   newPhone: 'phone',
