@@ -1,7 +1,7 @@
 import { createOutboundComponent } from '../outbound/index.js';
 import { recordPromoMessage } from '../promo/index.js';
-import { outboxStaffNotifier } from '../staff/outbox-notifier.js';
 import { staffMessageSent } from '../staff/chat/index.js';
+import { outboxStaffNotifier } from '../staff/outbox-notifier.js';
 import type { ComponentFactory } from './component.js';
 
 /**

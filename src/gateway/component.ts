@@ -12,8 +12,8 @@ import {
   recordDeliveryFailure,
 } from '../outbound/index.js';
 import { recordPromoMessage } from '../promo/index.js';
-import { outboxStaffNotifier } from '../staff/outbox-notifier.js';
 import { createStaffChat, type StaffChat, staffMessageSent } from '../staff/chat/index.js';
+import { outboxStaffNotifier } from '../staff/outbox-notifier.js';
 
 /**
  * The replies to one inbound message are queued once. Built from `messageKey` (unique across
