@@ -1,7 +1,12 @@
 import { channelDefinitions } from '../channels/registry.js';
-import { envExample, settingsTable } from '../config/describe.js';
-import { type Config, type ConfigProblem, loadConfig } from '../config/index.js';
-import type { EnvField } from '../config/schema.js';
+import {
+  type Config,
+  type ConfigProblem,
+  type EnvField,
+  envExample,
+  loadConfig,
+  settingsTable,
+} from '../config/index.js';
 
 /**
  * The whole configuration: the config module's own settings plus those each channel declares

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../app/context.js';
-import type { Config } from '../config/index.js';
-import type { EnvField } from '../config/schema.js';
+import type { Config, EnvField } from '../config/index.js';
 import { telegramChannel } from './telegram/index.js';
 import type { ChannelAdapter } from './types.js';
 import { webchatChannel } from './webchat/index.js';

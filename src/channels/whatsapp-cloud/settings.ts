@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { Config } from '../../config/index.js';
-import type { EnvField } from '../../config/schema.js';
+import type { Config, EnvField } from '../../config/index.js';
 
 /**
  * The Cloud API channel's settings, declared here and merged into the config schema (and so into
