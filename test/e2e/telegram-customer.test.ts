@@ -4,6 +4,7 @@ import { readDevOtpOutbox } from '../../src/identity/otp-providers/index.js';
 import { seedDemo } from '../../src/seed/seed.js';
 import { FakeTelegramBotApi, type SentMessage } from '../fakes/telegram-bot-api.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { pollUntil } from '../helpers/poll.js';
 
 /**
  * The whole app (ROLE=all: gateway, workers, admin) against the fake Telegram Bot API, driven
@@ -159,6 +160,17 @@ describe('a Telegram customer, end to end (ROLE=all, fake Bot API)', () => {
     const updated = await customer(SITI.customerNo);
     expect(updated?.email).toBe('siti.baru@contoh.co.id');
     expect(updated?.email).not.toBe(before?.email);
+    // The customer is told before the request closes; its audit events are written at the close.
+    await pollUntil(
+      `request ${ref} closed with its audit events written`,
+      async () =>
+        (await t.ctx.models.PrivacyRequest.exists({
+          ref,
+          status: 'completed',
+          auditPending: { $ne: true },
+        })) !== null,
+      { timeoutMs: WAIT.timeoutMs },
+    );
     const events = await t.ctx.models.AuditEvent.find({ requestRef: ref }).lean();
     expect(events.length).toBeGreaterThan(0);
     // The audit trail names the field, never the new address.
