@@ -4,6 +4,7 @@ import { channelDefinitions } from '../channels/registry.js';
 import { webchatRoutes } from '../channels/webchat/routes.js';
 import { metricsPlugin } from '../metrics/serve.js';
 import { consoleRoutes } from '../staff/console/index.js';
+import { installationSources } from '../workers/queue-names.js';
 import { healthRoutes } from './health.js';
 
 /**
@@ -13,7 +14,8 @@ import { healthRoutes } from './health.js';
 export const adminPlugins: ((ctx: AppContext) => FastifyPluginAsync | undefined)[] = [
   consoleRoutes, // first: the staff console's sign-in guard covers every route but the public ones
   healthRoutes,
-  metricsPlugin, // /metrics: its own access rule (METRICS_TOKEN, or internal addresses only)
+  // /metrics: its own access rule (METRICS_TOKEN, or internal addresses only).
+  (ctx) => metricsPlugin(ctx, installationSources(ctx)),
   webchatRoutes,
   // What each channel serves itself (a webhook), declared by its ChannelDefinition.
   ...channelDefinitions.flatMap((d) => (d.routes ? [d.routes] : [])),

@@ -1,11 +1,14 @@
 import { createAdminComponent } from '../admin/server.js';
 import { createGatewayComponent } from '../gateway/component.js';
 import { createMetricsComponent } from '../metrics/serve.js';
+import { installationSources } from '../workers/queue-names.js';
 import { createRequestWorkersComponent } from '../workers/requests-component.js';
 import type { ComponentFactory } from './component.js';
 import { createOutboundSenderComponent } from './outbound.js';
 
 export type Role = 'gateway' | 'worker' | 'admin';
+
+const metricsComponent: ComponentFactory = (ctx) => createMetricsComponent(ctx, installationSources(ctx));
 
 /**
  * Which components each role runs. `ROLE=all` runs every list. A new worker or channel is one
@@ -13,8 +16,8 @@ export type Role = 'gateway' | 'worker' | 'admin';
  */
 export const componentsByRole: Record<Role, ComponentFactory[]> = {
   // The metrics server runs only without the admin role (the admin server serves /metrics).
-  gateway: [createGatewayComponent, createMetricsComponent],
-  worker: [createRequestWorkersComponent, createOutboundSenderComponent, createMetricsComponent],
+  gateway: [createGatewayComponent, metricsComponent],
+  worker: [createRequestWorkersComponent, createOutboundSenderComponent, metricsComponent],
   admin: [createAdminComponent],
 };
 

@@ -3,7 +3,7 @@ import { collectDefaultMetrics, type Registry } from 'prom-client';
 import type { Component } from '../app/component.js';
 import type { AppContext } from '../app/context.js';
 import { metricsRoute } from './http.js';
-import { watchInstallation } from './sources.js';
+import { type InstallationSources, watchInstallation } from './sources.js';
 
 const withDefaults = new WeakSet<Registry>();
 
@@ -12,7 +12,7 @@ const withDefaults = new WeakSet<Registry>();
  * counters, Node's (CPU, memory, event loop lag: `hakdata_process_*`, `hakdata_nodejs_*`), and
  * the installation's queue depth and overdue requests, read at scrape time.
  */
-export function metricsPlugin(ctx: AppContext): FastifyPluginAsync | undefined {
+export function metricsPlugin(ctx: AppContext, sources: InstallationSources): FastifyPluginAsync | undefined {
   const { metrics } = ctx;
   if (!metrics) return undefined;
   return async (app) => {
@@ -25,7 +25,7 @@ export function metricsPlugin(ctx: AppContext): FastifyPluginAsync | undefined {
         { component: 'metrics' },
         'METRICS_TOKEN is not set: /metrics answers direct connections from loopback and private addresses only',
       );
-    const installation = watchInstallation(ctx, metrics);
+    const installation = watchInstallation(ctx, metrics, sources);
     app.addHook('onClose', async () => installation.close());
     await app.register(
       metricsRoute(metrics, ctx.config.metrics.token, ctx.logger.child({ component: 'metrics' })),
@@ -37,10 +37,10 @@ export function metricsPlugin(ctx: AppContext): FastifyPluginAsync | undefined {
  * For a gateway or worker process without the admin server: /metrics alone on METRICS_HOST and
  * METRICS_PORT. The admin role serves /metrics itself, so with it this is not started.
  */
-export function createMetricsComponent(ctx: AppContext): Component | undefined {
+export function createMetricsComponent(ctx: AppContext, sources: InstallationSources): Component | undefined {
   const log = ctx.logger.child({ component: 'metrics' });
   if (ctx.config.role === 'all' || ctx.config.role === 'admin') return undefined;
-  const plugin = metricsPlugin(ctx);
+  const plugin = metricsPlugin(ctx, sources);
   const { host, port } = ctx.config.metrics;
   if (!plugin || port === undefined) {
     log.info(

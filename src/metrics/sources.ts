@@ -1,10 +1,17 @@
 import { Queue } from 'bullmq';
 import type { AppContext } from '../app/context.js';
-import { REQUEST_TYPES } from '../db/index.js';
-import { runningQueueNames } from '../queues/names.js';
+import { REQUEST_TYPES, type RequestType } from '../db/index.js';
 import { queueOptions } from '../queues/options.js';
-import { createRequestReadModel, type RequestReadModel } from '../requests/index.js';
 import type { Metrics, OverdueSource, QueueDepthSource } from './metrics.js';
+
+/**
+ * What the installation-wide figures read at scrape time, given by the composition (the queues this
+ * configuration runs, the overdue requests' types) rather than read here from other modules.
+ */
+export interface InstallationSources {
+  queueNames: string[];
+  overdueTypes(now: Date, limit: number): Promise<RequestType[]>;
+}
 
 /** How long the overdue count is reused: FerretDB 1.24 reads the whole collection for it. */
 export const OVERDUE_CACHE_MS = 30_000;
@@ -13,8 +20,11 @@ export const OVERDUE_CACHE_MS = 30_000;
  * Queue depth of every queue this configuration runs, one Redis MULTI per queue at scrape time.
  * The Queue objects share the context's Redis connection (no blocking calls are made on them).
  */
-export function queueDepthSource(ctx: AppContext): { read: QueueDepthSource; close(): Promise<void> } {
-  const queues = runningQueueNames(ctx).map((name) => new Queue(name, queueOptions(ctx)));
+export function queueDepthSource(
+  ctx: AppContext,
+  queueNames: string[],
+): { read: QueueDepthSource; close(): Promise<void> } {
+  const queues = queueNames.map((name) => new Queue(name, queueOptions(ctx)));
   return {
     read: () =>
       Promise.all(
@@ -41,12 +51,15 @@ export function queueDepthSource(ctx: AppContext): { read: QueueDepthSource; clo
  * Open requests past `dueAt`, by type: one query returning only the types of the overdue ones
  * (normally none or a few), reused for 30 s so a scrape every 15 s costs a scan every 30 s.
  */
-export function overdueSource(requests: RequestReadModel, now: () => number = Date.now): OverdueSource {
+export function overdueSource(
+  overdueTypes: InstallationSources['overdueTypes'],
+  now: () => number = Date.now,
+): OverdueSource {
   let cached: { at: number; value: Record<string, number> } | undefined;
   return async () => {
     const at = now();
     if (cached && at - cached.at < OVERDUE_CACHE_MS) return cached.value;
-    const types = await requests.overdueTypes(new Date(at), 100_000);
+    const types = await overdueTypes(new Date(at), 100_000);
     // Every type at 0 too: "none overdue" is a figure, not a missing one.
     const value: Record<string, number> = Object.fromEntries(REQUEST_TYPES.map((t) => [t, 0]));
     for (const type of types) value[type] = (value[type] ?? 0) + 1;
@@ -60,9 +73,13 @@ export function overdueSource(requests: RequestReadModel, now: () => number = Da
  * overdue requests), read where /metrics is served. Several processes exporting them is fine:
  * the alert rules take the max per queue.
  */
-export function watchInstallation(ctx: AppContext, metrics: Metrics): { close(): Promise<void> } {
-  const depth = queueDepthSource(ctx);
+export function watchInstallation(
+  ctx: AppContext,
+  metrics: Metrics,
+  sources: InstallationSources,
+): { close(): Promise<void> } {
+  const depth = queueDepthSource(ctx, sources.queueNames);
   metrics.watchQueues(depth.read);
-  metrics.watchOverdue(overdueSource(createRequestReadModel(ctx.models)));
+  metrics.watchOverdue(overdueSource(sources.overdueTypes));
   return { close: () => depth.close() };
 }

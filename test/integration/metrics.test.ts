@@ -12,6 +12,7 @@ import { createRequestReadModel } from '../../src/requests/index.js';
 import { newRef } from '../../src/requests/ref.js';
 import { seedDemo } from '../../src/seed/seed.js';
 import { freePort } from '../../src/services/processes.js';
+import { runningQueueNames } from '../../src/workers/queue-names.js';
 import { FakeTelegramBotApi, type SentMessage } from '../fakes/telegram-bot-api.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { captureLogger, createTestContext } from '../helpers/context.js';
@@ -300,7 +301,7 @@ describe('/metrics (admin server, ROLE=all)', () => {
     });
     deadRedis.on('error', () => {});
     const metrics = createMetrics();
-    const depth = queueDepthSource({ ...t.app.ctx, redis: deadRedis });
+    const depth = queueDepthSource({ ...t.app.ctx, redis: deadRedis }, runningQueueNames(t.app.ctx));
     metrics.watchQueues(depth.read);
     try {
       const started = Date.now();
@@ -337,7 +338,7 @@ describe('/metrics (admin server, ROLE=all)', () => {
       overdue('erase', 'completed'),
     ]);
     let now = Date.now();
-    const read = overdueSource(createRequestReadModel(t.ctx.models), () => now);
+    const read = overdueSource(createRequestReadModel(t.ctx.models).overdueTypes, () => now);
     // Only the open one counts; every type is there, at 0 when none is overdue.
     expect(await read()).toMatchObject({ erase: 1, access: 0, update: 0, unsubscribe: 0 });
     await t.ctx.models.PrivacyRequest.create(overdue('update', 'pending_approval'));

@@ -42,12 +42,6 @@ const KNOWN_UPWARD: Record<string, string> = {
   'metrics/inbound.ts -> channels/types.ts': 'the channel name type of a label',
   'metrics/metrics.ts -> channels/types.ts': 'as above',
   'metrics/outbound.ts -> outbound/index.ts': 'the outbound message meta type of a label',
-  'metrics/sources.ts -> requests/index.ts': 'the overdue gauge reads requests; to be given the read model',
-  'queues/names.ts -> channels/registry.ts':
-    'every queue name of a configuration: composition, belongs in app/',
-  'queues/names.ts -> outbound/index.ts': 'as above',
-  'queues/names.ts -> requests/index.ts': 'as above',
-  'queues/names.ts -> workers/sla.ts': 'as above',
   'reports/pdf.ts -> workers/access/pdf-layout.ts': 'the PDF layout shared with the access package',
 };
 

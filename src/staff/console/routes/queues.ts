@@ -5,9 +5,9 @@ import { Queue } from 'bullmq';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../../../app/context.js';
 import { recordAudit } from '../../../audit/record.js';
-import { runningQueueNames } from '../../../queues/names.js';
 import { queueOptions } from '../../../queues/options.js';
 import { REQUEST_QUEUE } from '../../../requests/index.js';
+import { runningQueueNames } from '../../../workers/queue-names.js';
 import { staffActor } from '../../accounts.js';
 import type { ConsoleDeps } from '../deps.js';
 

@@ -1,8 +1,9 @@
 import type { AppContext } from '../app/context.js';
 import { channelDefinitions } from '../channels/registry.js';
+import type { InstallationSources } from '../metrics/sources.js';
 import { defaultPartitions, outboundQueueNames } from '../outbound/index.js';
-import { REQUEST_QUEUE } from '../requests/index.js';
-import { SLA_QUEUE } from '../workers/sla.js';
+import { createRequestReadModel, REQUEST_QUEUE } from '../requests/index.js';
+import { SLA_QUEUE } from './sla.js';
 
 /** Every BullMQ queue hakdata runs in this configuration: requests, SLA, outbound partitions. */
 export function runningQueueNames(ctx: AppContext): string[] {
@@ -10,4 +11,14 @@ export function runningQueueNames(ctx: AppContext): string[] {
     .filter((c) => c.enabled(ctx))
     .flatMap((c) => outboundQueueNames(c.name, defaultPartitions(c.name)));
   return [REQUEST_QUEUE, SLA_QUEUE, ...outbound];
+}
+
+/** What the installation-wide metrics are given to read at scrape time (metrics/sources.ts). */
+
+export function installationSources(ctx: AppContext): InstallationSources {
+  const requests = createRequestReadModel(ctx.models);
+  return {
+    queueNames: runningQueueNames(ctx),
+    overdueTypes: (now, limit) => requests.overdueTypes(now, limit),
+  };
 }
