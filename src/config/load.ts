@@ -20,7 +20,6 @@ export interface Config {
   };
   /** The channel whose group is the staff chat (STAFF_CHANNEL). */
   staffChannel: string;
-  whatsapp: { enabled: boolean; sessionDir: string; messagesPerSecond: number; chromiumPath: string };
   otp: { provider: Env['OTP_PROVIDER']; webhookUrl: string | undefined; secret: string };
   admin: {
     host: string;
@@ -156,12 +155,6 @@ export function loadConfig(
       staffUserIds: e.TELEGRAM_STAFF_USER_IDS,
     },
     staffChannel: e.STAFF_CHANNEL,
-    whatsapp: {
-      enabled: e.WHATSAPP_ENABLED,
-      sessionDir: e.WHATSAPP_SESSION_DIR,
-      messagesPerSecond: e.WHATSAPP_MESSAGES_PER_SECOND,
-      chromiumPath: e.CHROMIUM_PATH,
-    },
     otp: { provider: e.OTP_PROVIDER, webhookUrl: e.OTP_WEBHOOK_URL, secret: e.OTP_SECRET },
     admin: {
       host: e.ADMIN_HOST,

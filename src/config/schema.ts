@@ -175,18 +175,6 @@ export const envFields = {
     'telegram',
     'Channel whose group is the staff chat (request cards, reminders, dead letters); the group is TELEGRAM_STAFF_CHAT_ID.',
   ),
-  WHATSAPP_ENABLED: field(bool.default(false), 'true', 'Run the WhatsApp Web channel (needs Chromium).'),
-  WHATSAPP_SESSION_DIR: field(
-    z.string().default('.hakdata/whatsapp-session'),
-    '/data/whatsapp-session',
-    'Where whatsapp-web.js LocalAuth keeps the linked session.',
-  ),
-  WHATSAPP_MESSAGES_PER_SECOND: field(
-    z.coerce.number().positive().max(20).default(1),
-    '1',
-    'Outbound WhatsApp rate, to keep the business number from being banned.',
-  ),
-  CHROMIUM_PATH: field(z.string().default('/usr/bin/chromium'), '/usr/bin/chromium', 'Chromium executable.'),
   OTP_PROVIDER: field(
     // Besides these two, the name of a channel that carries codes (checked in src/app/settings.ts).
     z

@@ -399,7 +399,14 @@ describe('promo over a session channel (WhatsApp): through the outbound queue', 
   it('queues once per customer with the promo meta, and a re-queue after a crash is dropped by the dedupe key', async () => {
     const wa: AppContext = {
       ...ctx,
-      config: { ...ctx.config, whatsapp: { ...ctx.config.whatsapp, enabled: true, messagesPerSecond: 20 } },
+      config: {
+        ...ctx.config,
+        channelSettings: {
+          ...ctx.config.channelSettings,
+          WHATSAPP_ENABLED: true,
+          WHATSAPP_MESSAGES_PER_SECOND: 20,
+        },
+      },
     };
     const a = await customer({ area: 'Bekasi', phone: '+6281399990001' });
     const b = await customer({ area: 'Bekasi', phone: '+6281399990002' });

@@ -49,7 +49,8 @@ describe('docker-compose.yml', () => {
       redis: { condition: 'service_healthy' },
     });
     expect(app?.env_file).toBe('.env');
-    for (const name of Object.keys(app?.environment ?? {})) expect(envFields).toHaveProperty(name);
+    const settings = { ...envFields, ...channelSettingFields() };
+    for (const name of Object.keys(app?.environment ?? {})) expect(settings).toHaveProperty(name);
     expect(app?.environment?.NODE_ENV).toBe('production');
   });
 

@@ -5,6 +5,7 @@ import { WhatsAppAdapter, type WhatsAppAdapterOptions } from './adapter.js';
 import { chatIdForPhone } from './convert.js';
 import { whatsappQrRoutes } from './qr-route.js';
 import { loadRealPlatform } from './real-client.js';
+import { whatsappSettings, whatsappSettingsOf } from './settings.js';
 
 export { WhatsAppAdapter, type WhatsAppAdapterOptions } from './adapter.js';
 export type { WhatsAppClient, WhatsAppIncomingMessage, WhatsAppPlatform } from './client.js';
@@ -16,7 +17,7 @@ export function createWhatsAppAdapter(
   ctx: AppContext,
   extra: Partial<WhatsAppAdapterOptions> = {},
 ): WhatsAppAdapter {
-  const w = ctx.config.whatsapp;
+  const w = whatsappSettingsOf(ctx.config);
   if (!extra.loadPlatform && !existsSync(w.chromiumPath))
     throw new Error(
       `CHROMIUM_PATH: ${w.chromiumPath} does not exist (install chromium or set CHROMIUM_PATH)`,
@@ -35,14 +36,14 @@ export function createWhatsAppAdapter(
  */
 export const whatsappChannel: ChannelDefinition = {
   name: 'whatsapp',
-  enabled: (ctx) => ctx.config.whatsapp.enabled,
+  enabled: (ctx) => whatsappSettingsOf(ctx.config).enabled,
   createAdapter: (ctx) => createWhatsAppAdapter(ctx),
   sendFrom: 'gateway',
   capabilities: {
     // One session sending about one message a second keeps the business number from being banned.
     partitions: 1,
-    sendsPerSecond: (config) => config.whatsapp.messagesPerSecond,
-    promo: { perSecond: (config) => config.whatsapp.messagesPerSecond, preference: 1 },
+    sendsPerSecond: (config) => whatsappSettingsOf(config).messagesPerSecond,
+    promo: { perSecond: (config) => whatsappSettingsOf(config).messagesPerSecond, preference: 1 },
     // WhatsApp Web buttons are unreliable: menus go as numbered options (convert.ts).
     limits: { text: 65_536, buttons: 0, buttonLabel: 0 },
     documents: true,
@@ -50,8 +51,9 @@ export const whatsappChannel: ChannelDefinition = {
   chatOfPhone: chatIdForPhone,
   deliversCodes: true,
   settingProblems: (config) =>
-    config.otp.provider === 'whatsapp' && !config.whatsapp.enabled
+    config.otp.provider === 'whatsapp' && !whatsappSettingsOf(config).enabled
       ? [{ field: 'WHATSAPP_ENABLED', message: 'must be true when OTP_PROVIDER=whatsapp' }]
       : [],
   routes: whatsappQrRoutes,
+  settings: whatsappSettings,
 };

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../../app/context.js';
+import { whatsappSettingsOf } from './settings.js';
 import { readStatus, type WhatsAppStatus } from './status.js';
 
 const STATE_TEXT: Record<WhatsAppStatus['state'], string> = {
@@ -38,7 +39,7 @@ ${qr}
  * Read from Redis, so any process running the admin server can serve it.
  */
 export function whatsappQrRoutes(ctx: AppContext): FastifyPluginAsync | undefined {
-  if (!ctx.config.whatsapp.enabled) return undefined;
+  if (!whatsappSettingsOf(ctx.config).enabled) return undefined;
   return async (app) => {
     // Linking the business number is for admins only (the console's guard reads `access`).
     app.get('/whatsapp/qr', { config: { access: 'admin' } }, async (_request, reply) => {
