@@ -1,7 +1,7 @@
 import type { AppContext } from '../app/context.js';
 import { channelDefinition } from '../channels/registry.js';
 import type { DeliveryFailure, OutboundMessage } from '../channels/types.js';
-import type { DeadLetterReason } from '../db/models/dead-letter.js';
+import type { DeadLetterReason } from '../db/index.js';
 import { keyedHash } from '../identity/keyed-hash.js';
 import { maskPhone } from '../privacy/index.js';
 import type { OutboundJobData } from './queues.js';
