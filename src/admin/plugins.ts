@@ -4,7 +4,7 @@ import { channelDefinitions } from '../channels/registry.js';
 import { webchatRoutes } from '../channels/webchat/routes.js';
 import { metricsPlugin } from '../metrics/serve.js';
 import { consoleRoutes } from '../staff/console/index.js';
-import { installationSources } from '../workers/queue-names.js';
+import { installationSources, runningQueueNames } from '../workers/queue-names.js';
 import { healthRoutes } from './health.js';
 
 /**
@@ -12,7 +12,8 @@ import { healthRoutes } from './health.js';
  * A factory returns undefined when its feature is off (e.g. the web chat in production).
  */
 export const adminPlugins: ((ctx: AppContext) => FastifyPluginAsync | undefined)[] = [
-  consoleRoutes, // first: the staff console's sign-in guard covers every route but the public ones
+  // First: the staff console's sign-in guard covers every route but the public ones.
+  (ctx) => consoleRoutes(ctx, { queueNames: runningQueueNames(ctx) }),
   healthRoutes,
   // /metrics: its own access rule (METRICS_TOKEN, or internal addresses only).
   (ctx) => metricsPlugin(ctx, installationSources(ctx)),

@@ -9,6 +9,8 @@ export interface ConsoleDeps {
   /** Staff decisions go through the request service like every other change of a request. */
   requests: RequestService;
   now: () => Date;
+  /** Every BullMQ queue this configuration runs (the dashboard's), given by the composition. */
+  queueNames: string[];
 }
 
 /** Pages hold personal data (masked or shown): never cached, anywhere. */

@@ -139,7 +139,10 @@ function consoleScope(deps: ConsoleDeps): FastifyPluginAsync {
  * the sign-in guard for the whole server (auth.ts: deny by default) and the console's own
  * encapsulated scope. `deps` lets tests pass their own clock or request service.
  */
-export function consoleRoutes(ctx: AppContext, deps: Partial<ConsoleDeps> = {}): FastifyPluginAsync {
+export function consoleRoutes(
+  ctx: AppContext,
+  deps: Partial<ConsoleDeps> & Pick<ConsoleDeps, 'queueNames'>,
+): FastifyPluginAsync {
   const plugin = async (app: FastifyInstance) => {
     let owned: { close(): Promise<void> }[] = [];
     let requests = deps.requests;
@@ -158,7 +161,9 @@ export function consoleRoutes(ctx: AppContext, deps: Partial<ConsoleDeps> = {}):
     app.decorateRequest('staff', null);
     app.decorateRequest('lang', 'id');
     app.addHook('onRequest', authGuard(ctx));
-    await app.register(consoleScope({ ctx, requests, now: deps.now ?? (() => new Date()) }));
+    await app.register(
+      consoleScope({ ctx, requests, now: deps.now ?? (() => new Date()), queueNames: deps.queueNames }),
+    );
   };
   // Like fastify-plugin: the guard and the cookie parser apply to the whole admin server.
   return Object.assign(plugin, {

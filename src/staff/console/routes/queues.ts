@@ -3,20 +3,13 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import { Queue } from 'bullmq';
 import type { FastifyPluginAsync } from 'fastify';
-import type { AppContext } from '../../../app/context.js';
 import { recordAudit } from '../../../audit/record.js';
 import { queueOptions } from '../../../queues/options.js';
 import { REQUEST_QUEUE } from '../../../requests/index.js';
-import { runningQueueNames } from '../../../workers/queue-names.js';
 import { staffActor } from '../../accounts.js';
 import type { ConsoleDeps } from '../deps.js';
 
 export const QUEUES_PATH = '/console/queues';
-
-/** Every BullMQ queue hakdata runs in this configuration: requests, SLA, outbound partitions. */
-export function dashboardQueueNames(ctx: AppContext): string[] {
-  return runningQueueNames(ctx);
-}
 
 // bull-board's page has inline styles (no inline scripts): only its scope allows them.
 const DASHBOARD_CSP = [
@@ -80,9 +73,9 @@ function redactedAdapter(queue: Queue): BullMQAdapter {
  * SameSite=Strict session cookie.
  */
 export const queueDashboardRoutes =
-  ({ ctx }: ConsoleDeps): FastifyPluginAsync =>
+  ({ ctx, queueNames }: ConsoleDeps): FastifyPluginAsync =>
   async (app) => {
-    const queues = dashboardQueueNames(ctx).map((name) => new Queue(name, queueOptions(ctx)));
+    const queues = queueNames.map((name) => new Queue(name, queueOptions(ctx)));
     const adapter = new FastifyAdapter();
     adapter.setBasePath(QUEUES_PATH);
     createBullBoard({
