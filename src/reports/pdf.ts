@@ -9,7 +9,7 @@ import {
   paragraph,
   pdfSafe,
   table,
-} from '../workers/access/pdf-layout.js';
+} from '../pdf/layout.js';
 import { REPORT_TEXT, type ReportLang } from './report-text.js';
 import { OUTCOMES, type RightsReport, type TypeRow } from './rights-report.js';
 

@@ -1,5 +1,4 @@
 import PDFDocument from 'pdfkit';
-import type { AccessPackage, AccessPackageOrder, AccessPackageRequest } from './json.js';
 import {
   type Column,
   contentWidth,
@@ -11,7 +10,8 @@ import {
   paragraph,
   pdfSafe,
   table,
-} from './pdf-layout.js';
+} from '../../pdf/layout.js';
+import type { AccessPackage, AccessPackageOrder, AccessPackageRequest } from './json.js';
 import { PDF_TEXT, type PdfText, type SectionText } from './pdf-text.js';
 
 /**
