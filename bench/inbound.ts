@@ -3,6 +3,7 @@ import { countInbound } from '../src/metrics/inbound.js';
 import { createMetrics } from '../src/metrics/metrics.js';
 import { countSent } from '../src/metrics/outbound.js';
 import { watchInstallation } from '../src/metrics/sources.js';
+import { installationSources } from '../src/workers/queue-names.js';
 import { redisRoundTrips } from './baselines.js';
 import { benchContext, log } from './context.js';
 import { buildEngine, textMessage, verifiedChats } from './engine-kit.js';
@@ -86,7 +87,7 @@ const inbound: Benchmark = async (env) => {
   const metrics = ctx.metrics;
   if (!metrics) throw new Error('the bench context has no metrics');
   collectDefaultMetrics({ register: metrics.registry, prefix: 'hakdata_' });
-  const installation = watchInstallation(ctx, metrics);
+  const installation = watchInstallation(ctx, metrics, installationSources(ctx));
   const on = buildEngine(ctx);
   const off = buildEngine({ ...ctx, metrics: undefined });
   const engine = on.engine;
