@@ -1,4 +1,3 @@
-import type { Types } from 'mongoose';
 import type { Models, PrivacyRequest, RequestType } from '../db/index.js';
 import { OPEN_STATUSES } from './states.js';
 
@@ -9,8 +8,6 @@ import { OPEN_STATUSES } from './states.js';
  * collection, so a read model that fetched whole documents "to be general" would cost each caller.
  */
 export interface RequestReadModel {
-  /** One request by its ref, whole; `null` when there is none. */
-  byRef(ref: string): Promise<PrivacyRequest | null>;
   /** Requests a job should be running for (queued or processing): what the reconciler checks. */
   withJobs(): Promise<JobbedRequest[]>;
   /** The status and attempts of one request now: a second look before acting on a stale list. */
@@ -23,8 +20,6 @@ export interface RequestReadModel {
   ): Promise<
     Pick<PrivacyRequest, '_id' | 'ref' | 'type' | 'customerId' | 'createdAt' | 'dueAt' | 'reminders'>[]
   >;
-  /** A customer's requests, oldest first, with the fields asked for. */
-  ofCustomer(customerId: Types.ObjectId, projection: Record<string, 0 | 1>): Promise<PrivacyRequest[]>;
 }
 
 export type JobbedRequest = Pick<
@@ -35,7 +30,6 @@ export type JobbedRequest = Pick<
 export function createRequestReadModel(models: Pick<Models, 'PrivacyRequest'>): RequestReadModel {
   const { PrivacyRequest } = models;
   return {
-    byRef: (ref) => PrivacyRequest.findOne({ ref }).lean<PrivacyRequest>().exec(),
     withJobs: () =>
       PrivacyRequest.find(
         { status: { $in: ['queued', 'processing'] } },
@@ -61,11 +55,6 @@ export function createRequestReadModel(models: Pick<Models, 'PrivacyRequest'>): 
         { status: { $in: OPEN_STATUSES }, dueAt: { $lte: before } },
         { ref: 1, type: 1, customerId: 1, createdAt: 1, dueAt: 1, reminders: 1 },
       )
-        .lean<PrivacyRequest[]>()
-        .exec(),
-    ofCustomer: (customerId, projection) =>
-      PrivacyRequest.find({ customerId }, projection)
-        .sort({ createdAt: 1, ref: 1 })
         .lean<PrivacyRequest[]>()
         .exec(),
   };
