@@ -53,5 +53,6 @@ export {
   OPEN_STATUSES,
   TRANSITIONS,
   transition,
+  writePendingAudit,
 } from './states.js';
 export { chatSuppressionHash, liftOptOut, phoneSuppressionHash, suppress } from './suppression.js';

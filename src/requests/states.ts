@@ -213,16 +213,32 @@ export async function auditClosing(
  * `limit` bounds one pass, the next takes the rest.
  */
 export async function auditClosed(ctx: AppContext, now = new Date(), limit = 500): Promise<number> {
-  const { PrivacyRequest } = ctx.models;
   // Older than a close takes: a live transition writes its own events and clears the mark.
   const settled = new Date(now.getTime() - 30_000);
-  const pending = await PrivacyRequest.find(
+  const pending = await ctx.models.PrivacyRequest.find(
     { auditPending: true, updatedAt: { $lt: settled } },
-    { ref: 1, type: 1, customerId: 1, history: 1, pendingAudit: 1 },
+    PENDING_AUDIT_FIELDS,
   )
     .limit(limit)
     .lean<PrivacyRequest[]>();
-  if (pending.length === 0) return 0;
+  await writePendingAudit(ctx, pending);
+  return pending.length;
+}
+
+/** What `writePendingAudit` reads of a marked request. */
+export const PENDING_AUDIT_FIELDS = { ref: 1, type: 1, customerId: 1, history: 1, pendingAudit: 1 } as const;
+
+/**
+ * Writes the audit events of closed requests still marked `auditPending` (every step's event and
+ * the kept ones, those present skipped) in one insert, then clears the marks in one update. Used
+ * by the reconciler's pass and by a retried job that finds its request closed but its events not
+ * yet in (the close's insert failed: MongoDB went away between the two writes).
+ */
+export async function writePendingAudit(
+  ctx: AppContext,
+  pending: Pick<PrivacyRequest, '_id' | 'ref' | 'type' | 'customerId' | 'history' | 'pendingAudit'>[],
+): Promise<void> {
+  if (pending.length === 0) return;
   // A closed request changes no more, so its marks can go once its events are in.
   await insertAuditDocs(
     ctx,
@@ -231,9 +247,8 @@ export async function auditClosed(ctx: AppContext, now = new Date(), limit = 500
       return [...steps.slice(0, -1), ...((r.pendingAudit ?? []) as AuditDoc[]), ...steps.slice(-1)];
     }),
   );
-  await PrivacyRequest.updateMany(
+  await ctx.models.PrivacyRequest.updateMany(
     { _id: { $in: pending.map((r) => r._id) } },
     { $unset: { auditPending: 1, pendingAudit: 1 } },
   );
-  return pending.length;
 }

@@ -10,10 +10,12 @@ import {
   closingUnset,
   contactLine,
   countResumedAttempt,
+  isTerminal,
   REQUEST_QUEUE,
   RequestError,
   type RequestJobData,
   transition,
+  writePendingAudit,
 } from '../requests/index.js';
 import { sendAccessPackage } from './access-worker.js';
 import { applyConsent } from './consent.js';
@@ -142,6 +144,9 @@ async function claim(ctx: AppContext, ref: string, id: string | undefined, at: D
   const { PrivacyRequest } = ctx.models;
   const current = await PrivacyRequest.findOne(id ? { _id: id } : { ref }).lean<PrivacyRequest>();
   if (!current || current.ref !== ref) return { skip: 'unknown' };
+  // Closed, but its events never went in (MongoDB went away between the close and their insert,
+  // and this is the job's retry): written now rather than at the reconciler's next pass.
+  if (current.auditPending && isTerminal(current.status)) await writePendingAudit(ctx, [current]);
   if (current.status !== 'processing') return { skip: current.status };
   // Resumed: counted, so the reconciler can give up on a request that keeps dying.
   const resumed = await countResumedAttempt(ctx.models, current._id);

@@ -7,6 +7,7 @@ import { createRequestService, type RequestServiceImpl } from '../../src/request
 import { canTransition, TRANSITIONS, transition } from '../../src/requests/states.js';
 import { cachedStatusList } from '../../src/requests/status-cache.js';
 import { reconcileRequests } from '../../src/workers/reconciler.js';
+import { processRequest } from '../../src/workers/request-worker.js';
 import {
   oid,
   type RecordingOutbox,
@@ -554,6 +555,43 @@ describe('state machine', () => {
     expect(cleared?.pendingAudit).toBeUndefined();
     await reconcileRequests(ctx, queue, { outbox });
     expect(await actions()).toHaveLength(4);
+  });
+
+  it("a job's retry that finds its request closed writes the events the close could not", async () => {
+    const c = await seedCustomer(ctx);
+    const r = await service.create({ ...base(String(c._id)), type: 'access' });
+    const doc = await ctx.models.PrivacyRequest.findOne({ ref: r.ref }).lean();
+    if (!doc) throw new Error('not saved');
+    // Claimed and closed; the insert after the close failed (MongoDB went away), so the job is retried.
+    await transition(ctx, {
+      ref: r.ref,
+      id: doc._id,
+      from: 'queued',
+      to: 'processing',
+      actor: 'w',
+      deferAudit: {},
+    });
+    await transition(ctx, {
+      ref: r.ref,
+      id: doc._id,
+      from: 'processing',
+      to: 'completed',
+      actor: 'w',
+      deferAudit: { events: [{ actor: 'w', action: 'access.prepared', ref: r.ref, customerId: c._id }] },
+    });
+    expect(await ctx.models.AuditEvent.countDocuments({ requestRef: r.ref })).toBe(0);
+
+    expect(await processRequest(ctx, { outbox, now: () => new Date() }, r.ref, { id: String(doc._id) })).toBe(
+      'skipped',
+    );
+    const actions = (await ctx.models.AuditEvent.find({ requestRef: r.ref }).sort({ _id: 1 }).lean()).map(
+      (e) => e.action,
+    );
+    expect(actions).toEqual(['request.created', 'request.status', 'access.prepared', 'request.status']);
+    expect((await ctx.models.PrivacyRequest.findById(doc._id).lean())?.auditPending).toBeUndefined();
+    // Once written, a further retry writes nothing.
+    await processRequest(ctx, { outbox, now: () => new Date() }, r.ref, { id: String(doc._id) });
+    expect(await ctx.models.AuditEvent.countDocuments({ requestRef: r.ref })).toBe(4);
   });
 
   it('lets only one of two racing transitions from the same state win', async () => {
