@@ -1,3 +1,4 @@
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAdminServer } from '../../src/admin/server.js';
@@ -8,6 +9,7 @@ import { readDevOtpOutbox } from '../../src/identity/otp-providers/index.js';
 import { createMetrics, stateLabel } from '../../src/metrics/metrics.js';
 import { OVERDUE_CACHE_MS, overdueSource, queueDepthSource } from '../../src/metrics/sources.js';
 import { createOutbox } from '../../src/outbound/outbox.js';
+import { defaultPartitions, outboundQueueName, partitionOf } from '../../src/outbound/queues.js';
 import { createRequestReadModel } from '../../src/requests/index.js';
 import { newRef } from '../../src/requests/ref.js';
 import { seedDemo } from '../../src/seed/seed.js';
@@ -238,6 +240,16 @@ describe('/metrics (admin server, ROLE=all)', () => {
   it('shows a silent channel: a reply skipped as a duplicate leaves its message unanswered', async () => {
     // The old collision: something already queued under the dedupe key of the next message's reply.
     const chat = String(SITI.userId);
+    // The chat's partition stays paused until the skip is seen: were the message already queued
+    // sent first, it would take the chat's next message id (ids are per chat, bot's and user's alike).
+    const partition = new Queue(
+      outboundQueueName('telegram', partitionOf(chat, defaultPartitions('telegram'))),
+      {
+        connection: t.app.ctx.redis,
+        prefix: t.app.ctx.config.redisPrefix,
+      },
+    );
+    await partition.pause();
     const next = fake.nextMessageIdFor(chat);
     const outbox = createOutbox(t.app.ctx);
     try {
@@ -265,7 +277,10 @@ describe('/metrics (admin server, ROLE=all)', () => {
         );
       },
       WAIT,
-    );
+    ).finally(async () => {
+      await partition.resume();
+      await partition.close();
+    });
     const now = answered(text);
     expect(now.replied).toBe(before.replied + 1);
     expect(now.answered).toBe(before.answered);
