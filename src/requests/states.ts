@@ -226,7 +226,7 @@ export async function auditClosed(ctx: AppContext, now = new Date(), limit = 500
 }
 
 /** What `writePendingAudit` reads of a marked request. */
-export const PENDING_AUDIT_FIELDS = { ref: 1, type: 1, customerId: 1, history: 1, pendingAudit: 1 } as const;
+const PENDING_AUDIT_FIELDS = { ref: 1, type: 1, customerId: 1, history: 1, pendingAudit: 1 } as const;
 
 /**
  * Writes the audit events of closed requests still marked `auditPending` (every step's event and

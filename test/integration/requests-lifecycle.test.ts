@@ -499,6 +499,23 @@ describe('state machine', () => {
     expect(await ctx.models.AuditEvent.countDocuments({ requestRef: r.ref })).toBe(3);
   });
 
+  /** A worker's claim and close, both leaving their events (and `events`) to the insert after the close. */
+  const claimAndCloseLeavingAudit = async (
+    ref: string,
+    id: Parameters<typeof transition>[1]['id'],
+    events: NonNullable<Parameters<typeof transition>[1]['deferAudit']>['events'],
+  ) => {
+    await transition(ctx, { ref, id, from: 'queued', to: 'processing', actor: 'w', deferAudit: {} });
+    await transition(ctx, {
+      ref,
+      id,
+      from: 'processing',
+      to: 'completed',
+      actor: 'w',
+      deferAudit: { events },
+    });
+  };
+
   it("writes the events a worker left to its close, its handler's included, when it died before writing them", async () => {
     const c = await seedCustomer(ctx);
     const r = await service.create({ ...base(String(c._id)), type: 'access' });
@@ -513,22 +530,7 @@ describe('state machine', () => {
     };
     // The worker's claim and close, each leaving its events to the one insert that follows the
     // close; a SIGKILL comes before that insert.
-    await transition(ctx, {
-      ref: r.ref,
-      id: doc._id,
-      from: 'queued',
-      to: 'processing',
-      actor: 'w',
-      deferAudit: {},
-    });
-    await transition(ctx, {
-      ref: r.ref,
-      id: doc._id,
-      from: 'processing',
-      to: 'completed',
-      actor: 'w',
-      deferAudit: { events: [prepared] },
-    });
+    await claimAndCloseLeavingAudit(r.ref, doc._id, [prepared]);
     expect(await ctx.models.AuditEvent.countDocuments({ requestRef: r.ref })).toBe(0);
     const marked = await ctx.models.PrivacyRequest.findById(doc._id).lean();
     expect(marked?.auditPending).toBe(true);
@@ -563,22 +565,9 @@ describe('state machine', () => {
     const doc = await ctx.models.PrivacyRequest.findOne({ ref: r.ref }).lean();
     if (!doc) throw new Error('not saved');
     // Claimed and closed; the insert after the close failed (MongoDB went away), so the job is retried.
-    await transition(ctx, {
-      ref: r.ref,
-      id: doc._id,
-      from: 'queued',
-      to: 'processing',
-      actor: 'w',
-      deferAudit: {},
-    });
-    await transition(ctx, {
-      ref: r.ref,
-      id: doc._id,
-      from: 'processing',
-      to: 'completed',
-      actor: 'w',
-      deferAudit: { events: [{ actor: 'w', action: 'access.prepared', ref: r.ref, customerId: c._id }] },
-    });
+    await claimAndCloseLeavingAudit(r.ref, doc._id, [
+      { actor: 'w', action: 'access.prepared', ref: r.ref, customerId: c._id },
+    ]);
     expect(await ctx.models.AuditEvent.countDocuments({ requestRef: r.ref })).toBe(0);
 
     expect(await processRequest(ctx, { outbox, now: () => new Date() }, r.ref, { id: String(doc._id) })).toBe(
