@@ -106,9 +106,11 @@ describe('a worker killed mid-job', () => {
 
     const second = startWorker();
     await second.waitForLine('READY');
-    const done = await waitFor('request completed', async () => {
+    // Completed and its audit events in: they are inserted after the close, and `second.exited`
+    // is npx's exit, which can come before its grandchild's graceful stop has finished.
+    const done = await waitFor('request completed with its audit events written', async () => {
       const r = await ctx.models.PrivacyRequest.findOne({ ref }).lean<PrivacyRequest>();
-      return r?.status === 'completed' ? r : undefined;
+      return r?.status === 'completed' && !r.auditPending ? r : undefined;
     });
     killGroup(second.child, 'SIGTERM');
     await second.exited;
