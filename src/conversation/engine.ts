@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { AppContext } from '../app/context.js';
 import type { Button, InboundMessage, OutboundMessage } from '../channels/types.js';
+import { type ChatMeta, type Session, SessionStore } from '../sessions/session-store.js';
 import { actionsByName, type EngineDeps } from './actions/index.js';
 import type { FlowCatalog, LoadedFlows } from './flow-loader.js';
 import type { Flow, Step } from './flow-schema.js';
@@ -15,7 +16,6 @@ import {
 } from './intents/index.js';
 import { createKeywordRouter, type GlobalCommand, type KeywordRouter, normalizeWords } from './keywords.js';
 import { isLocale, type Locale, type Translate, translator } from './locales.js';
-import { type ChatMeta, type Session, SessionStore } from './session-store.js';
 
 export const MAX_TEXT_LENGTH = 4096;
 /** Steps one message may run through; more means a loop in a flow file. */

@@ -4,9 +4,9 @@ import { createOtpService, type OtpService } from '../identity/otp.js';
 import { type CodeChannel, createOtpProvider } from '../identity/otp-providers/index.js';
 import type { Outbox } from '../outbound/index.js';
 import { createRequestService, type RequestServiceImpl, type StaffNotifier } from '../requests/index.js';
+import { SessionStore } from '../sessions/session-store.js';
 import { ConversationEngine, flowCatalog } from './engine.js';
 import { loadFlows } from './flow-loader.js';
-import { SessionStore } from './session-store.js';
 
 export const FLOWS_DIR = fileURLToPath(new URL('../../flows', import.meta.url));
 

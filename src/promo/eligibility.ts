@@ -1,10 +1,10 @@
 import type { Types } from 'mongoose';
 import type { AppContext } from '../app/context.js';
-import type { Locale } from '../conversation/locales.js';
-import { SessionStore } from '../conversation/session-store.js';
+import type { Locale } from '../catalogue/index.js';
 import type { RequestStatus } from '../db/index.js';
 import { keyedHash } from '../identity/keyed-hash.js';
 import { chatSuppressionHash, phoneSuppressionHash } from '../requests/index.js';
+import { SessionStore } from '../sessions/session-store.js';
 import { chatOn } from './recipients.js';
 import { withStorageRetry } from './storage.js';
 

@@ -1,5 +1,5 @@
 import type { AppContext } from '../app/context.js';
-import type { Locale } from '../conversation/locales.js';
+import type { Locale } from '../catalogue/index.js';
 
 /**
  * The promo as a customer reads it: the text in their chat's language, then, always, how to

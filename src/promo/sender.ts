@@ -1,8 +1,8 @@
 import type { AppContext } from '../app/context.js';
 import { recordAudit } from '../audit/record.js';
 import { channelDefinition } from '../channels/registry.js';
-import { SessionStore } from '../conversation/session-store.js';
 import type { Promo } from '../db/index.js';
+import { SessionStore } from '../sessions/session-store.js';
 import { audienceFilter, type CustomerFilter, countExcluded } from './audience.js';
 import { checkRecipients } from './eligibility.js';
 import { PromoError } from './errors.js';

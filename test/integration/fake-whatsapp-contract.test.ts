@@ -3,7 +3,7 @@ import wwebjs from 'whatsapp-web.js';
 import type { InboundMessage } from '../../src/channels/types.js';
 import { WhatsAppAdapter } from '../../src/channels/whatsapp/adapter.js';
 import { toInboundMessage } from '../../src/channels/whatsapp/convert.js';
-import { SessionStore } from '../../src/conversation/session-store.js';
+import { SessionStore } from '../../src/sessions/session-store.js';
 import { FakeWhatsAppPlatform, MessageAck, type MessageId } from '../fakes/whatsapp-client.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { pollUntil } from '../helpers/poll.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SessionStore } from '../../src/conversation/session-store.js';
+import { SessionStore } from '../../src/sessions/session-store.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 
 let ctx: TestContext;

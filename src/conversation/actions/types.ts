@@ -1,8 +1,8 @@
 import type { AppContext } from '../../app/context.js';
 import type { InboundMessage, OutboundMessage } from '../../channels/types.js';
 import type { RequestService } from '../../requests/index.js';
+import type { Session, SessionStore } from '../../sessions/session-store.js';
 import type { Locale, Translate } from '../locales.js';
-import type { Session, SessionStore } from '../session-store.js';
 
 /** The OTP service as the conversation sees it (src/identity/otp.ts implements it). */
 export interface OtpPort {

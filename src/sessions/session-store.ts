@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { AppContext } from '../app/context.js';
+import type { Locale } from '../catalogue/index.js';
 import type { InboundMessage } from '../channels/types.js';
 import { sessionKey } from '../identity/links.js';
-import type { Locale } from './locales.js';
 
 /** Where a conversation stands. Lives in Redis with an idle TTL (SESSION_TTL_SECONDS). */
 export interface Session {
