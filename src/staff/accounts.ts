@@ -3,6 +3,7 @@ import type { AppContext } from '../app/context.js';
 import { recordAudit } from '../audit/record.js';
 import { STAFF_ROLES, type StaffAccount, type StaffRole } from '../db/index.js';
 import {
+  type AccountLockView,
   accountLockedFor,
   clearFailures,
   lockedFor,
@@ -178,7 +179,8 @@ export interface StaffListEntry {
   createdAt: Date;
   lastLoginAt?: Date | null;
   telegramUserId?: string | null;
-  lockedForSeconds: number;
+  /** The account's own lock and the addresses locked out of it (lockout.ts). */
+  lock: AccountLockView;
 }
 
 export async function listStaff(ctx: AppContext): Promise<StaffListEntry[]> {
@@ -195,7 +197,7 @@ export async function listStaff(ctx: AppContext): Promise<StaffListEntry[]> {
       createdAt: r.createdAt,
       lastLoginAt: r.lastLoginAt ?? null,
       telegramUserId: r.telegramUserId ?? null,
-      lockedForSeconds: await accountLockedFor(ctx, r.username),
+      lock: await accountLockedFor(ctx, r.username),
     })),
   );
 }

@@ -196,6 +196,7 @@ const id = {
     active: 'aktif',
     disabled: 'nonaktif',
     locked: (minutes: number) => `terkunci ${minutes} menit`,
+    addressesLocked: (addresses: number, minutes: number) => `${addresses} alamat diblokir ${minutes} menit`,
     lastLogin: 'Terakhir masuk',
     telegram: 'ID pengguna Telegram',
     add: 'Tambah staf',
@@ -413,6 +414,8 @@ const en: Texts = {
     active: 'active',
     disabled: 'disabled',
     locked: (minutes: number) => `locked ${minutes} min`,
+    addressesLocked: (addresses: number, minutes: number) =>
+      `${addresses} ${addresses === 1 ? 'address' : 'addresses'} blocked ${minutes} min`,
     lastLogin: 'Last sign-in',
     telegram: 'Telegram user id',
     add: 'Add staff',

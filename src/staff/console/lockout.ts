@@ -62,10 +62,8 @@ export function addressTag(ctx: AppContext, address: string): string {
 const keys = (ctx: AppContext, username: string, tag = '') => ({
   pairFail: ctx.key('console', 'login-fail', username, tag),
   pairLock: ctx.key('console', 'login-lock', username, tag),
-  /** Tags of the addresses with failures on this account, so an unlock can find them. */
+  /** Tags of the addresses with failures on this account, so an unlock and the staff page find them. */
   addresses: ctx.key('console', 'login-addrs', username),
-  /** Set with every address lock, so the staff page can show that someone was locked out. */
-  anyLock: ctx.key('console', 'login-locked', username),
   accountFail: ctx.key('console', 'login-account-fail', username),
   backoff: ctx.key('console', 'login-backoff', username),
   known: ctx.key('console', 'login-known', username),
@@ -82,16 +80,15 @@ redis.call('EXPIRE', KEYS[3], tonumber(ARGV[2]) + tonumber(ARGV[3]))
 local locked = 0
 if n >= tonumber(ARGV[1]) then
   redis.call('SET', KEYS[2], '1', 'EX', ARGV[3])
-  redis.call('SET', KEYS[4], '1', 'EX', ARGV[3])
   locked = 1
 end
-local m = redis.call('INCR', KEYS[5])
-if m == 1 then redis.call('EXPIRE', KEYS[5], ARGV[6]) end
+local m = redis.call('INCR', KEYS[4])
+if m == 1 then redis.call('EXPIRE', KEYS[4], ARGV[6]) end
 local backoff = 0
 local over = m - tonumber(ARGV[5])
 if over > 0 then
   backoff = math.floor(math.min(tonumber(ARGV[7]) * 2 ^ math.min(over - 1, 20), tonumber(ARGV[8])))
-  redis.call('SET', KEYS[6], '1', 'EX', backoff)
+  redis.call('SET', KEYS[5], '1', 'EX', backoff)
 end
 return {n, locked, m, backoff}
 `;
@@ -121,11 +118,31 @@ export async function lockedFor(ctx: AppContext, username: string, address: stri
     : { seconds: accountSeconds, scope: 'account' };
 }
 
-/** For the staff page: seconds until no address is locked out of the account and no backoff runs. */
-export async function accountLockedFor(ctx: AppContext, username: string): Promise<number> {
+/** What the staff page shows of an account's locks. */
+export interface AccountLockView {
+  /** Seconds until the account-wide backoff ends: the account's own lock (0: not locked). */
+  accountSeconds: number;
+  /**
+   * Addresses locked out of the account by their own failures, and seconds until the last of
+   * them may try again. Told apart from the account's lock: the owner signs in from elsewhere.
+   */
+  lockedAddresses: number;
+  addressSeconds: number;
+}
+
+/** For the staff page: the account's own lock, and apart from it the addresses locked out of it. */
+export async function accountLockedFor(ctx: AppContext, username: string): Promise<AccountLockView> {
   const k = keys(ctx, username);
-  const [anyLock, backoff] = await Promise.all([ctx.redis.ttl(k.anyLock), ctx.redis.ttl(k.backoff)]);
-  return Math.max(anyLock, backoff, 0);
+  const [backoff, tags] = await Promise.all([ctx.redis.ttl(k.backoff), ctx.redis.smembers(k.addresses)]);
+  const pairTtls = tags.length
+    ? await Promise.all(tags.map((tag) => ctx.redis.ttl(keys(ctx, username, tag).pairLock)))
+    : [];
+  const locked = pairTtls.filter((ttl) => ttl > 0);
+  return {
+    accountSeconds: Math.max(backoff, 0),
+    lockedAddresses: locked.length,
+    addressSeconds: Math.max(0, ...locked),
+  };
 }
 
 export interface FailureCount {
@@ -149,11 +166,10 @@ export async function recordFailure(
   const k = keys(ctx, username, tag);
   const [n, locked, m, backoff] = (await ctx.redis.eval(
     FAIL_SCRIPT,
-    6,
+    5,
     k.pairFail,
     k.pairLock,
     k.addresses,
-    k.anyLock,
     k.accountFail,
     k.backoff,
     MAX_FAILURES,
@@ -194,7 +210,7 @@ export async function clearFailures(ctx: AppContext, username: string): Promise<
     const p = keys(ctx, username, tag);
     return [p.pairFail, p.pairLock];
   });
-  await ctx.redis.del(...pairKeys, k.addresses, k.anyLock, k.accountFail, k.backoff);
+  await ctx.redis.del(...pairKeys, k.addresses, k.accountFail, k.backoff);
 }
 
 /** Sign-in attempts one address may make in 15 minutes: bounds the scrypt work a stranger can cause. */

@@ -1,8 +1,23 @@
 import type { FastifyRequest } from 'fastify';
 import type { StaffListEntry } from '../../accounts.js';
 import { formatDateTime, texts } from '../i18n.js';
+import type { AccountLockView } from '../lockout.js';
 import { html, type SafeHtml } from './html.js';
 import { csrfField, page } from './layout.js';
+
+/**
+ * "Locked" only when the account itself is (the account-wide backoff); addresses locked out by
+ * their own failures are said apart, since the owner still signs in from anywhere else.
+ */
+function lockNote(request: FastifyRequest, lock: AccountLockView): SafeHtml | '' {
+  const s = texts[request.lang].staff;
+  const minutes = (seconds: number) => Math.ceil(seconds / 60);
+  if (lock.accountSeconds > 0)
+    return html` · <span class="sla late">${s.locked(minutes(lock.accountSeconds))}</span>`;
+  if (lock.lockedAddresses > 0)
+    return html` · <span class="muted">${s.addressesLocked(lock.lockedAddresses, minutes(lock.addressSeconds))}</span>`;
+  return '';
+}
 
 export function staffPage(
   request: FastifyRequest,
@@ -24,13 +39,13 @@ export function staffPage(
       (a) => html`<tr>
   <td data-label="${s.username}"><strong>${a.username}</strong></td>
   <td data-label="${s.role}">${t.role[a.role]}</td>
-  <td data-label="${s.state}">${a.disabled ? s.disabled : s.active}${a.lockedForSeconds > 0 ? html` · <span class="sla late">${s.locked(Math.ceil(a.lockedForSeconds / 60))}</span>` : ''}</td>
+  <td data-label="${s.state}">${a.disabled ? s.disabled : s.active}${lockNote(request, a.lock)}</td>
   <td data-label="${s.lastLogin}">${a.lastLoginAt ? formatDateTime(a.lastLoginAt, request.lang) : s.never}</td>
   <td data-label="${s.telegram}"><form method="post" action="/console/staff/${a.username}/change" class="filters">${csrfField(request)}${hidden('action', 'telegram')}<input name="telegramUserId" value="${a.telegramUserId ?? ''}" inputmode="numeric" pattern="[0-9]*" maxlength="20" aria-label="${s.telegram}"><button type="submit" class="secondary">${s.link}</button></form></td>
   <td class="actions">
     ${a.disabled ? action(a.username, hidden('action', 'enable'), s.enable) : action(a.username, hidden('action', 'disable'), s.disable, 'danger')}
     ${a.role === 'agent' ? action(a.username, hidden('action', 'make-admin'), s.makeAdmin) : action(a.username, hidden('action', 'make-agent'), s.makeAgent)}
-    ${a.lockedForSeconds > 0 ? action(a.username, hidden('action', 'unlock'), s.unlock) : ''}
+    ${a.lock.accountSeconds > 0 || a.lock.lockedAddresses > 0 ? action(a.username, hidden('action', 'unlock'), s.unlock) : ''}
   </td>
 </tr>`,
     )}</tbody>
