@@ -93,6 +93,18 @@ describe('restriction in the console', () => {
     const row = (ref: string) => new RegExp(`data-ref="${ref}"[\\s\\S]*?</tr>`).exec(queuePage)?.[0] ?? '';
     expect(row(access.ref)).toContain('Pemrosesan dibatasi');
     expect(row(other.ref)).not.toContain('Pemrosesan dibatasi');
+
+    // The JSON queue and detail keep the badge and carry none of the customer's contact fields.
+    const json = { accept: 'application/json' };
+    const api = await agent.get('/console/api/requests?status=all', json);
+    const rows = (api.json() as { requests: { ref: string }[] }).requests;
+    expect(rows.find((r) => r.ref === access.ref)).toMatchObject({ customerNo: SITI, restricted: true });
+    expect(rows.find((r) => r.ref === other.ref)).toMatchObject({ restricted: false });
+    const detail = await agent.get(`/console/api/requests/${access.ref}`, json);
+    expect(detail.json()).toMatchObject({ customerNo: SITI, restriction: 'marketing' });
+    for (const body of [api.body, detail.body])
+      for (const contact of ['81287611943', 'Siti Wulandari', 'siti.wulandari@', 'Kemang'])
+        expect(body).not.toContain(contact);
   });
 
   it('lifting needs a reason; with one, a request tells the customer and the lift is audited', async () => {
