@@ -9,9 +9,9 @@
  * - `{ stop }` stops the app gracefully.
  */
 import pino from 'pino';
+import { loadAppConfig } from '../src/app/settings.js';
 import { startApp } from '../src/app/start.js';
 import type { InboundMessage } from '../src/channels/types.js';
-import { loadConfig } from '../src/config/index.js';
 import { createConversation } from '../src/conversation/runtime.js';
 import { createLogger } from '../src/logging/logger.js';
 import { createOutbox } from '../src/outbound/outbox.js';
@@ -22,7 +22,7 @@ interface Drive {
   script: string[];
 }
 
-const config = loadConfig(process.env);
+const config = loadAppConfig(process.env);
 const logger = createLogger({ level: config.logLevel, destination: pino.destination('/dev/null') });
 const app = await startApp(config, logger);
 const outbox = createOutbox(app.ctx);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { type AppContext, closeAppContext, createAppContext } from '../src/app/context.js';
-import { loadConfig } from '../src/config/index.js';
+import { loadAppConfig } from '../src/app/settings.js';
 import { createLogger } from '../src/logging/logger.js';
 import { pollUntil } from '../test/helpers/poll.js';
 import { deleteKeys } from '../test/helpers/redis-keys.js';
@@ -30,7 +30,7 @@ export async function benchContext(
     REDIS_PREFIX: id,
     ...overrides,
   };
-  const config = loadConfig(vars);
+  const config = loadAppConfig(vars);
   const logger = createLogger({ level: config.logLevel, destination: pino.destination('/dev/null') });
   const ctx = await createAppContext(config, logger);
   return {

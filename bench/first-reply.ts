@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { Telegram } from 'telegraf';
+import { loadAppConfig } from '../src/app/settings.js';
 import { startApp } from '../src/app/start.js';
-import { loadConfig } from '../src/config/index.js';
 import { createLogger } from '../src/logging/logger.js';
 import { freePort } from '../src/services/processes.js';
 import { FakeTelegramBotApi } from '../test/fakes/telegram-bot-api.js';
@@ -23,7 +23,7 @@ const WARMUP_CHATS = 20;
 const firstReply: Benchmark = async (env) => {
   const fake = await FakeTelegramBotApi.start({ maxPollSeconds: 1 });
   const ctx = await benchContext(env, 'first_reply', { ...fake.env, WEBCHAT_ENABLED: 'false' });
-  const config = loadConfig({
+  const config = loadAppConfig({
     ...ctx.env,
     ROLE: 'all',
     ADMIN_HOST: '127.0.0.1',

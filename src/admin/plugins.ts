@@ -1,7 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../app/context.js';
 import { channelDefinitions } from '../channels/registry.js';
-import { webchatRoutes } from '../channels/webchat/routes.js';
 import { metricsPlugin } from '../metrics/serve.js';
 import { consoleRoutes } from '../staff/console/index.js';
 import { installationSources, runningQueueNames } from '../workers/queue-names.js';
@@ -17,7 +16,6 @@ export const adminPlugins: ((ctx: AppContext) => FastifyPluginAsync | undefined)
   healthRoutes,
   // /metrics: its own access rule (METRICS_TOKEN, or internal addresses only).
   (ctx) => metricsPlugin(ctx, installationSources(ctx)),
-  webchatRoutes,
-  // What each channel serves itself (a webhook), declared by its ChannelDefinition.
+  // What each channel serves itself (a webhook, the web chat's page), declared by its ChannelDefinition.
   ...channelDefinitions.flatMap((d) => (d.routes ? [d.routes] : [])),
 ];

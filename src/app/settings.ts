@@ -44,9 +44,15 @@ export function loadAppConfig(source: NodeJS.ProcessEnv = process.env): Config {
   return loadConfig(source, { fields: channelSettingFields(), problems: channelProblems });
 }
 
-/** `.env.example` with every channel's settings. */
+/** `.env.example` with every channel's settings, each channel's under its own heading. */
 export function appEnvExample(): string {
-  return envExample(channelSettingFields());
+  return envExample(
+    channelDefinitions.flatMap((d) =>
+      d.settings && Object.keys(d.settings).length > 0
+        ? [{ heading: `The ${d.name} channel (declared in src/channels/${d.name}/)`, fields: d.settings }]
+        : [],
+    ),
+  );
 }
 
 /** The README's settings table with every channel's settings. */

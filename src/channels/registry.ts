@@ -38,6 +38,17 @@ export interface ChannelCapabilities {
 }
 
 /**
+ * The group a channel serves as the staff chat (request cards, reminders, dead letters) and the
+ * platform user ids its own settings allow to decide there. Personal data: never logged.
+ */
+export interface StaffChatSettings {
+  chatId: string;
+  userIds: readonly string[];
+  /** The setting that lists `userIds`, for operators' messages (`userIds` empty). */
+  userIdsSetting: string;
+}
+
+/**
  * How a channel plugs in. Adding a channel (e.g. the WhatsApp Cloud API) is one folder under
  * src/channels/ exporting a ChannelDefinition, plus one line in `channelDefinitions` below.
  */
@@ -77,6 +88,11 @@ export interface ChannelDefinition {
   deliversCodes?: boolean;
   /** What it serves on the admin server (a webhook); undefined when off. */
   routes?(ctx: AppContext): FastifyPluginAsync | undefined;
+  /**
+   * A channel that can hold the staff chat (STAFF_CHANNEL names it): its group and allowed
+   * staff, from its own settings; undefined when no group is configured.
+   */
+  staffChat?(config: Config): StaffChatSettings | undefined;
 }
 
 /** Registered channels. One line per channel. */
@@ -98,4 +114,10 @@ export function defaultPromoChannels(): string[] {
 /** The registered channel of that name, if any. */
 export function channelDefinition(name: string): ChannelDefinition | undefined {
   return channelDefinitions.find((d) => d.name === name);
+}
+
+/** The staff chat: STAFF_CHANNEL's group and allowed staff, when that channel has one configured. */
+export function staffChatOf(config: Config): (StaffChatSettings & { channel: string }) | undefined {
+  const chat = channelDefinition(config.staffChannel)?.staffChat?.(config);
+  return chat ? { ...chat, channel: config.staffChannel } : undefined;
 }

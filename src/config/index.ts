@@ -1,3 +1,3 @@
-export { envExample, settingDefault, settingsTable } from './describe.js';
+export { envExample, type SettingsSection, settingDefault, settingsTable } from './describe.js';
 export { type Config, ConfigError, type ConfigProblem, loadConfig } from './load.js';
-export { type Env, type EnvField, type EnvName, envFields } from './schema.js';
+export { csv, type Env, type EnvField, type EnvName, envFields, field } from './schema.js';

@@ -9,15 +9,6 @@ export interface Config {
   mongodbUri: string;
   redisUrl: string;
   redisPrefix: string;
-  telegram: {
-    token: string | undefined;
-    apiRoot: string;
-    webhookUrl: string | undefined;
-    webhookSecret: string | undefined;
-    botUsername: string | undefined;
-    staffChatId: string | undefined;
-    staffUserIds: string[];
-  };
   /** The channel whose group is the staff chat (STAFF_CHANNEL). */
   staffChannel: string;
   otp: { provider: Env['OTP_PROVIDER']; webhookUrl: string | undefined; secret: string };
@@ -145,15 +136,6 @@ export function loadConfig(
     mongodbUri: e.MONGODB_URI,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
-    telegram: {
-      token: e.TELEGRAM_BOT_TOKEN,
-      apiRoot: e.TELEGRAM_API_ROOT.replace(/\/+$/, ''),
-      webhookUrl: e.TELEGRAM_WEBHOOK_URL,
-      webhookSecret: e.TELEGRAM_WEBHOOK_SECRET,
-      botUsername: e.TELEGRAM_BOT_USERNAME,
-      staffChatId: e.TELEGRAM_STAFF_CHAT_ID,
-      staffUserIds: e.TELEGRAM_STAFF_USER_IDS,
-    },
     staffChannel: e.STAFF_CHANNEL,
     otp: { provider: e.OTP_PROVIDER, webhookUrl: e.OTP_WEBHOOK_URL, secret: e.OTP_SECRET },
     admin: {
@@ -230,10 +212,6 @@ function crossFieldProblems(c: Config, exampleOf: (field: string) => string | un
 
   if (c.otp.provider === 'webhook' && !c.otp.webhookUrl)
     add('OTP_WEBHOOK_URL', 'is required when OTP_PROVIDER=webhook');
-  if (c.telegram.webhookUrl && !c.telegram.token)
-    add('TELEGRAM_BOT_TOKEN', 'is required when TELEGRAM_WEBHOOK_URL is set');
-  if (c.telegram.webhookUrl && !c.telegram.webhookSecret)
-    add('TELEGRAM_WEBHOOK_SECRET', 'is required in webhook mode, so forged updates are refused');
 
   if (c.isProduction) {
     if (c.otp.provider === 'console')

@@ -14,7 +14,8 @@ const bool = z
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
-const csv = z.string().transform((s) =>
+/** A comma-separated list (`a, b,c`), blanks dropped: also for settings a channel declares. */
+export const csv = z.string().transform((s) =>
   s
     .split(',')
     .map((x) => x.trim())
@@ -32,7 +33,8 @@ export interface EnvField {
   secret: boolean;
 }
 
-const field = <T extends z.ZodType>(
+/** One setting: its schema, an example, what it does, and whether it is a secret (channels declare theirs with it too). */
+export const field = <T extends z.ZodType>(
   schema: T,
   example: string,
   description: string,
@@ -121,59 +123,13 @@ export const envFields = {
     'hakdata',
     'Prefix of every Redis key and queue, so several installations can share one Redis.',
   ),
-  TELEGRAM_BOT_TOKEN: field(
-    z
-      .string()
-      .regex(/^\d+:[A-Za-z0-9_-]{20,}$/, 'must look like 123456789:AA… (from @BotFather)')
-      .optional(),
-    '123456789:AAExampleTokenFromBotFather_abcdef',
-    'Telegram bot token from @BotFather; the Telegram channel is off without it.',
-    { secret: true },
-  ),
-  TELEGRAM_API_ROOT: field(
-    z.url({ message: 'must be an http(s) URL' }).default('https://api.telegram.org'),
-    'https://api.telegram.org',
-    'Bot API server (tests point it at a local fake).',
-  ),
-  TELEGRAM_WEBHOOK_URL: field(
-    z.url({ message: 'must be an https URL' }).optional(),
-    'https://bot.example.id/telegram/webhook',
-    'Public URL for webhook mode; long polling when unset.',
-  ),
-  TELEGRAM_WEBHOOK_SECRET: field(
-    z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{16,256}$/, '16-256 characters of A-Z a-z 0-9 _ -')
-      .optional(),
-    'a-long-random-secret-token',
-    'Secret token Telegram sends in X-Telegram-Bot-Api-Secret-Token (webhook mode).',
-    { secret: true },
-  ),
-  TELEGRAM_BOT_USERNAME: field(
-    z.string().optional(),
-    'SanitaJayaBot',
-    'Bot username, used for the "talk to me privately" link in groups.',
-  ),
-  TELEGRAM_STAFF_CHAT_ID: field(
-    z
-      .string()
-      .regex(/^-?\d+$/, 'must be a numeric chat id')
-      .optional(),
-    '-1001234567890',
-    'Telegram chat where staff receive flagged requests and reminders.',
-  ),
-  TELEGRAM_STAFF_USER_IDS: field(
-    csv.pipe(z.array(z.string().regex(/^\d+$/, 'each id must be numeric'))).default([]),
-    '111111,222222',
-    'Comma-separated Telegram user ids allowed to approve or reject.',
-  ),
   STAFF_CHANNEL: field(
     z
       .string()
       .regex(/^[a-z][a-z0-9_-]{0,31}$/, 'a channel name such as telegram')
       .default('telegram'),
     'telegram',
-    'Channel whose group is the staff chat (request cards, reminders, dead letters); the group is TELEGRAM_STAFF_CHAT_ID.',
+    "Channel whose group is the staff chat (request cards, reminders, dead letters); the group and who may decide there are that channel's own settings.",
   ),
   OTP_PROVIDER: field(
     // Besides these two, the name of a channel that carries codes (checked in src/app/settings.ts).

@@ -1,4 +1,5 @@
 import type { AppContext } from '../app/context.js';
+import { staffChatOf } from '../channels/registry.js';
 
 /**
  * Who may decide requests from the Telegram staff chat. Membership of the chat proves nothing
@@ -19,7 +20,7 @@ export const linkedConsoleAccount =
     (await ctx.models.StaffAccount.countDocuments({ telegramUserId, disabled: false })) > 0;
 
 /**
- * TELEGRAM_STAFF_USER_IDS, plus linked console accounts (or another `linked` lookup). The
+ * The staff chat's configured user ids (TELEGRAM_STAFF_USER_IDS, through the channel), plus linked console accounts (or another `linked` lookup). The
  * configured list is read once: a change there is a change of configuration and a restart;
  * console links take effect at once.
  */
@@ -27,7 +28,7 @@ export function createStaffAllowlist(
   ctx: AppContext,
   linked: LinkedStaffLookup | undefined = linkedConsoleAccount(ctx),
 ): StaffAllowlist {
-  const configured = new Set(ctx.config.telegram.staffUserIds);
+  const configured = new Set(staffChatOf(ctx.config)?.userIds ?? []);
   return {
     async allows(telegramUserId) {
       if (!/^\d{1,20}$/.test(telegramUserId)) return false;

@@ -1,4 +1,5 @@
 import type { AppContext } from '../app/context.js';
+import { staffChatOf } from '../channels/registry.js';
 import type { OutboundMessage } from '../channels/types.js';
 import type { Outbox } from '../outbound/index.js';
 import type { StaffNotifier } from '../requests/index.js';
@@ -6,15 +7,15 @@ import { deadLetterNotice, requestNotice } from './telegram-staff-notices.js';
 
 /**
  * Staff notifications: a card in the staff chat (STAFF_CHANNEL, Telegram by default) through the
- * outbox when TELEGRAM_STAFF_CHAT_ID is set (built by src/staff/telegram-staff-notices.ts: masked customer,
+ * outbox when that channel has a staff group configured (Telegram: TELEGRAM_STAFF_CHAT_ID) (built by src/staff/telegram-staff-notices.ts: masked customer,
  * flags, due time in WIB, Setujui / Tolak / Detail buttons answered by src/staff/), a log line always.
  */
 export function outboxStaffNotifier(ctx: AppContext, outbox: Outbox): StaffNotifier {
   const log = ctx.logger.child({ component: 'staff-notices' });
-  const staffChat = ctx.config.telegram.staffChatId;
+  const staffChat = staffChatOf(ctx.config);
   const tell = async (build: () => Promise<OutboundMessage>, dedupeKey: string, requestRef?: string) => {
     if (!staffChat) return;
-    await outbox.send(ctx.config.staffChannel, staffChat, [await build()], {
+    await outbox.send(staffChat.channel, staffChat.chatId, [await build()], {
       purpose: 'staff',
       dedupeKey,
       ...(requestRef ? { requestRef } : {}),

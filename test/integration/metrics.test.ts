@@ -2,8 +2,8 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAdminServer } from '../../src/admin/server.js';
+import { loadAppConfig } from '../../src/app/settings.js';
 import { type RunningApp, startApp } from '../../src/app/start.js';
-import { loadConfig } from '../../src/config/index.js';
 import { replyDedupeKey } from '../../src/gateway/component.js';
 import { readDevOtpOutbox } from '../../src/identity/otp-providers/index.js';
 import { createMetrics, stateLabel } from '../../src/metrics/metrics.js';
@@ -379,7 +379,7 @@ describe('/metrics of a worker process without the admin role (METRICS_PORT)', (
     let app: RunningApp | undefined;
     try {
       app = await startApp(
-        loadConfig({ ...ctx.env, ROLE: 'worker', METRICS_PORT: String(port), METRICS_TOKEN: TOKEN }),
+        loadAppConfig({ ...ctx.env, ROLE: 'worker', METRICS_PORT: String(port), METRICS_TOKEN: TOKEN }),
         logger,
       );
       expect(app.components.map((c) => c.name)).toContain('metrics');

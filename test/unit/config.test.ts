@@ -1,12 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { channelSettingFields, loadAppConfig } from '../../src/app/settings.js';
+import { telegramSettingsOf } from '../../src/channels/telegram/settings.js';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
 import { publishedSecrets } from '../../src/config/load.js';
 import { envFields } from '../../src/config/schema.js';
 
+/** Every setting: the config module's and those the channels declare (merged by src/app/settings.ts). */
+const allFields = { ...envFields, ...channelSettingFields() };
+
 function problemsOf(env: Record<string, string>): string[] {
   try {
-    loadConfig(env);
+    loadAppConfig(env);
   } catch (err) {
     expect(err).toBeInstanceOf(ConfigError);
     return (err as ConfigError).message.split('\n').slice(1);
@@ -33,7 +38,17 @@ describe('configuration', () => {
   });
 
   it('treats empty values as unset', () => {
-    expect(loadConfig({ TELEGRAM_BOT_TOKEN: '', ADMIN_PORT: '' }).telegram.token).toBeUndefined();
+    const config = loadAppConfig({ TELEGRAM_BOT_TOKEN: '', ADMIN_PORT: '' });
+    expect(telegramSettingsOf(config).token).toBeUndefined();
+    expect(config.admin.port).toBe(3000);
+  });
+
+  it("applies the rules a channel declares across its settings (Telegram's webhook mode)", () => {
+    const lines = problemsOf({ TELEGRAM_WEBHOOK_URL: 'https://bot.sanitajaya.id/tg' });
+    expect(lines).toEqual([
+      '  TELEGRAM_BOT_TOKEN: is required when TELEGRAM_WEBHOOK_URL is set (example: 123456789:AAExampleTokenFromBotFather_abcdef)',
+      '  TELEGRAM_WEBHOOK_SECRET: is required in webhook mode, so forged updates are refused (example: a-long-random-secret-token)',
+    ]);
   });
 
   it('refuses development-only settings in production', () => {
@@ -62,7 +77,7 @@ describe('configuration', () => {
   });
 
   it('documents every field with an example and a description', () => {
-    for (const [name, field] of Object.entries(envFields)) {
+    for (const [name, field] of Object.entries(allFields)) {
       expect(field.description.length, name).toBeGreaterThan(10);
       expect(typeof field.example, name).toBe('string');
     }
@@ -70,7 +85,7 @@ describe('configuration', () => {
 
   it('trusts no proxy by default; TRUST_PROXY takes addresses and CIDRs, and refuses true or a hop count', () => {
     expect(loadConfig({}).admin.trustProxy).toBe(false);
-    expect(loadConfig(completeProduction).admin.trustProxy).toBe(false);
+    expect(loadAppConfig(completeProduction).admin.trustProxy).toBe(false);
     expect(loadConfig({ TRUST_PROXY: 'off' }).admin.trustProxy).toBe(false);
     expect(
       loadConfig({ TRUST_PROXY: ' 172.18.0.1, 10.0.0.0/8 ,fd00::/8,loopback' }).admin.trustProxy,
@@ -95,7 +110,7 @@ describe('configuration', () => {
       note(setting, shown[1] ?? '');
       if (shown[2]) note(setting, shown[2]);
     }
-    const secrets = Object.entries(envFields).filter(([, f]) => f.secret);
+    const secrets = Object.entries(allFields).filter(([, f]) => f.secret);
     // What a config error shows: `NAME: problem (example: X)`.
     for (const [name] of secrets) {
       const example = /\(example: (.*)\)$/.exec(problemsOf({ [name]: 'x' })[0] ?? '')?.[1];
@@ -107,11 +122,14 @@ describe('configuration', () => {
       'OTP_SECRET',
       'TELEGRAM_BOT_TOKEN',
       'TELEGRAM_WEBHOOK_SECRET',
+      'WHATSAPP_CLOUD_ACCESS_TOKEN',
+      'WHATSAPP_CLOUD_APP_SECRET',
+      'WHATSAPP_CLOUD_VERIFY_TOKEN',
     ]);
     for (const [name] of secrets) {
       const values = [...(printed.get(name) ?? [])];
       expect(values.length, name).toBeGreaterThan(0);
-      expect(publishedSecrets().get(name)?.sort(), name).toEqual(values.sort());
+      expect(publishedSecrets(channelSettingFields()).get(name)?.sort(), name).toEqual(values.sort());
       for (const value of values) {
         const env = {
           ...completeProduction,
@@ -132,7 +150,7 @@ describe('configuration', () => {
   });
 
   it('marks every setting whose name says token, secret, key or password as a secret', () => {
-    for (const [name, field] of Object.entries(envFields))
+    for (const [name, field] of Object.entries(allFields))
       if (/TOKEN|SECRET|KEY|PASSWORD/.test(name)) expect(field.secret, name).toBe(true);
   });
 });
@@ -148,4 +166,8 @@ const completeProduction = {
   ADMIN_SECRET: 'z'.repeat(40),
   TELEGRAM_BOT_TOKEN: '987654321:AAHrealLookingTokenOfOurOwn_xyz123',
   TELEGRAM_WEBHOOK_SECRET: 'our-own-webhook-secret-7f3a9c',
+  WHATSAPP_CLOUD_ACCESS_TOKEN: 'EAAGourOwnSystemUserAccessToken7f3a9c',
+  WHATSAPP_CLOUD_PHONE_NUMBER_ID: '106540352242922',
+  WHATSAPP_CLOUD_APP_SECRET: 'our-own-app-secret-7f3a9c',
+  WHATSAPP_CLOUD_VERIFY_TOKEN: 'our-own-verify-token-7f3a9c',
 };

@@ -21,6 +21,7 @@ import {
 } from './convert.js';
 import { errorMessage, toChannelSendError } from './errors.js';
 import { defaultPollingOptions, type PollingOptions, UpdatePoller } from './polling.js';
+import { telegramSettingsOf } from './settings.js';
 import { groupRedirectText } from './texts.js';
 import { WebhookQueueConsumer } from './webhook-queue.js';
 
@@ -368,7 +369,7 @@ export function createTelegramAdapter(
   ctx: AppContext,
   extra: Partial<TelegramAdapterOptions> = {},
 ): TelegramAdapter {
-  const t = ctx.config.telegram;
+  const t = telegramSettingsOf(ctx.config);
   const token = extra.token ?? t.token;
   if (!token) throw new Error('TELEGRAM_BOT_TOKEN is not set');
   return new TelegramAdapter(ctx, {

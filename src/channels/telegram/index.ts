@@ -1,5 +1,6 @@
 import type { ChannelDefinition } from '../registry.js';
 import { createTelegramAdapter } from './adapter.js';
+import { telegramSettingProblems, telegramSettings, telegramSettingsOf } from './settings.js';
 import { telegramWebhookRoutes } from './webhook-route.js';
 
 /**
@@ -15,7 +16,7 @@ export { telegramWebhookRoutes } from './webhook-route.js';
 /** Telegram: on when a bot token is configured. The Bot API is stateless HTTP: any process may send. */
 export const telegramChannel: ChannelDefinition = {
   name: 'telegram',
-  enabled: (ctx) => Boolean(ctx.config.telegram.token),
+  enabled: (ctx) => Boolean(telegramSettingsOf(ctx.config).token),
   createAdapter: (ctx) => createTelegramAdapter(ctx),
   sendFrom: 'any',
   capabilities: {
@@ -26,4 +27,12 @@ export const telegramChannel: ChannelDefinition = {
     documents: true,
   },
   routes: telegramWebhookRoutes,
+  settings: telegramSettings,
+  settingProblems: telegramSettingProblems,
+  staffChat: (config) => {
+    const { staffChatId, staffUserIds } = telegramSettingsOf(config);
+    return staffChatId
+      ? { chatId: staffChatId, userIds: staffUserIds, userIdsSetting: 'TELEGRAM_STAFF_USER_IDS' }
+      : undefined;
+  },
 };

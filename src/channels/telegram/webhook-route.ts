@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../../app/context.js';
 import { telegramUpdateSchema } from './convert.js';
+import { telegramSettingsOf } from './settings.js';
 import { enqueueWebhookUpdate } from './webhook-queue.js';
 
 export const SECRET_HEADER = 'x-telegram-bot-api-secret-token';
@@ -20,7 +21,7 @@ function sameSecret(given: unknown, expected: string): boolean {
  * and token are set.
  */
 export function telegramWebhookRoutes(ctx: AppContext): FastifyPluginAsync | undefined {
-  const { webhookUrl, webhookSecret, token } = ctx.config.telegram;
+  const { webhookUrl, webhookSecret, token } = telegramSettingsOf(ctx.config);
   if (!webhookUrl || !webhookSecret || !token) return undefined;
   const path = new URL(webhookUrl).pathname;
   // The token's first part is the bot's id: public, and the scope of every update_id.

@@ -1,5 +1,6 @@
 import type { ChannelDefinition } from '../registry.js';
 import { WebchatAdapter } from './adapter.js';
+import { webchatRoutes } from './routes.js';
 import { deleteReplies } from './store.js';
 
 /** The development web chat (`/chat` on the admin server). Refused in production by the config. */
@@ -15,4 +16,5 @@ export const webchatChannel: ChannelDefinition = {
     documents: true,
   },
   forgetChat: deleteReplies,
+  routes: webchatRoutes,
 };

@@ -1,4 +1,5 @@
 import type { AppContext } from '../../app/context.js';
+import { staffChatOf } from '../../channels/registry.js';
 import type { InboundAck, InboundMessage } from '../../channels/types.js';
 import type { Outbox, SentNotice } from '../../outbound/index.js';
 import type { RequestService } from '../../requests/index.js';
@@ -14,7 +15,7 @@ import { isMessage, reasonAnswer } from './reason.js';
 export { STAFF_CHAT_TEXTS } from './texts.js';
 
 /**
- * The staff chat (TELEGRAM_STAFF_CHAT_ID), composed like a grammY bot: a filter takes the staff
+ * The staff chat (the group STAFF_CHANNEL's settings name), composed like a grammY bot: a filter takes the staff
  * chat's updates away from the customer engine; card presses pass the allowlist, then go to one
  * handler per button (buttons/); messages may be the reason a Tolak asked for (reason.ts).
  * Decisions go through the request service; everything said in the chat goes through the outbox.
@@ -41,13 +42,14 @@ const staffChatMiddleware = compose<StaffContext>(
   filter(isMessage, reasonAnswer),
 );
 
-/** The staff chat when one is configured (TELEGRAM_STAFF_CHAT_ID), else undefined. */
+/** The staff chat when its channel (STAFF_CHANNEL) has a group configured, else undefined. */
 export function createStaffChat(ctx: AppContext, deps: StaffChatDeps): StaffChat | undefined {
-  if (!ctx.config.telegram.staffChatId) return undefined;
-  if (ctx.config.telegram.staffUserIds.length === 0)
+  const chat = staffChatOf(ctx.config);
+  if (!chat) return undefined;
+  if (chat.userIds.length === 0)
     ctx.logger.warn(
       { component: 'staff-chat' },
-      'TELEGRAM_STAFF_USER_IDS is empty: only console accounts linked to Telegram can decide in the staff chat',
+      `${chat.userIdsSetting} is empty: only linked console accounts can decide in the staff chat`,
     );
   const services: StaffChatServices = {
     app: ctx,
