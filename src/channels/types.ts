@@ -119,6 +119,11 @@ export class ChannelSendError extends Error {
     message: string,
     /** From the platform (Telegram's `retry_after`), in milliseconds. */
     readonly retryAfterMs?: number,
+    /**
+     * The platform's own error code (the Graph API's `131047`), kept apart from the message so
+     * the dead letter shows it whole: the message's digit runs are masked.
+     */
+    readonly platformCode?: string,
   ) {
     super(message);
     this.name = 'ChannelSendError';
@@ -165,6 +170,8 @@ export interface DeliveryFailure {
   code: ChannelErrorCode;
   /** The platform's sentence, without numbers or addresses. */
   detail: string;
+  /** The platform's error code (the Graph API's `131047`): a code, never free text. */
+  platformCode?: string;
   messageKind: string;
   context: SendContext;
 }

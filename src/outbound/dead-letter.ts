@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { AppContext } from '../app/context.js';
 import { channelDefinition } from '../channels/registry.js';
 import type { DeliveryFailure, OutboundMessage } from '../channels/types.js';
@@ -13,6 +14,8 @@ export interface DeadLetterNotice {
   maskedChat: string;
   reason: DeadLetterReason;
   detail: string;
+  /** The platform's own error code (WhatsApp Cloud API `131047`), whole. */
+  platformCode?: string;
   purpose: string;
   requestRef?: string;
   messageKind: string;
@@ -54,6 +57,22 @@ export function sanitizeDetail(detail: string): string {
     .slice(0, 300);
 }
 
+/**
+ * A platform's error code is kept whole in its own field, because the detail's digit runs are
+ * masked (a Graph API code such as `131047` looks like part of a number). Only what looks like a
+ * code is kept: a short token of letters, digits and `_.:-` with no run of 8 digits, so never a
+ * sentence or a phone number.
+ */
+const platformCodeSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_.:-]{1,16}$/)
+  .refine((code) => !/\d{8}/.test(code));
+
+export function platformCodeOf(value: string | undefined): string | undefined {
+  const parsed = platformCodeSchema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
+
 export function chatHash(ctx: AppContext, channel: string, chatId: string): string {
   return keyedHash(ctx.config.otp.secret, 'outbound-chat', `${channel}\u0000${chatId}`);
 }
@@ -70,10 +89,13 @@ export async function recordDeadLetter(
     data: DeadLetterSource | OutboundJobData;
     reason: DeadLetterReason;
     detail: string;
+    /** The platform's error code, when it gave one: checked to be a code (`platformCodeOf`). */
+    platformCode?: string | undefined;
     attempts: number;
   },
 ): Promise<DeadLetterNotice> {
   const { data } = input;
+  const platformCode = platformCodeOf(input.platformCode);
   const chat =
     'chatId' in data
       ? {
@@ -88,6 +110,7 @@ export async function recordDeadLetter(
     ...chat,
     reason: input.reason,
     detail: sanitizeDetail(input.detail) || input.reason,
+    ...(platformCode ? { platformCode } : {}),
     purpose: data.meta.purpose ?? 'reply',
     ...(data.meta.requestRef ? { requestRef: data.meta.requestRef } : {}),
     ...(data.meta.promoId ? { promoId: data.meta.promoId } : {}),
@@ -106,6 +129,7 @@ export async function recordDeadLetter(
     maskedChat: doc.maskedChat,
     reason: doc.reason,
     detail: doc.detail,
+    ...(doc.platformCode ? { platformCode: doc.platformCode } : {}),
     purpose: doc.purpose,
     requestRef: doc.requestRef ?? undefined,
     messageKind: doc.messageKind,
@@ -129,6 +153,7 @@ export function recordDeliveryFailure(ctx: AppContext, failure: DeliveryFailure)
     },
     reason: failure.code,
     detail: failure.detail,
+    platformCode: failure.platformCode,
     attempts: 1,
   });
 }

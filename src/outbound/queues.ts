@@ -203,7 +203,7 @@ export interface OutboundProgress {
   failures: number;
   rateLimitHits: number;
   lastCode?: string;
-  deadLetter?: { reason: string; detail: string };
+  deadLetter?: { reason: string; detail: string; platformCode?: string };
 }
 
 const progressSchema = z.object({
@@ -211,7 +211,9 @@ const progressSchema = z.object({
   failures: z.number().int().min(0).default(0),
   rateLimitHits: z.number().int().min(0).default(0),
   lastCode: z.string().optional(),
-  deadLetter: z.object({ reason: z.string(), detail: z.string() }).optional(),
+  deadLetter: z
+    .object({ reason: z.string(), detail: z.string(), platformCode: z.string().optional() })
+    .optional(),
 });
 
 export function readProgress(value: unknown): OutboundProgress {

@@ -127,9 +127,14 @@ export function createOutboundWorker(ctx: AppContext, options: OutboundWorkerOpt
     progress: OutboundProgress,
     reason: ChannelErrorCode,
     detail: string,
+    platformCode?: string,
   ): Promise<never> {
     // Remember the decision first: if MongoDB is down, the retry writes the letter, not a resend.
-    progress.deadLetter = { reason, detail: sanitizeDetail(detail) };
+    progress.deadLetter = {
+      reason,
+      detail: sanitizeDetail(detail),
+      ...(platformCode ? { platformCode } : {}),
+    };
     await job.updateProgress(progress);
     let notice: DeadLetterNotice;
     try {
@@ -138,6 +143,7 @@ export function createOutboundWorker(ctx: AppContext, options: OutboundWorkerOpt
         data,
         reason,
         detail,
+        platformCode,
         attempts: progress.sends,
       });
     } catch (err) {
@@ -254,7 +260,15 @@ export function createOutboundWorker(ctx: AppContext, options: OutboundWorkerOpt
     const progress = readProgress(job.progress);
     const pending = progress.deadLetter;
     if (pending) {
-      return deadLetter(job, queue, data, progress, pending.reason as ChannelErrorCode, pending.detail);
+      return deadLetter(
+        job,
+        queue,
+        data,
+        progress,
+        pending.reason as ChannelErrorCode,
+        pending.detail,
+        pending.platformCode,
+      );
     }
     const delivery = legacy ?? (data.sealed ? await open({ ...data, sealed: data.sealed }) : undefined);
     if (!delivery) {
@@ -300,16 +314,16 @@ export function createOutboundWorker(ctx: AppContext, options: OutboundWorkerOpt
           : new ChannelSendError('UNAVAILABLE', err instanceof Error ? err.message : String(err));
       progress.lastCode = error.code;
       countSendFailure(ctx.metrics, data, error.code);
-      if (!error.retryable) return deadLetter(job, queue, data, progress, error.code, error.message);
+      const giveUp = () =>
+        deadLetter(job, queue, data, progress, error.code, error.message, error.platformCode);
+      if (!error.retryable) return giveUp();
       if (error.code === 'RATE_LIMITED') {
         progress.rateLimitHits += 1;
-        if (progress.rateLimitHits > maxRateLimitHits)
-          return deadLetter(job, queue, data, progress, error.code, error.message);
+        if (progress.rateLimitHits > maxRateLimitHits) return giveUp();
         return waitAndRetry(job, queue, progress, error.retryAfterMs ?? defaultRetryAfterMs);
       }
       progress.failures += 1;
-      if (progress.failures >= maxFailures)
-        return deadLetter(job, queue, data, progress, error.code, error.message);
+      if (progress.failures >= maxFailures) return giveUp();
       return waitAndRetry(job, queue, progress, backoff(progress.failures));
     }
 

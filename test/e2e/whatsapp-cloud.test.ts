@@ -237,6 +237,14 @@ describe('outside the 24-hour customer-service window', () => {
           POLL,
         )
         .toContain('Re-engagement message');
+      // The code staff look up is kept whole beside the detail, whose digit runs are masked.
+      const letter = await t.ctx.models.DeadLetter.findOne({
+        channel: 'whatsapp-cloud',
+        reason: 'WINDOW_CLOSED',
+        purpose: 'reply',
+      }).lean();
+      expect(letter?.platformCode).toBe('131047');
+      expect(letter?.detail).not.toContain('131047');
     } finally {
       fake.now = realNow;
     }
@@ -258,6 +266,7 @@ describe('outside the 24-hour customer-service window', () => {
     const letter = await t.ctx.models.DeadLetter.findOne({ requestRef: 'PR-GONE01' }).lean();
     expect(JSON.stringify(letter)).not.toContain('81399990000');
     expect(letter?.detail).toContain('Message undeliverable');
+    expect(letter?.platformCode).toBe('131026');
   });
 
   it('waits out a 130429 rate limit and then sends', async () => {

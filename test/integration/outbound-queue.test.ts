@@ -7,6 +7,7 @@ import {
   type OutboundMessage,
   type SendResult,
 } from '../../src/channels/types.js';
+import { graphError } from '../../src/channels/whatsapp-cloud/errors.js';
 import type { DeadLetterNotice } from '../../src/outbound/dead-letter.js';
 import { createOutbox, type OutboxHandle } from '../../src/outbound/outbox.js';
 import { outboundQueueName, partitionOf } from '../../src/outbound/queues.js';
@@ -236,6 +237,33 @@ describe('outbound queue', () => {
     const letter = await ctx.models.DeadLetter.findOne({ channel: 'fake-blk' }).lean().orFail();
     expect(letter).toMatchObject({ reason: 'CHAT_BLOCKED', attempts: 1, maskedChat: '77****11' });
     expect(adapter.attempts).toHaveLength(1);
+  });
+
+  it("keeps the platform's error code whole beside the masked detail, and never a number as a code", async () => {
+    // As the WhatsApp Cloud adapter raises it for a refused send (errors.ts).
+    const adapter = new RecordingAdapter('fake-code', {
+      failWith: (_c, t) =>
+        t === 'late'
+          ? graphError(131047, 400, 'Re-engagement message')
+          : new ChannelSendError('BAD_REQUEST', 'refused', undefined, '6281287611943'),
+    });
+    await startWorker('fake-code', adapter);
+    await outbox.send('fake-code', '6281299990001', [text('late')], {
+      purpose: 'reply',
+      requestRef: 'PR-CODE01',
+    });
+    await outbox.send('fake-code', '6281299990002', [text('odd')], {
+      purpose: 'reply',
+      requestRef: 'PR-CODE02',
+    });
+    await waitFor(async () => (await ctx.models.DeadLetter.countDocuments({ channel: 'fake-code' })) === 2);
+    const late = await ctx.models.DeadLetter.findOne({ requestRef: 'PR-CODE01' }).lean().orFail();
+    expect(late).toMatchObject({ reason: 'WINDOW_CLOSED', platformCode: '131047' });
+    // The free text masks every digit run, the code included: the field is what staff read.
+    expect(late.detail).toBe('Re-engagement message (Graph API code [number])');
+    const odd = await ctx.models.DeadLetter.findOne({ requestRef: 'PR-CODE02' }).lean().orFail();
+    expect(odd.platformCode ?? undefined).toBeUndefined();
+    expect(JSON.stringify(odd)).not.toContain('6281287611943');
   });
 
   it('sends a message with a dedupe key once, however often it is queued', async () => {

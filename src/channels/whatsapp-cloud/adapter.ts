@@ -117,6 +117,7 @@ export class WhatsAppCloudAdapter implements ChannelAdapter {
       detail: scrubbed(
         `${error?.title ?? 'failed'}${error?.error_data?.details ? `: ${error.error_data.details}` : ''} (Graph API code ${error?.code ?? '?'})`,
       ),
+      ...(error?.code !== undefined ? { platformCode: String(error.code) } : {}),
       messageKind: record?.kind ?? 'unknown',
       context: {
         ...(record?.purpose ? { purpose: record.purpose } : {}),

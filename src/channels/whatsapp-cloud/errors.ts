@@ -50,5 +50,6 @@ export function graphError(
     code,
     `${scrubbed(message)}${graphCode !== undefined ? ` (Graph API code ${graphCode})` : ''}`,
     code === 'RATE_LIMITED' ? RATE_LIMIT_PAUSE_MS : undefined,
+    graphCode !== undefined ? String(graphCode) : undefined,
   );
 }

@@ -22,6 +22,8 @@ export interface DeadLetter {
   reason: DeadLetterReason;
   /** The channel's sentence, long digit runs masked. */
   detail: string;
+  /** The platform's own error code (WhatsApp Cloud API `131047`), whole: what staff look up. */
+  platformCode?: string | null;
   purpose: string;
   requestRef?: string | null;
   promoId?: string | null;
@@ -48,6 +50,7 @@ export const deadLetterSchema = new Schema<DeadLetter>(
     chatHash: { type: String, required: true, index: true },
     reason: { type: String, enum: DEAD_LETTER_REASONS, required: true },
     detail: { type: String, required: true, maxlength: 300 },
+    platformCode: { type: String, maxlength: 32 },
     purpose: { type: String, required: true },
     requestRef: { type: String, index: true },
     promoId: { type: String },

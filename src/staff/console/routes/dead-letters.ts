@@ -30,6 +30,7 @@ export const deadLetterRoutes =
         maskedChat: d.maskedChat,
         reason: d.reason,
         detail: d.detail,
+        platformCode: d.platformCode ?? null,
         purpose: d.purpose,
         requestRef: d.requestRef ?? null,
         messageKind: d.messageKind,

@@ -10,6 +10,7 @@ export type DeadLetterRow = Pick<
   | 'maskedChat'
   | 'reason'
   | 'detail'
+  | 'platformCode'
   | 'purpose'
   | 'requestRef'
   | 'messageKind'
@@ -43,7 +44,7 @@ ${
   <td data-label="${d.channel}">${r.channel}</td>
   <td data-label="${d.chat}">${r.maskedChat}</td>
   <td data-label="${d.reason}"><span class="badge failed">${r.reason}</span></td>
-  <td data-label="${d.detail}">${r.detail}</td>
+  <td data-label="${d.detail}">${r.platformCode ? html`<code>${r.platformCode}</code> ` : ''}${r.detail}</td>
   <td data-label="${d.purpose}">${r.purpose} · ${r.messageKind}${r.requestRef ? html` · <a href="/console/requests/${r.requestRef}">${r.requestRef}</a>` : ''}</td>
   <td data-label="${d.attempts}">${r.attempts}</td>
   <td>${
