@@ -162,6 +162,7 @@ export class TelegramAdapter implements ChannelAdapter {
         this.options.polling?.maxHandlerAttempts ?? defaultPollingOptions.maxHandlerAttempts,
       minBackoffMs: this.options.polling?.minBackoffMs ?? defaultPollingOptions.minBackoffMs,
       maxBackoffMs: this.options.polling?.maxBackoffMs ?? defaultPollingOptions.maxBackoffMs,
+      concurrency: this.options.polling?.concurrency ?? defaultPollingOptions.concurrency,
     };
     if (this.mode === 'webhook') {
       this.webhookConsumer = new WebhookQueueConsumer(

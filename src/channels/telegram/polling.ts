@@ -1,6 +1,7 @@
 import { type Telegram, TelegramError } from 'telegraf';
 import type { Logger } from '../../logging/logger.js';
 import { callSignal } from './api-signal.js';
+import { handleInChatLanes, updateChatLane } from './chat-lanes.js';
 import { errorMessage, retryAfterMs } from './errors.js';
 
 export interface PollingOptions {
@@ -12,6 +13,8 @@ export interface PollingOptions {
   allowedUpdates: string[];
   /** A handler that keeps failing on one update gets this many tries before the update is skipped. */
   maxHandlerAttempts: number;
+  /** Chats whose updates are handled at the same time (each chat's own stay in order). */
+  concurrency: number;
 }
 
 export const defaultPollingOptions: PollingOptions = {
@@ -20,6 +23,7 @@ export const defaultPollingOptions: PollingOptions = {
   maxBackoffMs: 30_000,
   allowedUpdates: ['message', 'callback_query'],
   maxHandlerAttempts: 5,
+  concurrency: 16,
 };
 
 export type PollingState = 'starting' | 'polling' | 'down' | 'stopped';
@@ -32,10 +36,11 @@ type RawUpdate = { update_id: number };
  * waits with backoff (or Telegram's `retry_after`) on every failure and resumes, and reports
  * whether the Bot API is reachable.
  *
- * An update is confirmed (offset moved past it) only after the handler returned, so an update
- * whose handling failed (Redis down…) is fetched again; after `maxHandlerAttempts` it is
- * skipped, so one poisonous update cannot stop the bot. Redelivery is safe: inbound messages
- * are de-duplicated on their id.
+ * A batch's updates are handled chat by chat, the chats side by side (`concurrency`), so a burst
+ * of new customers is not answered one after another. An update is confirmed (offset moved past
+ * it) only after the handler returned, so an update whose handling failed (Redis down…) is
+ * fetched again; after `maxHandlerAttempts` it is skipped, so one poisonous update cannot stop
+ * the bot. Redelivery is safe: inbound messages are de-duplicated on their id.
  */
 export class UpdatePoller {
   private state: PollingState = 'starting';
@@ -46,6 +51,8 @@ export class UpdatePoller {
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private readonly attempts = new Map<number, number>();
+  /** Updates handled above the offset (behind one of another chat still to handle): not handled twice. */
+  private readonly handledAhead = new Set<number>();
 
   constructor(
     private readonly telegram: Telegram,
@@ -143,35 +150,61 @@ export class UpdatePoller {
     return result as RawUpdate[];
   }
 
-  /** Handles updates in order. Returns a wait (ms) when an update failed and is to be fetched again. */
+  /**
+   * Handles a batch: each chat's updates in order, chats side by side (chat-lanes.ts). The offset
+   * moves past the updates before the first one not handled; one handled above that (another
+   * chat's) is remembered and not handled again when the batch comes back. Returns a wait (ms)
+   * when an update failed and is to be fetched again.
+   */
   private async handleBatch(updates: RawUpdate[]): Promise<number | undefined> {
-    for (const update of updates) {
-      if (this.stopping) return undefined;
+    const fresh = updates.filter((u) => !this.handledAhead.has(u.update_id));
+    const outcomes = await handleInChatLanes(fresh, {
+      laneOf: updateChatLane,
+      handle: (update) => this.onUpdate(update),
+      concurrency: this.options.concurrency,
+      stopping: () => this.stopping,
+    });
+    let retryInMs: number | undefined;
+    const pending = new Set<number>();
+    fresh.forEach((update, i) => {
       const id = update.update_id;
-      try {
-        await this.onUpdate(update);
+      const outcome = outcomes[i];
+      if (outcome?.kind === 'done') {
+        this.handledAhead.add(id);
         this.attempts.delete(id);
-      } catch (err) {
-        const attempt = (this.attempts.get(id) ?? 0) + 1;
-        if (attempt < this.options.maxHandlerAttempts) {
-          this.attempts.set(id, attempt);
-          this.logger.warn(
-            { err: { message: errorMessage(err) }, updateId: id, attempt },
-            'telegram update failed; will retry',
-          );
-          // Stop here: this update and the ones after it come back with the next getUpdates.
-          this.offset = id;
-          return Math.min(this.options.minBackoffMs * 2 ** (attempt - 1), this.options.maxBackoffMs);
-        }
-        this.attempts.delete(id);
-        this.logger.error(
-          { err: { message: errorMessage(err) }, updateId: id, attempt },
-          'telegram update skipped after repeated failures',
-        );
+        return;
       }
-      this.offset = id + 1;
+      if (outcome?.kind !== 'failed') {
+        pending.add(id);
+        return;
+      }
+      const attempt = (this.attempts.get(id) ?? 0) + 1;
+      if (attempt < this.options.maxHandlerAttempts) {
+        this.attempts.set(id, attempt);
+        this.logger.warn(
+          { err: { message: errorMessage(outcome.error) }, updateId: id, attempt },
+          'telegram update failed; will retry',
+        );
+        pending.add(id);
+        const wait = Math.min(this.options.minBackoffMs * 2 ** (attempt - 1), this.options.maxBackoffMs);
+        retryInMs = Math.max(retryInMs ?? 0, wait);
+        return;
+      }
+      this.attempts.delete(id);
+      this.handledAhead.add(id);
+      this.logger.error(
+        { err: { message: errorMessage(outcome.error) }, updateId: id, attempt },
+        'telegram update skipped after repeated failures',
+      );
+    });
+    // Telegram confirms everything below the offset: stop at the first update still to handle
+    // (its chat's later updates come back with it), and forget what the offset now covers.
+    for (const update of updates) {
+      if (pending.has(update.update_id)) break;
+      this.offset = update.update_id + 1;
     }
-    return undefined;
+    for (const id of this.handledAhead) if (id < this.offset) this.handledAhead.delete(id);
+    return retryInMs;
   }
 
   private sleep(ms: number): Promise<void> {

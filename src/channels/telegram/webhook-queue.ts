@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { AppContext } from '../../app/context.js';
 import type { Logger } from '../../logging/logger.js';
+import { handleInChatLanes, updateChatLane } from './chat-lanes.js';
 import { errorMessage } from './errors.js';
 
 /**
@@ -53,11 +54,15 @@ export interface WebhookConsumerOptions {
   maxHandlerAttempts: number;
   minBackoffMs: number;
   maxBackoffMs: number;
+  /** Chats whose updates are handled at the same time (each chat's own stay in order). */
+  concurrency: number;
 }
 
 /**
- * Pops queued updates one at a time and hands them to `onUpdate`. An update whose handling
- * fails goes back to the head of the list and is tried again after a wait, up to
+ * Takes queued updates off in batches (what is waiting, up to `concurrency`) and hands them to
+ * `onUpdate` chat by chat, the chats side by side (chat-lanes.ts), so a burst of new customers
+ * is not answered one after another. An update whose handling fails goes back to the head of
+ * the list with its chat's later ones, in order, and is tried again after a wait, up to
  * `maxHandlerAttempts`, then skipped.
  */
 export class WebhookQueueConsumer {
@@ -80,7 +85,7 @@ export class WebhookQueueConsumer {
     this.loop ??= this.run();
   }
 
-  /** Waits for the update in hand (at most one BLPOP second more), then closes the connection. */
+  /** Waits for the updates in hand (at most one BLPOP second more), then closes the connection. */
   async stop(): Promise<void> {
     this.stopping = true;
     await this.loop;
@@ -90,54 +95,93 @@ export class WebhookQueueConsumer {
   private async run(): Promise<void> {
     const key = webhookQueueKey(this.ctx);
     while (!this.stopping) {
-      let item: [string, string] | null;
+      let batch: string[];
       try {
-        item = await this.redis.blpop(key, 1);
+        batch = await this.take(key);
       } catch (err) {
         if (this.stopping) break;
         this.logger.warn({ err: { message: errorMessage(err) } }, 'telegram webhook queue read failed');
         await sleep(this.options.minBackoffMs);
         continue;
       }
-      if (!item) continue;
-      await this.handle(key, item[1]);
+      if (batch.length === 0) continue;
+      const retryInMs = await this.handle(key, batch);
+      if (retryInMs !== undefined) await sleep(retryInMs);
     }
   }
 
-  private async handle(key: string, raw: string): Promise<void> {
-    let update: unknown;
-    try {
-      update = JSON.parse(raw);
-    } catch {
-      this.logger.warn('telegram webhook queue: unreadable item dropped');
-      return;
+  /** Waits (up to a second) for the first update, then takes what else is waiting behind it. */
+  private async take(key: string): Promise<string[]> {
+    const first = await this.redis.blpop(key, 1);
+    if (!first) return [];
+    const more = Math.max(0, this.options.concurrency - 1);
+    if (more === 0) return [first[1]];
+    // One MULTI: the updates leave the list together, in order.
+    const taken = await this.redis
+      .multi()
+      .lrange(key, 0, more - 1)
+      .ltrim(key, more, -1)
+      .exec();
+    const rest = (taken?.[0]?.[1] as string[] | undefined) ?? [];
+    return [first[1], ...rest];
+  }
+
+  /** Returns a wait (ms) when an update failed and went back to the head of the list. */
+  private async handle(key: string, batch: string[]): Promise<number | undefined> {
+    const items: { raw: string; update: unknown }[] = [];
+    for (const raw of batch) {
+      try {
+        items.push({ raw, update: JSON.parse(raw) });
+      } catch {
+        this.logger.warn('telegram webhook queue: unreadable item dropped');
+      }
     }
-    try {
-      await this.onUpdate(update);
-      this.attempts.delete(raw);
-    } catch (err) {
+    const outcomes = await handleInChatLanes(items, {
+      laneOf: (item) => updateChatLane(item.update),
+      handle: (item) => this.onUpdate(item.update),
+      concurrency: this.options.concurrency,
+      // Stopping: what was not tried goes back to the list for the next start.
+      stopping: () => this.stopping,
+    });
+    const again: string[] = [];
+    let retryInMs: number | undefined;
+    items.forEach(({ raw }, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.kind === 'done') {
+        this.attempts.delete(raw);
+        return;
+      }
+      if (outcome?.kind !== 'failed') {
+        again.push(raw);
+        return;
+      }
       const attempt = (this.attempts.get(raw) ?? 0) + 1;
       if (attempt >= this.options.maxHandlerAttempts) {
         this.attempts.delete(raw);
         this.logger.error(
-          { err: { message: errorMessage(err) }, attempt },
+          { err: { message: errorMessage(outcome.error) }, attempt },
           'telegram update skipped after repeated failures',
         );
         return;
       }
       this.attempts.set(raw, attempt);
       this.logger.warn(
-        { err: { message: errorMessage(err) }, attempt },
+        { err: { message: errorMessage(outcome.error) }, attempt },
         'telegram update failed; will retry',
       );
-      await this.ctx.redis.lpush(key, raw).catch((pushErr: unknown) => {
-        this.logger.error(
-          { err: { message: errorMessage(pushErr) } },
-          'telegram update lost: could not requeue',
-        );
-      });
-      await sleep(Math.min(this.options.minBackoffMs * 2 ** (attempt - 1), this.options.maxBackoffMs));
-    }
+      again.push(raw);
+      const wait = Math.min(this.options.minBackoffMs * 2 ** (attempt - 1), this.options.maxBackoffMs);
+      retryInMs = Math.max(retryInMs ?? 0, wait);
+    });
+    if (again.length === 0) return retryInMs;
+    // LPUSH puts each value at the head in turn: reversed, they keep their order there.
+    await this.ctx.redis.lpush(key, ...again.reverse()).catch((pushErr: unknown) => {
+      this.logger.error(
+        { err: { message: errorMessage(pushErr) }, updates: again.length },
+        'telegram updates lost: could not requeue',
+      );
+    });
+    return retryInMs;
   }
 }
 
