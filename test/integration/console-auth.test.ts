@@ -126,7 +126,12 @@ describe('sign-in', () => {
     // An admin lifts the lock from the staff page; the right password works again.
     const admin = await signIn(app, 'admin.satu', adminPw);
     const csrf = await admin.b.csrf('/console/staff');
-    expect((await admin.b.get('/console/staff')).body).toContain('terkunci');
+    // One address is locked out, not the account: said so on its row, with the unlock.
+    const row = /<tr>\s*<td[^>]*><strong>kunci<\/strong>[\s\S]*?<\/tr>/.exec(
+      (await admin.b.get('/console/staff')).body,
+    )?.[0];
+    expect(row).toContain('1 alamat diblokir 15 menit');
+    expect(row).not.toContain('terkunci');
     const unlock = await admin.b.post('/console/staff/kunci/change', { action: 'unlock', _csrf: csrf });
     expect(unlock.statusCode).toBe(303);
     expect((await signIn(app, 'kunci', 'the-right-password-1')).res.statusCode).toBe(303);
