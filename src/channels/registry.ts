@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../app/context.js';
 import type { Config, EnvField } from '../config/index.js';
 import { telegramChannel } from './telegram/index.js';
-import type { ChannelAdapter } from './types.js';
+import type { ChannelAdapter, OutboundMessage } from './types.js';
 import { webchatChannel } from './webchat/index.js';
 import { whatsappChannel } from './whatsapp/index.js';
 import { whatsappCloudChannel } from './whatsapp-cloud/index.js';
@@ -73,9 +73,14 @@ export interface ChannelDefinition {
   maskChat?(chatId: string): string | undefined;
   /**
    * Erasure: drop what the channel itself keeps of a chat in our stores (the web chat's reply
-   * list, documents included). Returns whether there was anything.
+   * list, documents included), but the stored messages `keep` spares (the erase request's own
+   * acknowledgement, not yet read). Returns whether anything was dropped.
    */
-  forgetChat?(ctx: AppContext, chatId: string): Promise<boolean>;
+  forgetChat?(
+    ctx: AppContext,
+    chatId: string,
+    keep?: (message: OutboundMessage) => boolean,
+  ): Promise<boolean>;
   /**
    * The channel's own settings (environment variables), merged into the config schema, the
    * README's settings table and `.env.example` (src/app/settings.ts). Read back from

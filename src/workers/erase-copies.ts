@@ -11,6 +11,7 @@ import {
 import { otpKeysOfPhone } from '../identity/otp.js';
 import { removeDevOtpEntries } from '../identity/otp-providers/console.js';
 import { purgeChatOutbound } from '../outbound/index.js';
+import type { KeepMessage } from './erase-keeps.js';
 
 export interface Chat {
   channel: string;
@@ -26,8 +27,11 @@ export interface RedisCopiesErased {
   links: number;
   sessions: number;
   chatMeta: number;
-  /** Chats whose channel kept something of its own (the web chat's replies: `forgetChat`). */
-  webchatReplies: number;
+  /**
+   * Chats whose channel kept copies of its own there and dropped them (`forgetChat`: the web
+   * chat's stored replies, the WhatsApp Cloud API's service window), whatever the channel.
+   */
+  chatsForgottenByChannel: number;
   outboundKeysDestroyed: number;
   outboundJobsRemoved: number;
   otpKeys: number;
@@ -51,7 +55,8 @@ function unique(chats: Chat[]): Chat[] {
  * (MongoDB is), so deleting is always safe.
  *
  * - the customer's chats (verified links, the chats of their requests, the WhatsApp chat of the
- *   phone): link, session, chat meta, web chat replies, outbound sealing key and queued jobs;
+ *   phone): link, session, chat meta, what the channel stores of the chat (the web chat's replies,
+ *   but those `keep` spares), outbound sealing key and queued jobs;
  * - other chats whose session holds the phone (a stranger or a half-way verification): the
  *   session, only if it still holds the number;
  * - OTP code slots of the phone in all those chats and its send windows; development OTP outbox;
@@ -60,7 +65,13 @@ function unique(chats: Chat[]): Chat[] {
  */
 export async function eraseRedisCopies(
   ctx: AppContext,
-  input: { customerId: string; phone?: string; requestChats: Chat[] },
+  input: {
+    customerId: string;
+    phone?: string;
+    requestChats: Chat[];
+    /** Stored replies a channel keeps anyway: the erase request's own acknowledgement (erase-keeps.ts). */
+    keep?: KeepMessage;
+  },
 ): Promise<RedisCopiesErased> {
   const { customerId, phone } = input;
   const phoneOwnChats: Chat[] = phone
@@ -79,7 +90,7 @@ export async function eraseRedisCopies(
     links: 0,
     sessions: 0,
     chatMeta: 0,
-    webchatReplies: 0,
+    chatsForgottenByChannel: 0,
     outboundKeysDestroyed: 0,
     outboundJobsRemoved: 0,
     otpKeys: 0,
@@ -103,7 +114,7 @@ export async function eraseRedisCopies(
     counts.sessions += session;
     counts.chatMeta += meta;
     const forget = channelDefinitions.find((d) => d.name === chat.channel)?.forgetChat;
-    if (forget && (await forget(ctx, chat.chatId))) counts.webchatReplies += 1;
+    if (forget && (await forget(ctx, chat.chatId, input.keep))) counts.chatsForgottenByChannel += 1;
   }
   await purgeCustomerChats(ctx, customerId);
 

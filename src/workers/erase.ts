@@ -10,6 +10,7 @@ import {
   transition,
 } from '../requests/index.js';
 import { eraseRedisCopies } from './erase-copies.js';
+import { erasureKeeps, type PersonalValues } from './erase-keeps.js';
 import { failed, localeOf, type RequestHandler, text } from './outcome.js';
 import { reduceFinishedOrders } from './reduce-orders.js';
 
@@ -60,12 +61,14 @@ export const eraseCustomer: RequestHandler = async (ctx, request, deps) => {
 
   // 2. Redis: every copy it holds (sessions, links, queued messages, web chat replies, OTP state,
   // caches), for the customer's chats and for chats holding the phone. Before step 4, which
-  // forgets the chats the requests were made from.
+  // forgets the chats the requests were made from. A stored reply naming this request and quoting
+  // nothing of the customer (its acknowledgement, perhaps not read yet) stays (erase-keeps.ts).
   const others = await otherRequestsOf(ctx, request);
   const redis = await eraseRedisCopies(ctx, {
     customerId: String(customerId),
     ...(customer.phone ? { phone: customer.phone } : {}),
     requestChats: await chatsOfRequests(ctx, String(customerId), [request, ...others]),
+    keep: erasureKeeps(ref, personalValuesOf(customer, others)),
   });
 
   // 3. Finished orders keep what bookkeeping needs: a bulk rewrite, however many orders.
@@ -129,14 +132,35 @@ export const eraseCustomer: RequestHandler = async (ctx, request, deps) => {
   };
 };
 
-type OtherRequest = Pick<PrivacyRequest, '_id' | 'ref' | 'status' | 'channel' | 'chatId'>;
+type OtherRequest = Pick<PrivacyRequest, '_id' | 'ref' | 'status' | 'channel' | 'chatId' | 'changes'>;
 
-/** The customer's other requests: one read serves the chat purge and the cancellations. */
+/** The customer's other requests: one read serves the chat purge, the cancellations and `keep`. */
 async function otherRequestsOf(ctx: AppContext, request: PrivacyRequest): Promise<OtherRequest[]> {
   return ctx.models.PrivacyRequest.find(
     { customerId: request.customerId, ref: { $ne: request.ref } },
-    { ref: 1, status: 1, channel: 1, chatId: 1 },
+    { ref: 1, status: 1, channel: 1, chatId: 1, changes: 1 },
   ).lean<OtherRequest[]>();
+}
+
+/** What a kept reply must not quote: the customer's fields, and the values their requests asked for. */
+function personalValuesOf(
+  customer: {
+    name?: string | null;
+    email?: string | null;
+    address?: string | null;
+    paymentMethod?: string | null;
+    phone?: string | null;
+  },
+  others: OtherRequest[],
+): PersonalValues {
+  const asked = others
+    .flatMap((o) => Object.values(o.changes ?? {}))
+    .filter((v): v is string => typeof v === 'string');
+  const fields = [customer.name, customer.email, customer.address, customer.paymentMethod];
+  return {
+    texts: [...fields.filter((v): v is string => Boolean(v)), ...asked],
+    phones: [...(customer.phone ? [customer.phone] : []), ...asked],
+  };
 }
 
 /**

@@ -90,7 +90,7 @@ describe('eraseRedisCopies', () => {
       links: 2,
       sessions: 1,
       chatMeta: 2,
-      webchatReplies: 1,
+      chatsForgottenByChannel: 1,
       outboundKeysDestroyed: 1,
       outboundJobsRemoved: 1,
       dedupeMarkers: 2,

@@ -1,7 +1,7 @@
 import type { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { channelDefinitions } from '../../src/channels/registry.js';
-import type { StoredReply } from '../../src/channels/webchat/store.js';
+import { repliesAfter, type StoredReply } from '../../src/channels/webchat/store.js';
 import { createWhatsAppAdapter } from '../../src/channels/whatsapp/index.js';
 import { readDevOtpOutbox } from '../../src/identity/otp-providers/index.js';
 import { outboundQueueName } from '../../src/outbound/queues.js';
@@ -635,6 +635,13 @@ describe('erasure sweep: Telegram, WhatsApp and web chat', () => {
           action: 'customer.erased',
         }).lean()
       )?.details,
-    ).toMatchObject({ redis: { webchatReplies: 1 } });
+    ).toMatchObject({ redis: { chatsForgottenByChannel: 1 } });
+    // What the web chat still shows names the erase and nothing else: its acknowledgement (kept
+    // by the erase, src/workers/erase-keeps.ts) and its outcome; the sweep above read them too.
+    const left = (await repliesAfter(t.ctx, webchat.chat.chatId, 0)).map((r) =>
+      'text' in r.message ? r.message.text : `[${r.message.kind}]`,
+    );
+    expect(left).toEqual(expect.arrayContaining([expect.stringContaining('staf kami akan meninjaunya')]));
+    expect(left.filter((x) => !x.includes(webchat.eraseRef ?? '?'))).toEqual([]);
   }, 240_000);
 });

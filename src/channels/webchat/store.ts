@@ -22,6 +22,8 @@ export interface StoredReply {
   message: OutboundMessage;
 }
 
+const parseReply = (line: string) => JSON.parse(line) as StoredReply;
+
 export async function appendReply(
   ctx: AppContext,
   chatId: string,
@@ -43,14 +45,36 @@ export async function appendReply(
 
 export async function repliesAfter(ctx: AppContext, chatId: string, after: number): Promise<StoredReply[]> {
   const raw = await ctx.redis.lrange(repliesKey(ctx, chatId), 0, -1);
-  return raw.map((line) => JSON.parse(line) as StoredReply).filter((r) => r.seq > after);
+  return raw.map(parseReply).filter((r) => r.seq > after);
 }
 
 /**
- * Erasure: the chat's replies, documents included. The sequence counter stays (a number, nothing
- * personal): the page asks for replies after the last one it saw, so a counter starting again
- * would hide the replies that follow, the erasure's own confirmation first.
+ * Erasure: the chat's replies, documents included, except those `keep` spares (the erase's own
+ * acknowledgement, which the page may not have read yet: src/workers/erase-keeps.ts). Each doomed
+ * entry is removed by its exact value, so a reply appended meanwhile (the acknowledgement reaching
+ * the list while the erase runs) is never lost to a rewrite of the list. The sequence counter
+ * stays (a number, nothing personal): the page asks for replies after the last one it saw, so a
+ * counter starting again would hide the replies that follow, the erasure's own confirmation first.
+ * Returns whether anything was removed.
  */
-export async function deleteReplies(ctx: AppContext, chatId: string): Promise<boolean> {
-  return (await ctx.redis.del(repliesKey(ctx, chatId))) > 0;
+export async function deleteReplies(
+  ctx: AppContext,
+  chatId: string,
+  keep: (message: OutboundMessage) => boolean = () => false,
+): Promise<boolean> {
+  const key = repliesKey(ctx, chatId);
+  const doomed = (await ctx.redis.lrange(key, 0, -1)).filter((line) => !kept(line, keep));
+  if (doomed.length === 0) return false;
+  const pipeline = ctx.redis.pipeline();
+  for (const line of doomed) pipeline.lrem(key, 1, line);
+  const removed = (await pipeline.exec()) ?? [];
+  return removed.some(([, count]) => Number(count) > 0);
+}
+
+function kept(line: string, keep: (message: OutboundMessage) => boolean): boolean {
+  try {
+    return keep(parseReply(line).message);
+  } catch {
+    return false; // unreadable: dropping it is the safe side
+  }
 }
