@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTelegramAdapter, type TelegramAdapter } from '../../src/channels/telegram/index.js';
-import { webhookQueueKey } from '../../src/channels/telegram/webhook-queue.js';
+import {
+  WebhookQueueConsumer,
+  webhookInHandKey,
+  webhookQueueKey,
+} from '../../src/channels/telegram/webhook-queue.js';
 import type { InboundMessage } from '../../src/channels/types.js';
 import { FakeTelegramBotApi } from '../fakes/telegram-bot-api.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
@@ -169,5 +173,61 @@ describe('Telegram webhook queue: chats side by side, each chat in order', () =>
     ]);
     expect(events.indexOf('end 8102:halo')).toBeLessThan(events.indexOf('end 8101:halo'));
     expect(await ctx.redis.llen(webhookQueueKey(ctx))).toBe(0);
+  });
+});
+
+describe('Telegram webhook queue: a batch in hand when its gateway dies', () => {
+  let ctx: TestContext;
+  const consumers: WebhookQueueConsumer[] = [];
+  let release: () => void = () => {};
+
+  beforeAll(async () => {
+    ctx = await createTestContext();
+  });
+
+  afterAll(async () => {
+    release();
+    await Promise.all(consumers.map((c) => c.stop()));
+    await ctx?.cleanup();
+  });
+
+  const consumer = (onUpdate: (update: unknown) => Promise<void>) => {
+    const c = new WebhookQueueConsumer(ctx, onUpdate, ctx.logger, {
+      maxHandlerAttempts: 2,
+      minBackoffMs: 100,
+      maxBackoffMs: 400,
+      concurrency: 16,
+    });
+    consumers.push(c);
+    c.start();
+    return c;
+  };
+  const chatOf = (u: unknown) => String((u as { message: { chat: { id: number } } }).message.chat.id);
+
+  it('queues the updates again for the next consumer, so none is lost', async () => {
+    const queued = [8201, 8202].map((chat, i) => ({
+      update_id: 7_100_001 + i,
+      message: { message_id: 1, date: 1, chat: { id: chat, type: 'private' }, text: 'halo' },
+    }));
+    await ctx.redis.rpush(webhookQueueKey(ctx), ...queued.map((u) => JSON.stringify(u)));
+    // The first gateway takes both and never finishes: as good as killed mid-batch.
+    const hung = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const taken: string[] = [];
+    consumer(async (u) => {
+      taken.push(chatOf(u));
+      await hung;
+    });
+    await pollUntil('the first consumer took both', async () => taken.length === 2, { timeoutMs: 5_000 });
+    expect(await ctx.redis.llen(webhookQueueKey(ctx))).toBe(0);
+
+    const handled: string[] = [];
+    consumer(async (u) => {
+      handled.push(chatOf(u));
+    });
+    await pollUntil('the next consumer handled both', async () => handled.length === 2, { timeoutMs: 5_000 });
+    expect(handled.sort()).toEqual(['8201', '8202']);
+    expect(await ctx.redis.llen(webhookInHandKey(ctx))).toBe(0);
   });
 });

@@ -12,6 +12,14 @@ import { errorMessage } from './errors.js';
  */
 export const webhookQueueKey = (ctx: Pick<AppContext, 'key'>) => ctx.key('telegram', 'webhook-updates');
 
+/**
+ * The updates a consumer took and has not finished with: put back at the head of the queue when
+ * a consumer starts, so a gateway killed mid-batch loses none (a repeat is harmless: the session
+ * store marks each message seen).
+ */
+export const webhookInHandKey = (ctx: Pick<AppContext, 'key'>) =>
+  ctx.key('telegram', 'webhook-updates', 'in-hand');
+
 /** Updates kept while no gateway consumes them (Telegram itself keeps undelivered updates 24 h). */
 export const WEBHOOK_QUEUE_CAP = 10_000;
 
@@ -50,6 +58,20 @@ export async function enqueueWebhookUpdate(
   return queued === 1;
 }
 
+// The rest of a batch (up to ARGV[2] behind the one BLPOP took) leaves the queue and joins the
+// batch's first in the in-hand list, in one step.
+const TAKE_MORE = `local rest = {}
+if tonumber(ARGV[2]) > 0 then rest = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1) end
+if #rest > 0 then redis.call('LTRIM', KEYS[1], #rest, -1) end
+redis.call('RPUSH', KEYS[2], ARGV[1], unpack(rest))
+return rest`;
+
+// Everything in hand back to the head of the queue, in its order.
+const PUT_BACK_IN_HAND = `local items = redis.call('LRANGE', KEYS[2], 0, -1)
+for i = #items, 1, -1 do redis.call('LPUSH', KEYS[1], items[i]) end
+redis.call('DEL', KEYS[2])
+return #items`;
+
 export interface WebhookConsumerOptions {
   maxHandlerAttempts: number;
   minBackoffMs: number;
@@ -63,7 +85,8 @@ export interface WebhookConsumerOptions {
  * `onUpdate` chat by chat, the chats side by side (chat-lanes.ts), so a burst of new customers
  * is not answered one after another. An update whose handling fails goes back to the head of
  * the list with its chat's later ones, in order, and is tried again after a wait, up to
- * `maxHandlerAttempts`, then skipped.
+ * `maxHandlerAttempts`, then skipped. A batch is in hand (webhookInHandKey) until handled: a
+ * gateway killed mid-batch loses none, the next consumer to start queues them again.
  */
 export class WebhookQueueConsumer {
   private readonly redis: Redis;
@@ -94,6 +117,7 @@ export class WebhookQueueConsumer {
 
   private async run(): Promise<void> {
     const key = webhookQueueKey(this.ctx);
+    await this.putBackInHand(key);
     while (!this.stopping) {
       let batch: string[];
       try {
@@ -110,20 +134,32 @@ export class WebhookQueueConsumer {
     }
   }
 
-  /** Waits (up to a second) for the first update, then takes what else is waiting behind it. */
+  /** Updates a consumer took and never finished (its process was killed): queued again, first. */
+  private async putBackInHand(key: string): Promise<void> {
+    try {
+      const count = await this.ctx.redis.eval(PUT_BACK_IN_HAND, 2, key, webhookInHandKey(this.ctx));
+      if (Number(count) > 0)
+        this.logger.info({ updates: Number(count) }, 'telegram webhook: unfinished updates queued again');
+    } catch (err) {
+      this.logger.warn(
+        { err: { message: errorMessage(err) } },
+        'telegram webhook: could not queue unfinished updates again',
+      );
+    }
+  }
+
+  /**
+   * Waits (up to a second) for the first update, then takes what else is waiting behind it; the
+   * batch is kept in hand (webhookInHandKey) until it is handled.
+   */
   private async take(key: string): Promise<string[]> {
     const first = await this.redis.blpop(key, 1);
     if (!first) return [];
     const more = Math.max(0, this.options.concurrency - 1);
-    if (more === 0) return [first[1]];
-    // One MULTI: the updates leave the list together, in order.
-    const taken = await this.redis
-      .multi()
-      .lrange(key, 0, more - 1)
-      .ltrim(key, more, -1)
-      .exec();
-    const rest = (taken?.[0]?.[1] as string[] | undefined) ?? [];
-    return [first[1], ...rest];
+    const rest = (await this.redis.eval(TAKE_MORE, 2, key, webhookInHandKey(this.ctx), first[1], more)) as
+      | string[]
+      | null;
+    return [first[1], ...(rest ?? [])];
   }
 
   /** Returns a wait (ms) when an update failed and went back to the head of the list. */
@@ -173,12 +209,15 @@ export class WebhookQueueConsumer {
       const wait = Math.min(this.options.minBackoffMs * 2 ** (attempt - 1), this.options.maxBackoffMs);
       retryInMs = Math.max(retryInMs ?? 0, wait);
     });
-    if (again.length === 0) return retryInMs;
-    // LPUSH puts each value at the head in turn: reversed, they keep their order there.
-    await this.ctx.redis.lpush(key, ...again.reverse()).catch((pushErr: unknown) => {
+    // One MULTI: what is to be tried again goes back to the head (LPUSH puts each value at the
+    // head in turn: reversed, they keep their order), and the batch is no longer in hand.
+    const settle = this.ctx.redis.multi();
+    if (again.length > 0) settle.lpush(key, ...[...again].reverse());
+    for (const raw of batch) settle.lrem(webhookInHandKey(this.ctx), 1, raw);
+    await settle.exec().catch((pushErr: unknown) => {
       this.logger.error(
         { err: { message: errorMessage(pushErr) }, updates: again.length },
-        'telegram updates lost: could not requeue',
+        'telegram webhook: could not settle a batch; its updates are queued again at the next start',
       );
     });
     return retryInMs;
