@@ -2,6 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { z } from 'zod';
 import type { AppContext } from '../app/context.js';
+import { fitMessage } from '../channels/fit.js';
+import { channelDefinition } from '../channels/registry.js';
 import type { OutboundMessage } from '../channels/types.js';
 import { logTag } from '../logging/logger.js';
 import { queueOptions } from '../queues/options.js';
@@ -107,7 +109,12 @@ export function createOutbox(ctx: AppContext, options: OutboxOptions = {}): Outb
           `Outbound message refused: ${issue ? `${issue.path.join('.')} ${issue.message}` : 'invalid'}`,
         );
       }
-      if (messages.length === 0) return;
+      // Each part a message of its own: what the channel declares it shows (src/channels/fit.ts).
+      const limits = channelDefinition(channel)?.capabilities.limits;
+      const fitted = limits
+        ? parsed.data.messages.flatMap((m) => fitMessage(m, limits))
+        : parsed.data.messages;
+      if (fitted.length === 0) return;
       const name = outboundQueueName(channel, partitionOf(chatId, partitions(channel)));
       const dedupe = meta.dedupeKey ? createHash('sha256').update(meta.dedupeKey).digest('hex') : undefined;
       const enqueuedAt = Date.now();
@@ -123,13 +130,13 @@ export function createOutbox(ctx: AppContext, options: OutboxOptions = {}): Outb
           maskedChat: maskChatId(channel, chatId),
           kind: message.kind,
           meta: storedMeta,
-          part: { index, total: messages.length },
+          part: { index, total: fitted.length },
           enqueuedAt,
         };
         data.sealed = seal(key, { chatId, message } satisfies SealedContent, sealContext(data));
         return data;
       };
-      const jobs = parsed.data.messages.map((message, index) => ({
+      const jobs = fitted.map((message, index) => ({
         name: meta.purpose ?? 'message',
         data: sealedData(message, index),
         // With a dedupe key, a job id of our own: BullMQ answers a deduplicated add with the job
@@ -155,7 +162,7 @@ export function createOutbox(ctx: AppContext, options: OutboxOptions = {}): Outb
             queue: name,
             chatTag: logTag(`${channel}:${chatId}`),
             skipped,
-            count: messages.length,
+            count: fitted.length,
             purpose: meta.purpose,
             requestRef: meta.requestRef,
           },
@@ -167,7 +174,7 @@ export function createOutbox(ctx: AppContext, options: OutboxOptions = {}): Outb
         {
           queue: name,
           chatTag: logTag(`${channel}:${chatId}`),
-          count: messages.length,
+          count: fitted.length,
           purpose: meta.purpose,
           requestRef: meta.requestRef,
         },

@@ -1,7 +1,11 @@
 import { z } from 'zod';
+import { splitText } from '../fit.js';
 import type { InboundMessage, OutboundMessage } from '../types.js';
 import { MAX_CALLBACK_BYTES } from './callback-data.js';
 import { commandToText } from './commands.js';
+
+// The generic split (src/channels/fit.ts), used here for what the outbox does not split: captions.
+export { splitText } from '../fit.js';
 
 /**
  * Telegram update ↔ hakdata message conversion, and nothing else: pure functions, so every
@@ -336,27 +340,6 @@ function textCalls(text: string, replyMarkup: ReplyMarkup | undefined): Telegram
     text: part,
     ...(replyMarkup && i === parts.length - 1 ? { replyMarkup } : {}),
   }));
-}
-
-/** Splits at the last paragraph, line or word end before `max`; never inside a surrogate pair. */
-export function splitText(text: string, max: number): string[] {
-  const parts: string[] = [];
-  let rest = text;
-  while (rest.length > max) {
-    const window = rest.slice(0, max);
-    let cut = Math.max(window.lastIndexOf('\n\n'), 0);
-    if (cut < max / 2) cut = Math.max(window.lastIndexOf('\n'), cut);
-    if (cut < max / 2) cut = Math.max(window.lastIndexOf(' '), cut);
-    if (cut < max / 2) {
-      cut = max;
-      const code = rest.charCodeAt(cut - 1);
-      if (code >= 0xd800 && code <= 0xdbff) cut -= 1;
-    }
-    parts.push(rest.slice(0, cut).trimEnd());
-    rest = rest.slice(cut).replace(/^\s+/, '');
-  }
-  if (rest.length > 0) parts.push(rest);
-  return parts;
 }
 
 /** The name goes into a multipart header unescaped (telegraf): no quotes, backslashes or line breaks. */

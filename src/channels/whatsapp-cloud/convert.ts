@@ -1,4 +1,5 @@
 import { normalizePhone } from '../../identity/phone.js';
+import { numberedOptions, splitText } from '../fit.js';
 import { ChannelSendError, type InboundMessage, type OutboundMessage } from '../types.js';
 import type { CloudMessage } from './webhook.js';
 
@@ -87,23 +88,12 @@ export type CloudCall =
 
 const bad = (why: string) => new ChannelSendError('BAD_REQUEST', why);
 
-/** Splits text at line ends where it can, so no part is above the limit. */
-export function splitText(text: string, limit: number = LIMITS.text): string[] {
-  const parts: string[] = [];
-  let rest = text;
-  while (rest.length > limit) {
-    const cut = rest.lastIndexOf('\n', limit);
-    const at = cut > limit / 2 ? cut : limit;
-    parts.push(rest.slice(0, at));
-    rest = rest.slice(at).replace(/^\n/, '');
-  }
-  if (rest.trim()) parts.push(rest);
-  return parts;
-}
-
 const textCalls = (to: string, text: string): CloudCall[] => {
   if (!text.trim()) throw bad('message text is empty');
-  return splitText(text).map((body) => ({ kind: 'message', body: { to, type: 'text', text: { body } } }));
+  return splitText(text, LIMITS.text).map((body) => ({
+    kind: 'message',
+    body: { to, type: 'text', text: { body } },
+  }));
 };
 
 /**
@@ -165,8 +155,7 @@ export function toCloudCalls(to: string, message: OutboundMessage, listLabel = '
             },
           },
         ];
-      const options = buttons.map((b, i) => `${i + 1}. ${b.label}`).join('\n');
-      return textCalls(to, `${text}\n\n${options}`);
+      return textCalls(to, numberedOptions(text, buttons));
     }
     case 'document': {
       if (!message.fileName.trim()) throw bad('document has no file name');

@@ -31,7 +31,8 @@ export const whatsappCloudChannel: ChannelDefinition = {
     sendsPerSecond: (config) => cloudSettingsOf(config)?.messagesPerSecond ?? 20,
     // Meta allows 80 messages a second per number by default.
     promo: { perSecond: (config) => cloudSettingsOf(config)?.messagesPerSecond ?? 20, ceiling: 80 },
-    limits: { text: LIMITS.text, buttons: LIMITS.listRows, buttonLabel: LIMITS.rowTitle },
+    // A list row shows a label whole up to 72 characters (its title cut at 24, the rest as its description).
+    limits: { text: LIMITS.text, buttons: LIMITS.listRows, buttonLabel: LIMITS.rowDescription },
     documents: true,
     serviceWindowHours: WINDOW_MS / 3_600_000,
   },

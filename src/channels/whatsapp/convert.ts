@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { normalizePhone } from '../../identity/phone.js';
+import { numberedOptions } from '../fit.js';
 import type { InboundMessage, OutboundMessage } from '../types.js';
 import type { WhatsAppIncomingMessage, WhatsAppPlatform, WhatsAppSendOptions } from './client.js';
 
@@ -155,8 +156,7 @@ export function toWhatsAppCall(message: OutboundMessage): WhatsAppCall {
       return { kind: 'text', text: checkedText(message.text) };
     case 'buttons': {
       if (message.buttons.length === 0) return { kind: 'text', text: checkedText(message.text) };
-      const options = message.buttons.map((b, i) => `${i + 1}. ${b.label}`).join('\n');
-      return { kind: 'text', text: checkedText(`${message.text}\n\n${options}`) };
+      return { kind: 'text', text: checkedText(numberedOptions(message.text, message.buttons)) };
     }
     case 'contact_request':
       return { kind: 'text', text: checkedText(message.text) };
