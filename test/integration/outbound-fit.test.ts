@@ -3,6 +3,7 @@ import type { ChannelAdapter, ChannelHealth, OutboundMessage, SendResult } from 
 import { createOutbox, type OutboxHandle } from '../../src/outbound/outbox.js';
 import { createOutboundWorker } from '../../src/outbound/worker.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
+import { pollUntil } from '../helpers/poll.js';
 
 /**
  * The outbox fits what it queues to the limits the channel declares (src/channels/fit.ts): the
@@ -21,14 +22,6 @@ class RecordingAdapter implements ChannelAdapter {
   async send(_chatId: string, message: OutboundMessage): Promise<SendResult> {
     this.received.push(message);
     return { messageId: String(this.received.length) };
-  }
-}
-
-async function waitFor(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
   }
 }
 
@@ -61,7 +54,9 @@ describe('outbox and channel limits', () => {
         buttons: Array.from({ length: 12 }, (_, i) => ({ label: `Pilihan ${i + 1}`, value: `p:${i}` })),
       };
       await outbox.send('telegram', '424242', [{ kind: 'text', text: lines.join('\n') }, menu]);
-      await waitFor(() => adapter.received.length >= 3);
+      await pollUntil('three Telegram messages', async () => adapter.received.length >= 3, {
+        timeoutMs: 10_000,
+      });
       const [first, second, third] = adapter.received;
       expect(first?.kind === 'text' && first.text.length).toBeLessThanOrEqual(4096);
       expect([first, second].flatMap((m) => (m?.kind === 'text' ? m.text.split('\n') : []))).toEqual(lines);
@@ -70,7 +65,7 @@ describe('outbox and channel limits', () => {
       expect(adapter.received).toHaveLength(3);
       // The Cloud API declares 10 list rows: the same 12 options arrive numbered, as one text.
       await outbox.send('whatsapp-cloud', '6281287611943', [menu]);
-      await waitFor(() => cloud.received.length >= 1);
+      await pollUntil('the Cloud API message', async () => cloud.received.length >= 1, { timeoutMs: 10_000 });
       expect(cloud.received).toEqual([
         { kind: 'text', text: `Pilih:\n\n${menu.buttons.map((b, i) => `${i + 1}. ${b.label}`).join('\n')}` },
       ]);
