@@ -10,7 +10,7 @@ import {
 } from '../identity/links.js';
 import { otpKeysOfPhone } from '../identity/otp.js';
 import { removeDevOtpEntries } from '../identity/otp-providers/console.js';
-import { purgeChatOutbound } from '../outbound/index.js';
+import { type Outbox, purgeChatOutbound } from '../outbound/index.js';
 import type { KeepMessage } from './erase-keeps.js';
 
 export interface Chat {
@@ -34,6 +34,8 @@ export interface RedisCopiesErased {
   chatsForgottenByChannel: number;
   outboundKeysDestroyed: number;
   outboundJobsRemoved: number;
+  /** Of those, the messages `keep` spared (the erase's acknowledgement not sent yet), queued again. */
+  outboundMessagesRequeued: number;
   otpKeys: number;
   devOtpEntries: number;
   dedupeMarkers: number;
@@ -69,8 +71,13 @@ export async function eraseRedisCopies(
     customerId: string;
     phone?: string;
     requestChats: Chat[];
-    /** Stored replies a channel keeps anyway: the erase request's own acknowledgement (erase-keeps.ts). */
+    /**
+     * Messages kept anyway: the erase request's own acknowledgement (erase-keeps.ts), whether a
+     * channel has stored it (the web chat's replies) or it still waits in the outbound queue.
+     */
     keep?: KeepMessage;
+    /** Where a spared queued message is queued again, under the chat's next key. */
+    outbox?: Outbox;
   },
 ): Promise<RedisCopiesErased> {
   const { customerId, phone } = input;
@@ -93,16 +100,22 @@ export async function eraseRedisCopies(
     chatsForgottenByChannel: 0,
     outboundKeysDestroyed: 0,
     outboundJobsRemoved: 0,
+    outboundMessagesRequeued: 0,
     otpKeys: 0,
     devOtpEntries: 0,
     dedupeMarkers: 0,
     statusCache: 0,
   };
 
-  // Queued messages first: once the keys are gone nothing of them can be sent or read.
-  const outbound = await purgeChatOutbound(ctx, own);
+  // Queued messages first: once the keys are gone nothing of them can be sent or read. What
+  // `keep` spares goes again, in its order, sealed under a new key: nothing of it is personal.
+  const outbound = await purgeChatOutbound(ctx, own, undefined, input.outbox ? input.keep : undefined);
   counts.outboundKeysDestroyed = outbound.keysDestroyed;
   counts.outboundJobsRemoved = outbound.jobsRemoved;
+  for (const spared of outbound.spared) {
+    await input.outbox?.send(spared.channel, spared.chatId, [spared.message], spared.meta);
+    counts.outboundMessagesRequeued += 1;
+  }
 
   for (const chat of own) {
     const [link, session, meta] = await Promise.all([

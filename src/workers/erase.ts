@@ -69,6 +69,7 @@ export const eraseCustomer: RequestHandler = async (ctx, request, deps) => {
     ...(customer.phone ? { phone: customer.phone } : {}),
     requestChats: await chatsOfRequests(ctx, String(customerId), [request, ...others]),
     keep: erasureKeeps(ref, personalValuesOf(customer, others)),
+    outbox: deps.outbox,
   });
 
   // 3. Finished orders keep what bookkeeping needs: a bulk rewrite, however many orders.

@@ -3,13 +3,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OutboundMessage } from '../../src/channels/types.js';
 import { appendReply, repliesAfter } from '../../src/channels/webchat/store.js';
 import { loadLocales, translator } from '../../src/conversation/locales.js';
+import { createOutbox, type OutboxHandle } from '../../src/outbound/outbox.js';
 import { createRequestQueue, type RequestQueue } from '../../src/requests/queue.js';
 import { createRequestService, type RequestServiceImpl } from '../../src/requests/service.js';
 import { buildAccessPackage } from '../../src/workers/access/package.js';
 import { erasureKeeps } from '../../src/workers/erase-keeps.js';
 import type { HandlerDeps } from '../../src/workers/outcome.js';
 import { processRequest } from '../../src/workers/request-worker.js';
-import { recordingOutbox, recordingStaff, seedCustomer } from '../fixtures/requests-kit.js';
+import {
+  type RecordingOutbox,
+  recordingOutbox,
+  recordingStaff,
+  seedCustomer,
+} from '../fixtures/requests-kit.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { describeHit, type Needle, sweepRedis } from '../helpers/store-sweep.js';
 
@@ -24,17 +30,27 @@ let ctx: TestContext;
 let queue: RequestQueue;
 let service: RequestServiceImpl;
 let deps: HandlerDeps;
+let recorded: RecordingOutbox;
+let outbox: OutboxHandle;
 const CHAT = 'web-erase-ack-0001';
 const texts = loadLocales(join(process.cwd(), 'flows'));
 
 beforeAll(async () => {
   ctx = await createTestContext({ MAX_REQUESTS_PER_DAY: '100' });
-  const outbox = recordingOutbox();
+  recorded = recordingOutbox();
+  // The real producer: messages rest sealed in the outbound queue (no sender runs in this file).
+  outbox = createOutbox(ctx);
   queue = createRequestQueue(ctx);
-  service = createRequestService(ctx, { outbox, staff: recordingStaff(), queue, now: () => new Date() });
-  deps = { outbox, now: () => new Date(), buildAccessPackage };
+  service = createRequestService(ctx, {
+    outbox: recorded,
+    staff: recordingStaff(),
+    queue,
+    now: () => new Date(),
+  });
+  deps = { outbox: recorded, now: () => new Date(), buildAccessPackage };
 });
 afterAll(async () => {
+  await outbox.close();
   await queue.close();
   await ctx.cleanup();
 });
@@ -110,6 +126,39 @@ describe('erase and the web chat replies not yet read', () => {
     expect(hits.map(describeHit)).toEqual([]);
     const audit = await ctx.models.AuditEvent.findOne({ requestRef: ref, action: 'customer.erased' }).lean();
     expect(audit?.details).toMatchObject({ redis: { chatsForgottenByChannel: 1 } });
+  });
+
+  it('queues the acknowledgement again when the erase finds it still waiting to be sent', async () => {
+    const seeded = await seedCustomer(ctx);
+    const chat = 'web-erase-ack-0002';
+    const erase = await service.create({
+      type: 'erase',
+      customerId: String(seeded._id),
+      channel: 'webchat',
+      chatId: chat,
+      locale: 'id',
+    });
+    const ack = translator(texts, 'id')('delete.queued', { ref: erase.ref });
+    // As the gateway queues them: an earlier reply quoting the customer, then the acknowledgement.
+    await outbox.send('webchat', chat, [{ kind: 'text', text: `Halo ${seeded.name}` }], { purpose: 'reply' });
+    await outbox.send('webchat', chat, [{ kind: 'text', text: ack }], {
+      purpose: 'reply',
+      dedupeKey: 'ack-2',
+    });
+    recorded.clear();
+
+    expect(await processRequest(ctx, deps, erase.ref)).toBe('completed');
+
+    // The acknowledgement goes again (before the outcome), the other message is gone for good.
+    expect(recorded.textsTo(chat)[0]).toBe(ack);
+    expect(recorded.textsTo(chat).some((x) => x.includes(String(seeded.name)))).toBe(false);
+    const audit = await ctx.models.AuditEvent.findOne({
+      requestRef: erase.ref,
+      action: 'customer.erased',
+    }).lean();
+    expect(audit?.details).toMatchObject({
+      redis: { outboundKeysDestroyed: 1, outboundJobsRemoved: 2, outboundMessagesRequeued: 1 },
+    });
   });
 
   it('keeps only messages naming the ref as a whole, and quoting no personal value in any form', () => {

@@ -223,13 +223,14 @@ describe('sealed outbound jobs', () => {
     ]);
     await outbox.send('seal-purge', other, [{ kind: 'text', text: 'three' }]);
     const result = await purgeChatOutbound(ctx, [{ channel: 'seal-purge', chatId: mine }]);
-    expect(result).toEqual({ keysDestroyed: 1, jobsRemoved: 2 });
+    expect(result).toEqual({ keysDestroyed: 1, jobsRemoved: 2, spared: [] });
     expect((await mineQueue.getWaiting()).filter((j) => j.data.maskedChat === '70****01')).toHaveLength(0);
     expect((await otherQueue.getWaiting()).filter((j) => j.data.maskedChat === '70****02')).toHaveLength(1);
     // Idempotent.
     expect(await purgeChatOutbound(ctx, [{ channel: 'seal-purge', chatId: mine }])).toEqual({
       keysDestroyed: 0,
       jobsRemoved: 0,
+      spared: [],
     });
   });
 
