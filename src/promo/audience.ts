@@ -1,5 +1,6 @@
 import type { Types } from 'mongoose';
 import type { AppContext } from '../app/context.js';
+import { STANDING_FIELDS, type Standing } from './eligibility.js';
 import type { Audience } from './file.js';
 
 /**
@@ -43,11 +44,32 @@ export const consentedFilter = (base: CustomerFilter): CustomerFilter => ({
   'marketingConsent.granted': true,
 });
 
-export async function countExcluded(ctx: AppContext, base: CustomerFilter): Promise<Record<string, number>> {
-  const { Customer } = ctx.models;
-  const [erased, noConsent] = await Promise.all([
-    Customer.countDocuments({ ...base, erasedAt: { $ne: null } }),
-    Customer.countDocuments({ ...base, erasedAt: null, 'marketingConsent.granted': { $ne: true } }),
-  ]);
-  return { ...(noConsent ? { no_consent: noConsent } : {}), ...(erased ? { erased } : {}) };
+export interface AudienceSnapshot {
+  /** Customers the area / last-order filters match. */
+  size: number;
+  /** Of them, those never considered, by reason (`erased`, `no_consent`). */
+  excluded: Record<string, number>;
+  /** The rest, in a stable order (by id), with what the send-time check needs of them. */
+  consented: Standing[];
+}
+
+/**
+ * The audience, read once with one cursor when a run starts (the size, the exclusions and the
+ * consented customers in one pass, where counting each apart read the collection each time).
+ * What changes after is read at send time (opt-out-watch.ts: open it BEFORE this read).
+ */
+export async function readAudience(ctx: AppContext, base: CustomerFilter): Promise<AudienceSnapshot> {
+  const snapshot: AudienceSnapshot = { size: 0, excluded: {}, consented: [] };
+  const cursor = ctx.models.Customer.find(base, STANDING_FIELDS).sort({ _id: 1 }).lean<Standing[]>().cursor();
+  for await (const customer of cursor as AsyncIterable<Standing>) {
+    snapshot.size += 1;
+    const out = customer.erasedAt
+      ? 'erased'
+      : customer.marketingConsent?.granted !== true
+        ? 'no_consent'
+        : null;
+    if (out) snapshot.excluded[out] = (snapshot.excluded[out] ?? 0) + 1;
+    else snapshot.consented.push(customer);
+  }
+  return snapshot;
 }

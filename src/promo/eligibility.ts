@@ -1,10 +1,10 @@
 import type { Types } from 'mongoose';
 import type { AppContext } from '../app/context.js';
 import type { Locale } from '../catalogue/index.js';
-import type { RequestStatus } from '../db/index.js';
 import { keyedHash } from '../identity/keyed-hash.js';
 import { chatSuppressionHash, phoneSuppressionHash } from '../requests/index.js';
 import { SessionStore } from '../sessions/session-store.js';
+import { heldByCustomer, type OptOutWatch, REQUEST_FACTS, type RequestFacts } from './opt-out-watch.js';
 import { chatOn } from './recipients.js';
 import { withStorageRetry } from './storage.js';
 
@@ -32,110 +32,151 @@ export const SKIP_REASON_TEXT: Record<SkipReason, string> = {
   not_found: 'customer no longer exists',
 };
 
-/** An opt-out the consent worker has not applied yet still counts: STOP works the moment it is read. */
-const OPEN: RequestStatus[] = ['pending_approval', 'queued', 'processing'];
-
 export type Eligibility =
   | { ok: true; chatId: string; chatHash: string; locale: Locale }
   | { ok: false; reason: SkipReason; chatHash?: string };
 
+/** A customer as the check reads them: the audience snapshot's row, or the record read again. */
+export interface Standing {
+  _id: Types.ObjectId;
+  phone?: string | null;
+  marketingConsent?: { granted?: boolean } | null;
+  erasedAt?: Date | null;
+  processingRestriction?: { scope?: string } | null;
+}
+
+/** The fields of a customer the check reads (the audience snapshot reads the same). */
+export const STANDING_FIELDS = {
+  phone: 1,
+  'marketingConsent.granted': 1,
+  erasedAt: 1,
+  'processingRestriction.scope': 1,
+} as const;
+
+/** Why the customer gets nothing whatever their chat, or undefined. */
+function standingReason(customer: Standing | null | undefined, held: SkipReason | undefined) {
+  if (!customer) return 'not_found';
+  if (customer.erasedAt) return 'erased';
+  // Either scope stops promotions (UU PDP art. 11), whatever the consent says; so does a
+  // restriction the customer asked for and the worker has not applied yet.
+  if (customer.processingRestriction?.scope || held === 'restricted') return 'restricted';
+  if (customer.marketingConsent?.granted !== true) return 'no_consent';
+  return held;
+}
+
+/** Which of the given do-not-market hashes are listed. */
+type Listed = (hashes: string[]) => Promise<ReadonlySet<string>>;
+
 /**
- * The send-time check of recipients, against what MongoDB and Redis say now: each customer is
- * re-read, opt-outs still in the request queue count, and the number and the chat are looked up
- * on the do-not-market list (keyed hashes, requests/suppression.ts). Checked a batch at a time
- * (the next tenth of a second of sends): each customer read by key, the opt-outs and the list in
- * one query each.
+ * The customers' chats on the channel, the do-not-market list (keyed hashes of the number and
+ * the chat, requests/suppression.ts) and each chat's language, for those whose standing allows
+ * a send. Redis only, but for `listed`.
  */
-export async function checkRecipients(
+async function reach(
   ctx: AppContext,
-  customerIds: Types.ObjectId[],
   channel: string,
-  store: SessionStore = new SessionStore(ctx),
+  customers: { customer: Standing | null | undefined; held: SkipReason | undefined }[],
+  listed: Listed,
+  store: SessionStore,
 ): Promise<Eligibility[]> {
-  const { Customer, PrivacyRequest, Suppression } = ctx.models;
-  if (customerIds.length === 0) return [];
-  // One lookup by key per customer (`{_id}` alone: the one filter FerretDB 1.24 hands to its
-  // backend). The open opt-outs and, below, the do-not-market list in one `$in` query each per
-  // batch, kept on purpose: MongoDB serves `$in` from the customerId and hash indexes, and on
-  // FerretDB every filter but `{_id}` reads the whole collection, `$in` or not, so one query a
-  // batch is one read where a lookup per status or per hash (tried) is one read each.
-  const [customers, openOptOuts] = await Promise.all([
-    Promise.all(
-      customerIds.map((id) =>
-        withStorageRetry(() =>
-          Customer.findById(id, {
-            phone: 1,
-            marketingConsent: 1,
-            erasedAt: 1,
-            processingRestriction: 1,
-          }).lean(),
-        ),
-      ),
+  const decided = await Promise.all(
+    customers.map(
+      async ({ customer, held }): Promise<Eligibility | { customer: Standing; chatId: string }> => {
+        const reason = standingReason(customer, held);
+        if (reason || !customer) return { ok: false, reason: reason ?? 'not_found' };
+        const chatId = await chatOn(ctx, channel, customer);
+        return chatId ? { customer, chatId } : { ok: false, reason: 'no_chat' };
+      },
     ),
-    withStorageRetry(() =>
-      PrivacyRequest.find(
-        { customerId: { $in: customerIds }, type: 'unsubscribe', status: { $in: OPEN } },
-        { customerId: 1 },
-      ).lean(),
-    ),
-  ]);
-  const byId = new Map(customers.flatMap((c) => (c ? [[String(c._id), c] as const] : [])));
-  const optingOut = new Set(openOptOuts.map((r) => String(r.customerId)));
-
-  const decided: (Eligibility | { chatId: string; phone?: string | null })[] = await Promise.all(
-    customerIds.map(async (id): Promise<Eligibility | { chatId: string; phone?: string | null }> => {
-      const customer = byId.get(String(id));
-      if (!customer) return { ok: false, reason: 'not_found' };
-      if (customer.erasedAt) return { ok: false, reason: 'erased' };
-      // Either scope stops promotions (UU PDP art. 11), whatever the consent says.
-      if (customer.processingRestriction?.scope) return { ok: false, reason: 'restricted' };
-      if (customer.marketingConsent?.granted !== true) return { ok: false, reason: 'no_consent' };
-      if (optingOut.has(String(id))) return { ok: false, reason: 'opt_out_pending' };
-      const chatId = await chatOn(ctx, channel, customer);
-      if (!chatId) return { ok: false, reason: 'no_chat' };
-      return { chatId, phone: customer.phone };
-    }),
   );
-
-  const hashes = new Set<string>();
-  const keys = decided.map((d) => {
-    if ('ok' in d) return undefined;
-    const k = {
-      chat: chatSuppressionHash(ctx, channel, d.chatId),
-      legacy: legacyChatHash(ctx, channel, d.chatId),
-      phone: d.phone ? phoneSuppressionHash(ctx, d.phone) : undefined,
-    };
-    hashes.add(k.chat).add(k.legacy);
-    if (k.phone) hashes.add(k.phone);
-    return k;
-  });
-  const [suppressed, sessions] = await Promise.all([
-    // One `$in` on the unique hash index (see above for why not a lookup per hash).
-    hashes.size
-      ? withStorageRetry(() => Suppression.find({ hash: { $in: [...hashes] } }, { hash: 1 }).lean())
-      : Promise.resolve([]),
+  const keys = decided.map((d) =>
+    'ok' in d
+      ? undefined
+      : {
+          chat: chatSuppressionHash(ctx, channel, d.chatId),
+          legacy: legacyChatHash(ctx, channel, d.chatId),
+          phone: d.customer.phone ? phoneSuppressionHash(ctx, d.customer.phone) : undefined,
+        },
+  );
+  const hashes = keys.flatMap((k) => (k ? [k.chat, k.legacy, ...(k.phone ? [k.phone] : [])] : []));
+  const [onList, sessions] = await Promise.all([
+    hashes.length ? listed(hashes) : Promise.resolve(new Set<string>()),
     Promise.all(decided.map((d) => ('ok' in d ? undefined : store.load(channel, d.chatId)))),
   ]);
-  const listed = new Set(suppressed.map((s) => s.hash));
-
   return decided.map((d, i): Eligibility => {
     const k = keys[i];
     if ('ok' in d || !k) return d as Eligibility;
-    if (k.phone && listed.has(k.phone)) return { ok: false, reason: 'suppressed_phone', chatHash: k.chat };
-    if (listed.has(k.chat) || listed.has(k.legacy))
+    if (k.phone && onList.has(k.phone)) return { ok: false, reason: 'suppressed_phone', chatHash: k.chat };
+    if (onList.has(k.chat) || onList.has(k.legacy))
       return { ok: false, reason: 'suppressed_chat', chatHash: k.chat };
     const locale = sessions[i]?.meta?.locale ?? ctx.config.defaultLocale;
     return { ok: true, chatId: d.chatId, chatHash: k.chat, locale };
   });
 }
 
+/**
+ * The send-time check of a batch of the audience snapshot (the next fraction of a second of
+ * sends): what was written since the snapshot, in one read of the requests and one of the
+ * do-not-market entries (opt-out-watch.ts), and the customer's record read again only for those
+ * a request since names. A STOP, an erasure or a restriction counts from the moment its request
+ * is accepted, applied or not.
+ */
+export async function checkBatch(
+  ctx: AppContext,
+  watch: OptOutWatch,
+  recipients: Standing[],
+  channel: string,
+  store: SessionStore = new SessionStore(ctx),
+): Promise<Eligibility[]> {
+  if (recipients.length === 0) return [];
+  const changes = await watch.changes();
+  const changed = recipients.filter((r) => changes.customers.has(String(r._id)));
+  // By key, and only the few a request since names (`{_id}` alone: FerretDB hands it to its backend).
+  const reread = await Promise.all(
+    changed.map((r) =>
+      withStorageRetry(() => ctx.models.Customer.findById(r._id, STANDING_FIELDS).lean<Standing>()),
+    ),
+  );
+  const fresh = new Map(changed.map((r, i) => [String(r._id), reread[i]] as const));
+  const customers = recipients.map((r) => {
+    const id = String(r._id);
+    return {
+      customer: fresh.has(id) ? fresh.get(id) : r,
+      held: watch.heldAtStart.get(id) ?? changes.held.get(id),
+    };
+  });
+  return reach(ctx, channel, customers, async () => watch.suppressed, store);
+}
+
+/**
+ * One customer checked against MongoDB and Redis as they are now, outside a run's snapshot (a
+ * send retried after the platform asked to wait, a test): the record, the customer's own
+ * requests, and each hash on the do-not-market list, all by key.
+ */
 export async function checkRecipient(
   ctx: AppContext,
   customerId: Types.ObjectId,
   channel: string,
-  store?: SessionStore,
+  store: SessionStore = new SessionStore(ctx),
 ): Promise<Eligibility> {
-  const [one] = await checkRecipients(ctx, [customerId], channel, store);
+  const { Customer, PrivacyRequest, Suppression } = ctx.models;
+  const [customer, requests] = await Promise.all([
+    withStorageRetry(() => Customer.findById(customerId, STANDING_FIELDS).lean<Standing>()),
+    withStorageRetry(() => PrivacyRequest.find({ customerId }, REQUEST_FACTS).lean<RequestFacts[]>()),
+  ]);
+  const listed: Listed = async (hashes) => {
+    const found = await Promise.all(
+      hashes.map((hash) => withStorageRetry(() => Suppression.exists({ hash }))),
+    );
+    return new Set(hashes.filter((_, i) => found[i]));
+  };
+  const [one] = await reach(
+    ctx,
+    channel,
+    [{ customer, held: heldByCustomer(requests).get(String(customerId)) }],
+    listed,
+    store,
+  );
   return one ?? { ok: false, reason: 'not_found' };
 }
 

@@ -1,5 +1,11 @@
 /** Promotions (broadcasts) that respect marketing consent. What other modules may use. */
-export { checkRecipients, type Eligibility, SKIP_REASONS, type SkipReason } from './eligibility.js';
+export {
+  checkBatch,
+  checkRecipient,
+  type Eligibility,
+  SKIP_REASONS,
+  type SkipReason,
+} from './eligibility.js';
 export { PromoError, type PromoErrorCode } from './errors.js';
 export { loadPromoFile, type PromoFile, PromoFileError, parsePromo } from './file.js';
 export { promoText, stopFooter } from './message.js';

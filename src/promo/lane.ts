@@ -5,23 +5,30 @@ import type { AppContext } from '../app/context.js';
 import { ChannelSendError } from '../channels/types.js';
 import { type OutboundMeta, sanitizeDetail } from '../outbound/index.js';
 import type { SessionStore } from '../sessions/session-store.js';
-import { checkRecipient, checkRecipients, type Eligibility } from './eligibility.js';
+import { checkBatch, checkRecipient, type Eligibility, type Standing } from './eligibility.js';
 import { promoText } from './message.js';
+import type { OptOutWatch } from './opt-out-watch.js';
 import { withStorageRetry } from './storage.js';
+import type { PromoWriter } from './store.js';
 import { AbortedError, type SendThrottle } from './throttle.js';
 import type { PromoTransport } from './transport.js';
 
 /**
  * One channel's share of a promo, sent in small batches: each batch is the next fraction of a
- * second of sends. For a batch: check every recipient against MongoDB and Redis as they are now,
- * record the skips, claim the rest (a `pending` delivery each, written BEFORE anything is sent),
- * send each in its throttle slot, then record what happened. A few batches overlap so checking
- * the next one does not slow the sends of this one.
+ * second of sends. For a batch: check every recipient against what changed since the audience
+ * snapshot (opt-out-watch.ts) and Redis as it is now, and record the skips; list the batch as in
+ * flight on the promo, then claim the rest (a delivery each, written as `sent` BEFORE anything is
+ * sent); send each in its throttle slot; write the outcomes that are not `sent` (by key) and take
+ * the batch off the in-flight list. Every write of the common path is an insert or a write to the
+ * one promo document: on FerretDB 1.24 an update of a delivery reads the whole collection once
+ * per document it changes (measured at 10,000 deliveries: 7-18 s for a batch's `updateMany`, 30
+ * ms for its insert). A few batches overlap so checking the next one does not slow this one's sends.
  */
 
 export interface Lane {
   channel: string;
-  ids: Types.ObjectId[];
+  /** The audience snapshot's customers this channel reaches first, in send order. */
+  recipients: Standing[];
   next: number;
   throttle: SendThrottle;
   batchSize: number;
@@ -37,8 +44,12 @@ export interface LaneDeps {
   message: { id: string; en: string };
   transport: PromoTransport;
   store: SessionStore;
+  /** What stopped marketing since the audience snapshot. */
+  watch: OptOutWatch;
   /** The lease owner: claims carry it, so a sender knows which claims of a batch it won. */
   owner: string;
+  /** This sender's writes to the promo document (the in-flight list). */
+  writer: PromoWriter;
   counts: { sent: number; skipped: number; failed: number };
   maxRateLimitRetries: number;
   maxConsecutiveFailures: number;
@@ -68,13 +79,17 @@ export async function runLane(deps: LaneDeps, lane: Lane, runSignal: AbortSignal
   await Promise.all(
     Array.from({ length: lane.workers }, async () => {
       while (!signal.aborted && !lane.stopped) {
-        const batch = lane.ids.slice(lane.next, lane.next + lane.batchSize);
+        const batch = lane.recipients.slice(lane.next, lane.next + lane.batchSize);
         lane.next += batch.length;
         if (batch.length === 0) return;
         try {
           await deliverBatch(deps, lane, batch, signal, stop);
         } catch (err) {
           if (err instanceof AbortedError) return;
+          if (err instanceof LeaseLostError) {
+            stop('another sender took the promo over (its lease)');
+            return;
+          }
           // Storage trouble (MongoDB, Redis): stop; a resume carries on from the deliveries.
           deps.log.error(
             { err: { message: (err as Error).message }, channel: lane.channel },
@@ -99,18 +114,18 @@ type Outcome =
 async function deliverBatch(
   deps: LaneDeps,
   lane: Lane,
-  batch: Types.ObjectId[],
+  batch: Standing[],
   signal: AbortSignal,
   stop: (why: string) => void,
 ): Promise<void> {
   const { ctx, transport } = deps;
   await transport.waitForRoom(lane.channel, signal);
-  const checks = await checkRecipients(ctx, batch, lane.channel, deps.store);
-  const skipped = batch.flatMap((id, i) => {
+  const checks = await checkBatch(ctx, deps.watch, batch, lane.channel, deps.store);
+  const skipped = batch.flatMap(({ _id: id }, i) => {
     const c = checks[i];
     return c && !c.ok ? [{ id, check: c }] : [];
   });
-  const eligible = batch.flatMap((id, i) => {
+  const eligible = batch.flatMap(({ _id: id }, i) => {
     const c = checks[i];
     return c?.ok ? [{ id, check: c }] : [];
   });
@@ -119,9 +134,9 @@ async function deliverBatch(
   const outcomes = await Promise.all(mine.map((r) => sendOne(deps, lane, r.id, r.check, signal, stop)));
   await recordOutcomes(
     deps,
-    batchId,
     mine.map((r, i) => ({ id: r.id, outcome: outcomes[i] as Outcome })),
   );
+  deps.writer.settle(batchId);
 }
 
 async function recordSkips(
@@ -170,34 +185,46 @@ function duplicateIndexes(err: unknown): Set<number> | undefined {
   return dups;
 }
 
+/** This sender no longer holds the promo's lease: it sends nothing more. */
+class LeaseLostError extends Error {
+  constructor() {
+    super('lease lost');
+    this.name = 'LeaseLostError';
+  }
+}
+
 /**
- * Writes a `pending` delivery per recipient, in one unordered insert, and returns those this
- * sender won. A claim that already existed (another sender, an earlier run) is never sent again;
- * when the insert reports duplicates, those are read back, in case a retried insert had in fact
- * written our own claim the first time.
+ * Lists the batch as in flight, then writes a delivery per recipient (as `sent`, in one unordered
+ * insert) and returns those this sender won. A claim that already existed (another sender, an
+ * earlier run) is never sent again; when the insert reports duplicates, those are read back, in
+ * case a retried insert had in fact written our own claim the first time.
  */
 async function claim(
   deps: LaneDeps,
   channel: string,
   eligible: { id: Types.ObjectId; check: Extract<Eligibility, { ok: true }> }[],
 ): Promise<{ mine: typeof eligible; batch: string }> {
-  // Marks this batch's claims, so their outcome is written by equality (see recordOutcomes).
+  // Names this batch in the promo's in-flight list and on its claims (see recordOutcomes).
   const batch = randomBytes(6).toString('hex');
   if (eligible.length === 0) return { mine: [], batch };
   const { PromoDelivery } = deps.ctx.models;
+  if (!(await deps.writer.mark(batch))) throw new LeaseLostError();
   const via = deps.transport.via(channel);
   const now = new Date();
   const docs = eligible.map((e) => ({
     _id: deliveryId(deps.promoId, e.id),
     promoId: deps.promoId,
     customerId: e.id,
-    state: 'pending' as const,
+    // What nearly every claim becomes; the batch is in flight until the sends are done, and the
+    // resume after a crash closes an unsettled batch's claims as INTERRUPTED.
+    state: 'sent' as const,
     claimedBy: deps.owner,
     batch,
     channel,
     via,
-    attempts: 0,
+    attempts: 1,
     createdAt: now,
+    sentAt: now,
   }));
   let refused = new Set<number>();
   try {
@@ -211,10 +238,10 @@ async function claim(
   const keys = [...refused].map((i) => docs[i]?._id as string);
   // Each by key (FerretDB 1.24 reads the whole collection for `_id: {$in: …}`); only after a refusal.
   const back = await withStorageRetry(() =>
-    Promise.all(keys.map((key) => PromoDelivery.findById(key, { claimedBy: 1, state: 1 }).lean())),
+    Promise.all(keys.map((key) => PromoDelivery.findById(key, { claimedBy: 1, batch: 1 }).lean())),
   );
   const ours = new Set(
-    back.flatMap((d) => (d && d.claimedBy === deps.owner && d.state === 'pending' ? [d._id] : [])),
+    back.flatMap((d) => (d && d.claimedBy === deps.owner && d.batch === batch ? [d._id] : [])),
   );
   return { mine: eligible.filter((_, i) => !refused.has(i) || ours.has(docs[i]?._id as string)), batch };
 }
@@ -295,38 +322,19 @@ async function sendOne(
 }
 
 /**
- * What happened to a batch, in few statements, and the platform message ids in `promomessages`
- * (insert-only), where a reply to the promo is looked up. The commonest outcome (usually every
- * message sent) is one update by equality: the batch's claims still pending. The others go first,
- * each claim by its key, in one bulk write.
+ * What happened to a batch. The claims say `sent` already: only the other outcomes (a failure, a
+ * skip after a wait the platform asked for, a claim withdrawn unsent, a send that needed retries)
+ * are written again, each by its key alone (the one filter FerretDB hands to its backend), in
+ * chunks well below what FerretDB on PostgreSQL holds connections for. The platform message ids go
+ * to `promomessages` (insert-only), where a reply to the promo is looked up.
  */
 async function recordOutcomes(
   deps: LaneDeps,
-  batch: string,
   results: { id: Types.ObjectId; outcome: Outcome }[],
 ): Promise<void> {
   if (results.length === 0) return;
-  const { PromoDelivery, PromoMessage } = deps.ctx.models;
+  const { PromoMessage } = deps.ctx.models;
   const now = new Date();
-  const groups = new Map<string, { set: Record<string, unknown> | undefined; keys: string[] }>();
-  for (const { id, outcome } of results) {
-    const set =
-      outcome.state === 'released'
-        ? undefined
-        : outcome.state === 'sent'
-          ? { state: 'sent', attempts: outcome.attempts, sentAt: now }
-          : outcome.state === 'failed'
-            ? {
-                state: 'failed',
-                attempts: outcome.attempts,
-                error: { code: outcome.code, detail: outcome.detail },
-              }
-            : { state: 'skipped', reason: outcome.reason };
-    const group = JSON.stringify(set ?? null);
-    const entry = groups.get(group) ?? { set, keys: [] as string[] };
-    entry.keys.push(deliveryId(deps.promoId, id));
-    groups.set(group, entry);
-  }
   const messages = results.flatMap(({ id, outcome }) =>
     outcome.state === 'sent' && outcome.messageId && outcome.chatHash
       ? [
@@ -347,33 +355,38 @@ async function recordOutcomes(
       if (!duplicateIndexes(err)) throw err;
     }
   }
-  // Not `_id: {$in: …}`: FerretDB 1.24 reads the whole collection for it. By-key statements cost
-  // it a lookup each (measured: half the promo's rate when every outcome went that way), so only
-  // the rarer outcomes do, in chunks well below what FerretDB on PostgreSQL holds connections for.
-  const ordered = [...groups.values()].sort((a, b) => a.keys.length - b.keys.length);
-  const common = ordered.pop();
-  const statements = ordered.flatMap(({ set, keys }) =>
-    keys.map((key) => {
-      const filter = { _id: key, state: 'pending' as const };
-      // Never sent (the run stopped while they waited for a slot): the claim is withdrawn.
-      return set ? { updateOne: { filter, update: { $set: set } } } : { deleteOne: { filter } };
-    }),
-  );
-  for (let i = 0; i < statements.length; i += BULK_STATEMENTS) {
-    const chunk = statements.slice(i, i + BULK_STATEMENTS);
-    await withStorageRetry(() => PromoDelivery.bulkWrite(chunk, { ordered: false }));
-  }
-  if (common) {
-    // What is still pending of this batch's claims is exactly the commonest outcome's.
-    const filter = { promoId: deps.promoId, batch, state: 'pending' as const };
-    const { set } = common;
-    if (!set) await withStorageRetry(() => PromoDelivery.deleteMany(filter));
-    else await withStorageRetry(() => PromoDelivery.updateMany(filter, { $set: set }));
-  }
+  const statements = results.flatMap(({ id, outcome }): DeliveryWrite[] => {
+    const filter = { _id: deliveryId(deps.promoId, id) };
+    if (outcome.state === 'released') return [{ deleteOne: { filter } }];
+    if (outcome.state === 'sent')
+      return outcome.attempts > 1
+        ? [{ updateOne: { filter, update: { $set: { attempts: outcome.attempts, sentAt: now } } } }]
+        : [];
+    const set =
+      outcome.state === 'failed'
+        ? {
+            state: 'failed',
+            attempts: outcome.attempts,
+            error: { code: outcome.code, detail: outcome.detail },
+          }
+        : { state: 'skipped', reason: outcome.reason };
+    return [{ updateOne: { filter, update: { $set: set, $unset: { sentAt: 1 } } } }];
+  });
+  await writeDeliveriesByKey(deps.ctx, statements);
   for (const { outcome } of results) {
     if (outcome.state === 'sent') deps.counts.sent += 1;
     else if (outcome.state === 'failed') deps.counts.failed += 1;
     else if (outcome.state === 'skipped') deps.counts.skipped += 1;
+  }
+}
+
+export type DeliveryWrite = Parameters<AppContext['models']['PromoDelivery']['bulkWrite']>[0][number];
+
+/** Writes to deliveries, each by its key alone, in chunks of BULK_STATEMENTS. */
+export async function writeDeliveriesByKey(ctx: AppContext, statements: DeliveryWrite[]): Promise<void> {
+  for (let i = 0; i < statements.length; i += BULK_STATEMENTS) {
+    const chunk = statements.slice(i, i + BULK_STATEMENTS);
+    await withStorageRetry(() => ctx.models.PromoDelivery.bulkWrite(chunk, { ordered: false }));
   }
 }
 

@@ -2,6 +2,7 @@ import type { Types } from 'mongoose';
 import type { AppContext } from '../app/context.js';
 import type { Promo } from '../db/index.js';
 import { type CustomerFilter, consentedFilter } from './audience.js';
+import type { Standing } from './eligibility.js';
 import { PromoError } from './errors.js';
 import { type Audience, audienceOf, type PromoFile, promoFileHash } from './file.js';
 import { firstReachable, isRegisteredChannel, registeredChannels } from './recipients.js';
@@ -91,35 +92,36 @@ async function decidedCustomers(ctx: AppContext, promoId: string): Promise<Set<s
 }
 
 export interface Assignment {
-  /** Per channel, the customers it reaches first, in a stable order (by id). */
-  lanes: Map<string, Types.ObjectId[]>;
+  /** Per channel, the customers it reaches first, in a stable order (by id), as read then. */
+  lanes: Map<string, Standing[]>;
   /** Consented customers no enabled channel of the promo reaches. */
   unreachable: Types.ObjectId[];
 }
 
+/** Customers put in lanes together (Redis look-ups for the channel). */
+const CHUNK = 500;
+
 /**
- * The consented customers not yet decided on, each put in the lane of the first channel that
- * reaches them. Only the channel is decided here; the chat is looked up again at send time.
+ * The audience snapshot's consented customers not yet decided on, each put in the lane of the
+ * first channel that reaches them. Only the channel is decided here; the chat is looked up again
+ * at send time, and what changed since the snapshot is read then (opt-out-watch.ts).
  */
 export async function assignLanes(
   ctx: AppContext,
   promoId: string,
   channels: string[],
-  base: CustomerFilter,
+  consented: Standing[],
 ): Promise<Assignment> {
   const decided = await decidedCustomers(ctx, promoId);
-  const rows = (
-    await ctx.models.Customer.find(consentedFilter(base), { _id: 1, phone: 1 }).sort({ _id: 1 }).lean()
-  ).filter((c) => !decided.has(String(c._id)));
-  const lanes = new Map<string, Types.ObjectId[]>(channels.map((c) => [c, []]));
+  const rows = consented.filter((c) => !decided.has(String(c._id)));
+  const lanes = new Map<string, Standing[]>(channels.map((c) => [c, []]));
   const unreachable: Types.ObjectId[] = [];
-  const CHUNK = 500;
   for (let i = 0; i < rows.length; i += CHUNK) {
     const chunk = rows.slice(i, i + CHUNK);
     const reach = await Promise.all(chunk.map((c) => firstReachable(ctx, channels, c)));
     chunk.forEach((c, j) => {
       const r = reach[j];
-      if (r) lanes.get(r.channel)?.push(c._id);
+      if (r) lanes.get(r.channel)?.push(c);
       else unreachable.push(c._id);
     });
   }

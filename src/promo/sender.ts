@@ -3,15 +3,23 @@ import { recordAudit } from '../audit/record.js';
 import { channelDefinition } from '../channels/registry.js';
 import type { Promo } from '../db/index.js';
 import { SessionStore } from '../sessions/session-store.js';
-import { audienceFilter, type CustomerFilter, countExcluded } from './audience.js';
-import { checkRecipients } from './eligibility.js';
+import { type AudienceSnapshot, audienceFilter, type CustomerFilter, readAudience } from './audience.js';
+import { checkBatch } from './eligibility.js';
 import { PromoError } from './errors.js';
 import type { PromoFile } from './file.js';
-import { deliveryId, type Lane, type LaneDeps, runLane } from './lane.js';
+import {
+  type DeliveryWrite,
+  deliveryId,
+  type Lane,
+  type LaneDeps,
+  runLane,
+  writeDeliveriesByKey,
+} from './lane.js';
+import { OptOutWatch } from './opt-out-watch.js';
 import { assignLanes, type Plan, planOf, undecidedCount } from './plan.js';
 import { isChannelEnabled } from './recipients.js';
 import { withStorageRetry } from './storage.js';
-import { heartbeat, newLease, sum, takeLease, tallyDeliveries } from './store.js';
+import { newLease, PromoWriter, sum, takeLease, tallyDeliveries } from './store.js';
 import { SendThrottle } from './throttle.js';
 import { createPromoTransport, type PromoTransport } from './transport.js';
 
@@ -111,29 +119,36 @@ export async function sendPromo(
   }
 
   const base = await audienceFilter(ctx, plan.audience);
-  const audienceSize = await ctx.models.Customer.countDocuments(base);
-  if (options.dryRun) return dryRun(ctx, plan, channels, base, audienceSize, notes);
-  return liveRun(ctx, plan, channels, base, audienceSize, notes, options);
+  // The watch BEFORE the audience is read: see opt-out-watch.ts.
+  const watch = await OptOutWatch.open(ctx);
+  const start: RunStart = { base, watch, audience: await readAudience(ctx, base) };
+  if (options.dryRun) return dryRun(ctx, plan, channels, start, notes);
+  return liveRun(ctx, plan, channels, start, notes, options);
+}
+
+/** What a run starts from: the audience as read once, and what stops marketing since. */
+interface RunStart {
+  base: CustomerFilter;
+  watch: OptOutWatch;
+  audience: AudienceSnapshot;
 }
 
 async function dryRun(
   ctx: AppContext,
   plan: Plan,
   channels: string[],
-  base: CustomerFilter,
-  audienceSize: number,
+  { watch, audience }: RunStart,
   notes: string[],
 ): Promise<PromoReport> {
   const started = performance.now();
-  const excluded = await countExcluded(ctx, base);
-  const { lanes, unreachable } = await assignLanes(ctx, plan.promoId, channels, base);
-  const skipped: Record<string, number> = { ...excluded };
+  const { lanes, unreachable } = await assignLanes(ctx, plan.promoId, channels, audience.consented);
+  const skipped: Record<string, number> = { ...audience.excluded };
   const byChannel: Record<string, number> = {};
   if (unreachable.length) skipped.no_chat = (skipped.no_chat ?? 0) + unreachable.length;
   const store = new SessionStore(ctx);
   for (const [channel, ids] of lanes) {
     for (let i = 0; i < ids.length; i += 100) {
-      for (const check of await checkRecipients(ctx, ids.slice(i, i + 100), channel, store)) {
+      for (const check of await checkBatch(ctx, watch, ids.slice(i, i + 100), channel, store)) {
         if (check.ok) byChannel[channel] = (byChannel[channel] ?? 0) + 1;
         else skipped[check.reason] = (skipped[check.reason] ?? 0) + 1;
       }
@@ -150,7 +165,7 @@ async function dryRun(
   return {
     promoId: plan.promoId,
     status: 'dry_run',
-    audience: audienceSize,
+    audience: audience.size,
     sent,
     byChannel,
     skipped,
@@ -168,8 +183,7 @@ async function dryRun(
 async function takePromo(
   ctx: AppContext,
   plan: Plan,
-  base: CustomerFilter,
-  audienceSize: number,
+  audience: AudienceSnapshot,
   lease: ReturnType<typeof newLease>,
   options: PromoSendOptions,
   leaseMs: number,
@@ -186,9 +200,9 @@ async function takePromo(
         rates: plan.rates,
         status: 'running',
         lease,
-        excluded: await countExcluded(ctx, base),
+        excluded: audience.excluded,
         progress: {
-          total: audienceSize,
+          total: audience.size,
           sent: 0,
           skipped: 0,
           failed: 0,
@@ -214,46 +228,59 @@ async function takePromo(
 }
 
 /**
- * Deliveries a crashed run left `pending` may have reached the customer: closed as INTERRUPTED,
- * never sent again. Queued ones (outbox) are re-queued instead: their dedupe key drops a copy.
+ * Deliveries a crashed run left uncertain: the claims of a batch still listed in flight (written
+ * as `sent` before the send; older runs wrote `pending`) may or may not have reached the customer:
+ * closed as INTERRUPTED, never sent again. Queued ones (outbox) are withdrawn and sent again
+ * instead: their dedupe key drops a copy. Only after a crash, so each read is a plain equality.
  */
-async function recoverInterrupted(ctx: AppContext, promoId: string) {
-  const { PromoDelivery } = ctx.models;
-  // Counted first: a retried update (FerretDB busy) would report only its own share.
-  const pending = await withStorageRetry(() =>
-    PromoDelivery.find({ promoId, state: 'pending' }, { _id: 1, via: 1 }).lean(),
-  );
-  const queued = pending.filter((d) => d.via === 'outbox').map((d) => d._id);
-  const uncertain = pending.filter((d) => d.via !== 'outbox').map((d) => d._id);
-  if (queued.length > 0)
-    await withStorageRetry(() => PromoDelivery.deleteMany({ _id: { $in: queued }, state: 'pending' }));
-  if (uncertain.length > 0)
-    await withStorageRetry(() =>
-      PromoDelivery.updateMany(
-        { _id: { $in: uncertain }, state: 'pending' },
-        {
-          $set: {
-            state: 'failed',
-            error: {
-              code: 'INTERRUPTED',
-              detail: 'the sender stopped while sending; maybe delivered, not resent',
+async function recoverInterrupted(ctx: AppContext, promo: Promo) {
+  const { PromoDelivery, Promo: Promos } = ctx.models;
+  const { promoId } = promo;
+  const batches = promo.inFlight ?? [];
+  const fields = { _id: 1, via: 1, state: 1 } as const;
+  const found = await Promise.all([
+    withStorageRetry(() => PromoDelivery.find({ promoId, state: 'pending' }, fields).lean()),
+    ...batches.map((batch) =>
+      withStorageRetry(() => PromoDelivery.find({ promoId, batch, state: 'sent' }, fields).lean()),
+    ),
+  ]);
+  const uncertain = found.flat();
+  const statements = uncertain.map(
+    (d): DeliveryWrite =>
+      d.via === 'outbox'
+        ? { deleteOne: { filter: { _id: d._id } } }
+        : {
+            updateOne: {
+              filter: { _id: d._id },
+              update: {
+                $set: {
+                  state: 'failed',
+                  error: {
+                    code: 'INTERRUPTED',
+                    detail: 'the sender stopped while sending; maybe delivered, not resent',
+                  },
+                },
+                $unset: { sentAt: 1 },
+              },
             },
           },
-        },
-      ),
-    );
-  return { requeued: queued.length, closed: uncertain.length };
+  );
+  await writeDeliveriesByKey(ctx, statements);
+  if (batches.length > 0)
+    await withStorageRetry(() => Promos.updateOne({ promoId }, { $pullAll: { inFlight: batches } }));
+  const requeued = uncertain.filter((d) => d.via === 'outbox').length;
+  return { requeued, closed: uncertain.length - requeued };
 }
 
 async function liveRun(
   ctx: AppContext,
   plan: Plan,
   channels: string[],
-  base: CustomerFilter,
-  audienceSize: number,
+  { base, watch, audience }: RunStart,
   notes: string[],
   options: PromoSendOptions,
 ): Promise<PromoReport> {
+  const audienceSize = audience.size;
   const { Promo } = ctx.models;
   const { promoId } = plan;
   const log = ctx.logger.child({ component: 'promo', promoId });
@@ -262,10 +289,10 @@ async function liveRun(
   const by = options.by ?? 'cli';
   const startedAt = new Date();
 
-  await takePromo(ctx, plan, base, audienceSize, lease, options, leaseMs);
+  await takePromo(ctx, plan, audience, lease, options, leaseMs);
   const promo = (await Promo.findOne({ promoId }).lean<Promo>()) as Promo;
   const excluded = promo.excluded ?? {};
-  const recovered = await recoverInterrupted(ctx, promoId);
+  const recovered = await recoverInterrupted(ctx, promo);
   if (recovered.closed > 0)
     notes.push(`${recovered.closed} message(s) in flight when an earlier run stopped: not resent`);
   if (recovered.requeued > 0)
@@ -312,18 +339,20 @@ async function liveRun(
     perSecond: Math.round(p.perSecond * 10) / 10,
   });
 
+  const writer = new PromoWriter(ctx, promoId, lease.owner);
   let beatTimer: NodeJS.Timeout | undefined;
   let beating: Promise<void> | undefined;
   try {
-    const { lanes: assigned, unreachable } = await assignLanes(ctx, promoId, channels, base);
+    // After the recovery above: deliveries it withdrew are undecided again.
+    const { lanes: assigned, unreachable } = await assignLanes(ctx, promoId, channels, audience.consented);
     // Nobody on the promo's channels: decided now, recorded like any other skip.
     await recordUnreachable(ctx, promoId, unreachable);
     counts.skipped += unreachable.length;
-    const lanes: Lane[] = [...assigned].map(([channel, ids]) => {
+    const lanes: Lane[] = [...assigned].map(([channel, recipients]) => {
       const rate = plan.rates[channel] ?? 1;
       return {
         channel,
-        ids,
+        recipients,
         next: 0,
         throttle: new SendThrottle(rate),
         batchSize: options.batchSize ?? Math.min(50, Math.max(1, Math.ceil(rate / 10))),
@@ -331,15 +360,20 @@ async function liveRun(
         failureStreak: 0,
       };
     });
-    total = unreachable.length + lanes.reduce((n, l) => n + l.ids.length, 0);
+    total = unreachable.length + lanes.reduce((n, l) => n + l.recipients.length, 0);
     log.info(
-      { total, lanes: Object.fromEntries(lanes.map((l) => [l.channel, l.ids.length])), rates: plan.rates },
+      {
+        total,
+        lanes: Object.fromEntries(lanes.map((l) => [l.channel, l.recipients.length])),
+        rates: plan.rates,
+      },
       'promo sending',
     );
     beatTimer = setInterval(
       () => {
         // One write at a time: a slow database gets fewer, not piled-up, progress writes.
-        beating ??= heartbeat(ctx, promoId, lease.owner, leaseMs, overall(progress()))
+        beating ??= writer
+          .heartbeat(leaseMs, overall(progress()))
           .catch((err: Error) => log.warn({ err: { message: err.message } }, 'promo progress not saved'))
           .finally(() => {
             beating = undefined;
@@ -353,7 +387,9 @@ async function liveRun(
       message: plan.message,
       transport,
       store: new SessionStore(ctx),
+      watch,
       owner: lease.owner,
+      writer,
       counts,
       maxRateLimitRetries: options.maxRateLimitRetries ?? 5,
       maxConsecutiveFailures: options.maxConsecutiveFailures ?? 10,
@@ -369,6 +405,7 @@ async function liveRun(
     clearInterval(beatTimer);
     // The last progress write lands before the final one, never after it.
     await beating;
+    await writer.idle();
     options.signal?.removeEventListener('abort', onAbort);
     if (!options.transport) await transport.close();
   }
@@ -376,8 +413,12 @@ async function liveRun(
   const live = progress();
   const elapsedMs = sendStart ? performance.now() - sendStart : 0;
   const tally = await tallyDeliveries(ctx, promoId);
+  // A batch still in flight (its outcomes could not be written) is the resume's to close.
+  const unsettled = writer.unsettled;
   const status =
-    (await undecidedCount(ctx, promoId, base)) > 0 || tally.pending > 0 ? 'interrupted' : 'completed';
+    (await undecidedCount(ctx, promoId, base)) > 0 || tally.pending > 0 || unsettled.length > 0
+      ? 'interrupted'
+      : 'completed';
   const skipped = mergeCounts(excluded, tally.skippedByReason);
   const endedAt = new Date();
   await withStorageRetry(() =>
@@ -396,6 +437,7 @@ async function liveRun(
           },
           skippedByReason: skipped,
           failedByCode: tally.failedByCode,
+          inFlight: unsettled,
           [`runs.${runIndex}.endedAt`]: endedAt,
           [`runs.${runIndex}.outcome`]: status,
           [`runs.${runIndex}.sent`]: live.sent,

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { AppContext } from '../app/context.js';
 import type { PromoProgress } from '../db/index.js';
+import { withStorageRetry } from './storage.js';
 
 /**
  * The `promos` document: who is sending (a lease renewed by a heartbeat), the progress the console
@@ -69,23 +70,79 @@ export async function takeLease(
   return { ok: false, holder: now?.lease ?? lease };
 }
 
-/** Renews this sender's lease and writes its progress; a no-op once the lease is gone. */
-export async function heartbeat(
-  ctx: AppContext,
-  promoId: string,
-  owner: string,
-  leaseMs: number,
-  progress: Omit<PromoProgress, 'updatedAt'>,
-): Promise<void> {
-  await ctx.models.Promo.updateOne(
-    { promoId, 'lease.owner': owner },
-    {
+/**
+ * Every write this sender makes to its `promos` document while it sends, one at a time: FerretDB
+ * 1.24 applies an update by reading the document and writing it whole, so two updates at once can
+ * undo each other (a heartbeat could put back a batch just taken off the in-flight list, or drop
+ * one just put on). Writes are conditional on the lease: once another sender holds it, they
+ * change nothing.
+ *
+ * The in-flight list: a batch is listed BEFORE its claims are written (as `sent`), and a crash
+ * leaves listed batches for the resume to close as INTERRUPTED (sender.ts, recoverInterrupted).
+ * Listing waits for a write that started after it; batches listed meanwhile share that write.
+ * Taking a batch off is written with the next write (a listing, or the heartbeat every second):
+ * a crash in between closes a batch that was in fact sent, never the other way round.
+ */
+export class PromoWriter {
+  private chain: Promise<unknown> = Promise.resolve();
+  private readonly inFlight = new Set<string>();
+  private queued: Promise<boolean> | undefined;
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly promoId: string,
+    private readonly owner: string,
+  ) {}
+
+  private write(update: () => Record<string, unknown>): Promise<boolean> {
+    const run = this.chain.then(async () => {
+      const result = await withStorageRetry(() =>
+        this.ctx.models.Promo.updateOne({ promoId: this.promoId, 'lease.owner': this.owner }, update()),
+      );
+      return result.matchedCount === 1;
+    });
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Lists the batch as in flight; false when this sender no longer holds the lease. */
+  mark(batch: string): Promise<boolean> {
+    this.inFlight.add(batch);
+    if (this.queued) return this.queued;
+    const queued = this.write(() => {
+      // Started: a batch listed from now on needs a write of its own.
+      this.queued = undefined;
+      return { $set: { inFlight: [...this.inFlight] } };
+    });
+    this.queued = queued;
+    return queued;
+  }
+
+  /** The batch's outcomes are written: off the list with the next write. */
+  settle(batch: string): void {
+    this.inFlight.delete(batch);
+  }
+
+  /** Batches listed and not settled (their outcomes could not be written). */
+  get unsettled(): string[] {
+    return [...this.inFlight];
+  }
+
+  /** Renews the lease, writes the progress and the in-flight list; a no-op once the lease is gone. */
+  async heartbeat(leaseMs: number, progress: Omit<PromoProgress, 'updatedAt'>): Promise<void> {
+    await this.write(() => ({
       $set: {
         'lease.until': new Date(Date.now() + leaseMs),
         progress: { ...progress, updatedAt: new Date() },
+        inFlight: [...this.inFlight],
       },
-    },
-  );
+    }));
+  }
+
+  /** Waits for the writes queued so far. */
+  async idle(): Promise<void> {
+    await this.chain;
+  }
 }
 
 export interface Tally {

@@ -8,7 +8,8 @@ import { FLOWS_DIR } from '../../src/conversation/runtime.js';
 import { createOtpService } from '../../src/identity/otp.js';
 import { createConsoleOtpProvider, readDevOtpOutbox } from '../../src/identity/otp-providers/index.js';
 import { createOutbox } from '../../src/outbound/outbox.js';
-import { checkRecipients } from '../../src/promo/eligibility.js';
+import { checkBatch, checkRecipient } from '../../src/promo/eligibility.js';
+import { OptOutWatch } from '../../src/promo/opt-out-watch.js';
 import { promoOfReply } from '../../src/promo/replies.js';
 import { createRequestQueue, type RequestQueue } from '../../src/requests/queue.js';
 import { createRequestService, type RequestServiceImpl } from '../../src/requests/service.js';
@@ -106,12 +107,16 @@ describe('production queries and the declared indexes', () => {
         budi: await ctx.models.Customer.findOne({ customerNo: 'SJ-000002' }).lean(),
         opened: await ctx.models.PrivacyRequest.find({}).sort({ createdAt: 1 }).lean(),
       }));
-      // The promo's send-time check and a reply to a promo, before anyone is erased.
-      await checkRecipients(
+      // The promo's send-time check and a reply to a promo, before anyone is erased. A run's
+      // start reads the open requests by status and the whole do-not-market list once, by design.
+      const watch = await recorder.aside(() => OptOutWatch.open(ctx));
+      await checkBatch(
         ctx,
-        [siti?._id, budi?._id].filter((id) => id !== undefined),
+        watch,
+        [siti, budi].filter((c) => c !== null),
         'telegram',
       );
+      if (siti) await checkRecipient(ctx, siti._id, 'telegram');
       await promoOfReply(ctx, { channel: 'webchat', chatId: 'idx-2', replyToMessageId: 'promo-1' });
       const deps = { outbox, now: () => new Date(clock), buildAccessPackage };
       for (const r of opened.filter((x) => x.status === 'queued'))

@@ -20,6 +20,8 @@ import {
   recordPromoMessage,
   sendPromo,
 } from '../../src/promo/index.js';
+import { createPromoTransport, type PromoTransport } from '../../src/promo/transport.js';
+import { createRequestService } from '../../src/requests/service.js';
 import { chatSuppressionHash, phoneSuppressionHash } from '../../src/requests/suppression.js';
 import { FakeTelegramBotApi } from '../fakes/telegram-bot-api.js';
 import { recordingOutbox } from '../fixtures/requests-kit.js';
@@ -327,6 +329,68 @@ describe('who gets a promo', () => {
     const next = await sendPromo(ctx, promoFile('rules-after-stop', { audience }));
     expect(next.skipped.opt_out_pending).toBe(2);
     expect(next.sent).toBe(1);
+  });
+});
+
+describe('restriction of processing', () => {
+  it('a restriction asked for stops the promo from the moment it is accepted: queued before the run, and asked during it', async () => {
+    const ids: Types.ObjectId[] = [];
+    const chats: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      ids.push(await customer({ area: 'Cikarang' }));
+      chats.push(String(92_000 + i));
+      await linkChat(ctx, 'telegram', chats[i] as string, String(ids[i]));
+    }
+    // No worker runs here: both requests stay queued, never applied to the customer.
+    const service = createRequestService(ctx, { outbox: recordingOutbox() });
+    const restrict = (i: number) =>
+      service.create({
+        type: 'restrict',
+        customerId: String(ids[i]),
+        channel: 'telegram',
+        chatId: chats[i] as string,
+        locale: 'id',
+        changes: { action: 'apply', scope: 'marketing' },
+      });
+    await restrict(0);
+    // The last customer asks while the promo is being sent: before the fourth message leaves.
+    const real = createPromoTransport(ctx);
+    let askedDuringRun = false;
+    const transport: PromoTransport = {
+      ...real,
+      async send(channel, chatId, message, meta) {
+        if (chatId === chats[3]) {
+          await restrict(11);
+          askedDuringRun = true;
+        }
+        return real.send(channel, chatId, message, meta);
+      },
+    };
+    const before = fake.callCount;
+    try {
+      const report = await sendPromo(ctx, promoFile('rules-restrict', { audience: { area: 'Cikarang' } }), {
+        rates: { telegram: 10 },
+        transport,
+      });
+      expect(askedDuringRun).toBe(true);
+      expect(report.status).toBe('completed');
+      expect(report.skipped).toEqual({ restricted: 2 });
+      expect(report.sent).toBe(10);
+    } finally {
+      await real.close();
+      await service.close();
+    }
+    for (const [i, chatId] of chats.entries())
+      expect(fake.messagesTo(chatId, { after: before }), `customer ${i}`).toHaveLength(
+        i === 0 || i === 11 ? 0 : 1,
+      );
+    const requests = await ctx.models.PrivacyRequest.find({ customerId: { $in: [ids[0], ids[11]] } }).lean();
+    expect(requests.map((r) => r.status)).toEqual(['queued', 'queued']);
+    const held = await ctx.models.Customer.find(
+      { _id: { $in: [ids[0], ids[11]] } },
+      { processingRestriction: 1 },
+    ).lean();
+    expect(held.map((c) => c.processingRestriction ?? null)).toEqual([null, null]);
   });
 });
 

@@ -104,6 +104,26 @@ describe('restrict worker', () => {
     expect(await checkRecipient(ctx, customer._id, 'whatsapp')).toMatchObject({ ok: true });
   });
 
+  it('holds for promotions from the moment it is accepted, before the worker applies it; a lift only once applied', async () => {
+    const customer = await seedCustomer(ctx);
+    expect(await checkRecipient(ctx, customer._id, 'whatsapp')).toMatchObject({ ok: true });
+    const asked = await ask(customer._id, { action: 'apply', scope: 'marketing' });
+    expect((await load(asked.ref))?.status).toBe('queued');
+    expect(await restrictionOf(customer._id)).toBeFalsy();
+    expect(await checkRecipient(ctx, customer._id, 'whatsapp')).toMatchObject({
+      ok: false,
+      reason: 'restricted',
+    });
+    expect(await processRequest(ctx, deps, asked.ref)).toBe('completed');
+    const lift = await ask(customer._id, { action: 'lift' });
+    expect(await checkRecipient(ctx, customer._id, 'whatsapp')).toMatchObject({
+      ok: false,
+      reason: 'restricted',
+    });
+    expect(await processRequest(ctx, deps, lift.ref)).toBe('completed');
+    expect(await checkRecipient(ctx, customer._id, 'whatsapp')).toMatchObject({ ok: true });
+  });
+
   it('states the restriction and its date in the access package JSON and PDF, in both languages', async () => {
     const { customer } = await restricted('all', REASON);
     const id = await buildAccessPackage(ctx, String(customer._id), { locale: 'id', now: clock });

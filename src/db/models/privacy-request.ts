@@ -109,6 +109,8 @@ export const privacyRequestSchema = new Schema<PrivacyRequest>(
 );
 privacyRequestSchema.index({ status: 1, dueAt: 1 });
 privacyRequestSchema.index({ customerId: 1, createdAt: -1 });
+// A running promo's per-batch read of the requests made since its audience was read (src/promo/opt-out-watch.ts).
+privacyRequestSchema.index({ createdAt: 1 });
 // The reconciler's look for closed requests whose audit events a dead process left unwritten:
 // sparse, so it holds only the few marked ones.
 privacyRequestSchema.index({ auditPending: 1, updatedAt: 1 }, { sparse: true });

@@ -4,10 +4,12 @@ export const DELIVERY_STATES = ['pending', 'sent', 'failed', 'skipped'] as const
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 
 /**
- * One customer's fate in one promotion. Written BEFORE the message leaves (`pending`), and the
- * unique (promoId, customerId) index makes that write the claim: no second process, and no run
- * after a crash, can send the same promotion to the same customer again. Kept small (on FerretDB
- * every update reads the whole collection); the platform's message id is in `promomessages`.
+ * One customer's fate in one promotion. Written BEFORE the message leaves, and the unique
+ * (promoId, customerId) index makes that write the claim: no second process, and no run after a
+ * crash, can send the same promotion to the same customer again. A claim is written as `sent`
+ * while its batch is listed in the promo's `inFlight` (the promo is marked first): only the rarer
+ * outcomes are written again, by key, since on FerretDB every update reads the whole collection.
+ * `pending` is what older runs wrote. The platform's message id is in `promomessages`.
  */
 export interface PromoDelivery {
   /** `<promoId>:<customerId>`: the claim is a primary-key insert, and every later write finds it by key. */
@@ -17,7 +19,7 @@ export interface PromoDelivery {
   state: DeliveryState;
   /** The sender (its lease owner) that wrote the claim: after a batch insert, the claims it won. */
   claimedBy?: string | null;
-  /** The claiming batch (random): its outcome is written by equality on it, not a list of keys. */
+  /** The claiming batch (random): listed in the promo's `inFlight` until its sends are done. */
   batch?: string | null;
   channel?: string | null;
   /** `direct` (this process called the channel) or `outbox` (queued for the session holder). */

@@ -46,6 +46,11 @@ export interface Promo {
   skippedByReason: Record<string, number>;
   failedByCode: Record<string, number>;
   runs: PromoRun[];
+  /**
+   * Batches whose deliveries are written (as `sent`, before the send) but not yet confirmed: what
+   * a crash left uncertain. Random batch ids only, never a recipient (src/promo/lane.ts).
+   */
+  inFlight?: string[];
   createdAt: Date;
   updatedAt: Date;
   finishedAt?: Date | null;
@@ -104,6 +109,7 @@ export const promoSchema = new Schema<Promo>(
     skippedByReason: { type: Schema.Types.Mixed, default: {} },
     failedByCode: { type: Schema.Types.Mixed, default: {} },
     runs: { type: [runSchema], default: [] },
+    inFlight: { type: [String], default: [] },
     finishedAt: { type: Date },
   },
   { collection: 'promos', timestamps: true, minimize: false },

@@ -23,3 +23,5 @@ export const suppressionSchema = new Schema<Suppression>(
   },
   { collection: 'suppressions', versionKey: false },
 );
+// A running promo's per-batch read of the entries added since its audience was read (src/promo/opt-out-watch.ts).
+suppressionSchema.index({ createdAt: 1 });
