@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { AppContext } from '../app/context.js';
+import type { Redis } from 'ioredis';
+import type { Connection } from 'mongoose';
 
 async function check(name: string, probe: () => Promise<unknown>, timeoutMs = 1500) {
   let timer: NodeJS.Timeout | undefined;
@@ -18,9 +19,12 @@ async function check(name: string, probe: () => Promise<unknown>, timeoutMs = 15
   }
 }
 
+/** Readiness asks the two stores, nothing else. */
+export type HealthDeps = { mongo: Pick<Connection, 'db'>; redis: Pick<Redis, 'ping'> };
+
 /** `/healthz`: the process answers. `/readyz`: MongoDB and Redis answer too (503 otherwise). */
 export const healthRoutes =
-  (ctx: AppContext): FastifyPluginAsync =>
+  (ctx: HealthDeps): FastifyPluginAsync =>
   async (app) => {
     app.get('/healthz', async () => ({ status: 'ok' }));
     app.get('/readyz', async (_req, reply) => {

@@ -24,6 +24,9 @@ export interface AppContext {
   key(...parts: (string | number)[]): string;
 }
 
+/** Redis and the key builder: what a module keeping its own state in Redis is handed, nothing more. */
+export type RedisStore = Pick<AppContext, 'redis' | 'key'>;
+
 export function createRedis(config: Config, options: { lazy?: boolean } = {}): Redis {
   return new Redis(config.redisUrl, {
     // BullMQ requires null here: it blocks on Redis and retries on its own.

@@ -1,6 +1,11 @@
 import { Types } from 'mongoose';
-import type { AppContext } from '../app/context.js';
+import type { Models } from '../db/index.js';
 import { maskDetails } from '../privacy/index.js';
+
+/** What the audit log is handed: its one collection. */
+export interface AuditDeps {
+  models: Pick<Models, 'AuditEvent'>;
+}
 
 export interface AuditInput {
   /** "customer", "staff:<id>", "telegram:<user id>", "system:<component>". */
@@ -49,9 +54,9 @@ const defaultKey = (input: AuditInput) => (input.ref ? `${input.ref}:${input.act
  * Appends one audit event (UU PDP art. 31). Returns false when an event with the same
  * idempotency key already exists, which is the normal outcome of a retried job.
  */
-export async function recordAudit(ctx: AppContext, input: AuditInput): Promise<boolean> {
+export async function recordAudit(deps: AuditDeps, input: AuditInput): Promise<boolean> {
   try {
-    await ctx.models.AuditEvent.create(auditDoc(input));
+    await deps.models.AuditEvent.create(auditDoc(input));
     return true;
   } catch (err) {
     if (isDuplicateKey(err)) return false;
@@ -60,18 +65,18 @@ export async function recordAudit(ctx: AppContext, input: AuditInput): Promise<b
 }
 
 /** Several events at once, each once-only; duplicates are skipped, the rest written. */
-export async function recordAuditMany(ctx: AppContext, inputs: AuditInput[]): Promise<number> {
-  return insertAuditDocs(ctx, inputs.map(auditDoc));
+export async function recordAuditMany(deps: AuditDeps, inputs: AuditInput[]): Promise<number> {
+  return insertAuditDocs(deps, inputs.map(auditDoc));
 }
 
 /**
  * Events already built by `auditDoc` (e.g. kept on a request until written), in one insert and
  * in the given order; duplicates are skipped, the rest written.
  */
-export async function insertAuditDocs(ctx: AppContext, docs: AuditDoc[]): Promise<number> {
+export async function insertAuditDocs(deps: AuditDeps, docs: AuditDoc[]): Promise<number> {
   if (docs.length === 0) return 0;
   try {
-    const written = await ctx.models.AuditEvent.insertMany(docs, { ordered: false });
+    const written = await deps.models.AuditEvent.insertMany(docs, { ordered: false });
     return written.length;
   } catch (err) {
     const result = err as {

@@ -8,7 +8,8 @@ import { localeSchema } from '../catalogue/index.js';
  * development; production refuses the development-only ones (see load.ts).
  */
 
-const bool = z
+/** A yes/no setting (true, 1, yes, on / false, 0, no, off): also for settings a channel declares. */
+export const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
   .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
 
@@ -187,11 +188,6 @@ export const envFields = {
     z.url({ message: 'must be an http(s) URL' }).optional(),
     'https://privasi.sanitajaya.id',
     'Public address of the admin server, used in links.',
-  ),
-  WEBCHAT_ENABLED: field(
-    bool.optional(),
-    'true',
-    'Serve the local web chat (development channel). Defaults to on outside production.',
   ),
   DEFAULT_LOCALE: field(localeSchema.default('id'), 'id', 'Language of new chats.'),
   SESSION_TTL_SECONDS: field(positiveInt.default(900), '900', 'A conversation idle this long expires.'),

@@ -1,4 +1,5 @@
-import type { AppContext } from '../app/context.js';
+import type { RedisStore } from '../app/context.js';
+import type { Config } from '../config/index.js';
 import { keyedHash } from './keyed-hash.js';
 
 /**
@@ -11,12 +12,21 @@ import { keyedHash } from './keyed-hash.js';
  * for a code to that phone, verified or not, so erasure finds a session half-way through
  * verification that still holds the number.
  */
-export const linkKey = (ctx: AppContext, channel: string, chatId: string) => ctx.key('link', channel, chatId);
-export const sessionKey = (ctx: AppContext, channel: string, chatId: string) =>
-  ctx.key('session', channel, chatId);
-const chatsKey = (ctx: AppContext, customerId: string) => ctx.key('customer-chats', customerId);
-const phoneChatsKey = (ctx: AppContext, e164: string) =>
-  ctx.key('phone-chats', keyedHash(ctx.config.otp.secret, 'phone-chats', e164).slice(0, 32));
+/** Redis, and the settings links are kept by: how long links and sessions last, the phone-hash secret. */
+export interface LinkStore extends RedisStore {
+  config: {
+    otp: Pick<Config['otp'], 'secret'>;
+    conversation: Pick<Config['conversation'], 'verifiedLinkTtlSeconds' | 'sessionTtlSeconds'>;
+  };
+}
+type Keys = Pick<RedisStore, 'key'>;
+
+export const linkKey = (store: Keys, channel: string, chatId: string) => store.key('link', channel, chatId);
+export const sessionKey = (store: Keys, channel: string, chatId: string) =>
+  store.key('session', channel, chatId);
+const chatsKey = (store: Keys, customerId: string) => store.key('customer-chats', customerId);
+const phoneChatsKey = (store: Keys & Pick<LinkStore, 'config'>, e164: string) =>
+  store.key('phone-chats', keyedHash(store.config.otp.secret, 'phone-chats', e164).slice(0, 32));
 
 const member = (channel: string, chatId: string) => `${channel}\n${chatId}`;
 const parseMembers = (members: string[]) =>
@@ -26,41 +36,41 @@ const parseMembers = (members: string[]) =>
   });
 
 export async function linkChat(
-  ctx: AppContext,
+  store: LinkStore,
   channel: string,
   chatId: string,
   customerId: string,
 ): Promise<void> {
-  const ttl = ctx.config.conversation.verifiedLinkTtlSeconds;
-  await ctx.redis
+  const ttl = store.config.conversation.verifiedLinkTtlSeconds;
+  await store.redis
     .multi()
-    .set(linkKey(ctx, channel, chatId), customerId, 'EX', ttl)
-    .sadd(chatsKey(ctx, customerId), member(channel, chatId))
-    .expire(chatsKey(ctx, customerId), ttl)
+    .set(linkKey(store, channel, chatId), customerId, 'EX', ttl)
+    .sadd(chatsKey(store, customerId), member(channel, chatId))
+    .expire(chatsKey(store, customerId), ttl)
     .exec();
 }
 
 export async function linkedCustomer(
-  ctx: AppContext,
+  store: LinkStore,
   channel: string,
   chatId: string,
 ): Promise<string | undefined> {
-  return (await ctx.redis.get(linkKey(ctx, channel, chatId))) ?? undefined;
+  return (await store.redis.get(linkKey(store, channel, chatId))) ?? undefined;
 }
 
-export async function unlinkChat(ctx: AppContext, channel: string, chatId: string): Promise<void> {
-  const customerId = await linkedCustomer(ctx, channel, chatId);
-  const tx = ctx.redis.multi().del(linkKey(ctx, channel, chatId));
-  if (customerId) tx.srem(chatsKey(ctx, customerId), member(channel, chatId));
+export async function unlinkChat(store: LinkStore, channel: string, chatId: string): Promise<void> {
+  const customerId = await linkedCustomer(store, channel, chatId);
+  const tx = store.redis.multi().del(linkKey(store, channel, chatId));
+  if (customerId) tx.srem(chatsKey(store, customerId), member(channel, chatId));
   await tx.exec();
 }
 
 /** The chats linked to a customer (for notifications and erasure). */
 export async function chatsOfCustomer(
-  ctx: AppContext,
+  store: LinkStore,
   customerId: string,
 ): Promise<{ channel: string; chatId: string }[]> {
-  return parseMembers(await ctx.redis.smembers(chatsKey(ctx, customerId)));
+  return parseMembers(await store.redis.smembers(chatsKey(store, customerId)));
 }
 
 /**
@@ -68,43 +78,43 @@ export async function chatsOfCustomer(
  * as a verified link lasts, which outlives any idle session that could still hold the number.
  */
 export async function notePhoneInChat(
-  ctx: AppContext,
+  store: LinkStore,
   e164: string,
   channel: string,
   chatId: string,
 ): Promise<void> {
-  const key = phoneChatsKey(ctx, e164);
-  await ctx.redis
+  const key = phoneChatsKey(store, e164);
+  await store.redis
     .multi()
     .sadd(key, member(channel, chatId))
     .expire(
       key,
-      Math.max(ctx.config.conversation.verifiedLinkTtlSeconds, ctx.config.conversation.sessionTtlSeconds),
+      Math.max(store.config.conversation.verifiedLinkTtlSeconds, store.config.conversation.sessionTtlSeconds),
     )
     .exec();
 }
 
 /** Chats that asked for a code to `e164` lately (any of them may still hold it in a session). */
 export async function chatsHoldingPhone(
-  ctx: AppContext,
+  store: LinkStore,
   e164: string,
 ): Promise<{ channel: string; chatId: string }[]> {
-  return parseMembers(await ctx.redis.smembers(phoneChatsKey(ctx, e164)));
+  return parseMembers(await store.redis.smembers(phoneChatsKey(store, e164)));
 }
 
 /** Erasure: forget which chats asked for this phone. */
-export async function forgetPhoneChats(ctx: AppContext, e164: string): Promise<number> {
-  return ctx.redis.del(phoneChatsKey(ctx, e164));
+export async function forgetPhoneChats(store: LinkStore, e164: string): Promise<number> {
+  return store.redis.del(phoneChatsKey(store, e164));
 }
 
 /** Erasure: drop every link and conversation session of the customer. Idempotent. */
-export async function purgeCustomerChats(ctx: AppContext, customerId: string): Promise<number> {
-  const chats = await chatsOfCustomer(ctx, customerId);
-  const tx = ctx.redis.multi();
+export async function purgeCustomerChats(store: LinkStore, customerId: string): Promise<number> {
+  const chats = await chatsOfCustomer(store, customerId);
+  const tx = store.redis.multi();
   for (const { channel, chatId } of chats) {
-    tx.del(linkKey(ctx, channel, chatId), sessionKey(ctx, channel, chatId));
+    tx.del(linkKey(store, channel, chatId), sessionKey(store, channel, chatId));
   }
-  tx.del(chatsKey(ctx, customerId));
+  tx.del(chatsKey(store, customerId));
   await tx.exec();
   return chats.length;
 }

@@ -1,7 +1,11 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { z } from 'zod';
-import type { AppContext } from '../app/context.js';
+import type { RedisStore } from '../app/context.js';
 import { type Locale, localeSchema } from '../catalogue/index.js';
+import type { Config } from '../config/index.js';
+import type { Models } from '../db/index.js';
+import type { Logger } from '../logging/logger.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { maskPhone } from '../privacy/index.js';
 import { keyedHash, sameHash } from './keyed-hash.js';
 import { OtpError } from './otp-errors.js';
@@ -126,7 +130,22 @@ function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown): T {
 const otpTag = (secret: string, purpose: string, value: string) =>
   keyedHash(secret, purpose, value).slice(0, 32);
 
-const otpCodeKey = (ctx: AppContext, purpose: OtpPurpose, channel: string, chatId: string, e164: string) =>
+/** Codes and windows live in Redis under keys hashed with the OTP secret. */
+export type OtpKeys = Pick<RedisStore, 'key'> & { config: { otp: Pick<Config['otp'], 'secret'> } };
+
+/**
+ * What the service is handed: Redis, the secret and the business name its messages carry, the
+ * customers (whether a number is one), a logger and the OTP metrics.
+ */
+export type OtpServiceDeps = RedisStore &
+  OtpKeys & {
+    config: { business: Pick<Config['business'], 'name'> };
+    models: Pick<Models, 'Customer'>;
+    logger: Logger;
+    metrics?: Pick<Metrics, 'otpDeliveries' | 'otpRefused' | 'otpIssued' | 'otpVerified'> | undefined;
+  };
+
+const otpCodeKey = (ctx: OtpKeys, purpose: OtpPurpose, channel: string, chatId: string, e164: string) =>
   ctx.key(
     'otp',
     'code',
@@ -138,7 +157,7 @@ const otpCodeKey = (ctx: AppContext, purpose: OtpPurpose, channel: string, chatI
  * purposes) and its send windows. Keys are keyed hashes, so they can be named, never listed.
  */
 export function otpKeysOfPhone(
-  ctx: AppContext,
+  ctx: OtpKeys,
   e164: string,
   chats: { channel: string; chatId: string }[],
 ): string[] {
@@ -152,7 +171,7 @@ export function otpKeysOfPhone(
 }
 
 export function createOtpService(
-  ctx: AppContext,
+  ctx: OtpServiceDeps,
   provider: OtpProvider,
   options: OtpServiceOptions = {},
 ): OtpService {

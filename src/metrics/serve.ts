@@ -1,18 +1,34 @@
 import Fastify, { type FastifyBaseLogger, type FastifyPluginAsync, LogController } from 'fastify';
 import { collectDefaultMetrics, type Registry } from 'prom-client';
 import type { Component } from '../app/component.js';
-import type { AppContext } from '../app/context.js';
+import type { Config } from '../config/index.js';
+import type { Logger } from '../logging/logger.js';
+import type { QueueStore } from '../queues/options.js';
 import { metricsRoute } from './http.js';
+import type { Metrics } from './metrics.js';
 import { type InstallationSources, watchInstallation } from './sources.js';
 
 const withDefaults = new WeakSet<Registry>();
+
+/**
+ * What serving /metrics is handed: this process's metrics (absent: not served), the token and
+ * where to listen, the queues' Redis (scrape-time depth) and a logger.
+ */
+export type MetricsServeDeps = QueueStore & {
+  metrics?: Metrics | undefined;
+  config: Pick<Config, 'isProduction' | 'metrics' | 'role'>;
+  logger: Logger;
+};
 
 /**
  * /metrics as a Fastify plugin, for whichever server this process runs: the process's own
  * counters, Node's (CPU, memory, event loop lag: `hakdata_process_*`, `hakdata_nodejs_*`), and
  * the installation's queue depth and overdue requests, read at scrape time.
  */
-export function metricsPlugin(ctx: AppContext, sources: InstallationSources): FastifyPluginAsync | undefined {
+export function metricsPlugin(
+  ctx: MetricsServeDeps,
+  sources: InstallationSources,
+): FastifyPluginAsync | undefined {
   const { metrics } = ctx;
   if (!metrics) return undefined;
   return async (app) => {
@@ -37,7 +53,10 @@ export function metricsPlugin(ctx: AppContext, sources: InstallationSources): Fa
  * For a gateway or worker process without the admin server: /metrics alone on METRICS_HOST and
  * METRICS_PORT. The admin role serves /metrics itself, so with it this is not started.
  */
-export function createMetricsComponent(ctx: AppContext, sources: InstallationSources): Component | undefined {
+export function createMetricsComponent(
+  ctx: MetricsServeDeps,
+  sources: InstallationSources,
+): Component | undefined {
   const log = ctx.logger.child({ component: 'metrics' });
   if (ctx.config.role === 'all' || ctx.config.role === 'admin') return undefined;
   const plugin = metricsPlugin(ctx, sources);

@@ -1,7 +1,6 @@
 import { Queue } from 'bullmq';
-import type { AppContext } from '../app/context.js';
 import { REQUEST_TYPES, type RequestType } from '../db/index.js';
-import { queueOptions } from '../queues/options.js';
+import { type QueueStore, queueOptions } from '../queues/options.js';
 import type { Metrics, OverdueSource, QueueDepthSource } from './metrics.js';
 
 /**
@@ -21,10 +20,10 @@ export const OVERDUE_CACHE_MS = 30_000;
  * The Queue objects share the context's Redis connection (no blocking calls are made on them).
  */
 export function queueDepthSource(
-  ctx: AppContext,
+  store: QueueStore,
   queueNames: string[],
 ): { read: QueueDepthSource; close(): Promise<void> } {
-  const queues = queueNames.map((name) => new Queue(name, queueOptions(ctx)));
+  const queues = queueNames.map((name) => new Queue(name, queueOptions(store)));
   return {
     read: () =>
       Promise.all(
@@ -74,11 +73,11 @@ export function overdueSource(
  * the alert rules take the max per queue.
  */
 export function watchInstallation(
-  ctx: AppContext,
+  store: QueueStore,
   metrics: Metrics,
   sources: InstallationSources,
 ): { close(): Promise<void> } {
-  const depth = queueDepthSource(ctx, sources.queueNames);
+  const depth = queueDepthSource(store, sources.queueNames);
   metrics.watchQueues(depth.read);
   metrics.watchOverdue(overdueSource(sources.overdueTypes));
   return { close: () => depth.close() };

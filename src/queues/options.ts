@@ -1,11 +1,14 @@
 import type { Redis } from 'ioredis';
 import type { AppContext } from '../app/context.js';
 
+/** What a queue is opened with: the shared Redis connection and the installation's prefix. */
+export type QueueStore = Pick<AppContext, 'redis'> & { config: Pick<AppContext['config'], 'redisPrefix'> };
+
 /**
  * Every BullMQ queue of hakdata lives under REDIS_PREFIX, so installations (and test files)
  * sharing one Redis never see each other's jobs.
  */
-export function queueOptions(ctx: AppContext): { connection: Redis; prefix: string } {
+export function queueOptions(ctx: QueueStore): { connection: Redis; prefix: string } {
   return { connection: ctx.redis, prefix: ctx.config.redisPrefix };
 }
 

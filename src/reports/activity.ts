@@ -1,5 +1,5 @@
 import type { Types } from 'mongoose';
-import type { AppContext } from '../app/context.js';
+import type { Models } from '../db/index.js';
 import { maskDetails } from '../privacy/index.js';
 import { csvLine } from './csv.js';
 import type { ReportMonth } from './month.js';
@@ -13,30 +13,37 @@ import type { ReportMonth } from './month.js';
 export const ACTIVITY_COLUMNS = ['at', 'actor', 'action', 'request_ref', 'customer_id', 'details'] as const;
 export const RESTRICTED_MARK = '[restricted]';
 
+/** What the record of processing activity reads: the audit events, and who restricted processing. */
+export interface ActivityDeps {
+  models: Pick<Models, 'AuditEvent' | 'Customer'>;
+}
+
 /** Customers whose processing is restricted now: left out of every export but their own access package. */
-export async function restrictedCustomerIds(ctx: AppContext): Promise<Set<string>> {
-  const rows = await ctx.models.Customer.find(
+export async function restrictedCustomerIds(deps: {
+  models: Pick<Models, 'Customer'>;
+}): Promise<Set<string>> {
+  const rows = await deps.models.Customer.find(
     { 'processingRestriction.scope': { $in: ['marketing', 'all'] } },
     { _id: 1 },
   ).lean();
   return new Set(rows.map((r) => String(r._id)));
 }
 
-export async function countActivity(ctx: AppContext, month: ReportMonth): Promise<number> {
-  return ctx.models.AuditEvent.countDocuments({ at: { $gte: month.start, $lt: month.end } });
+export async function countActivity(deps: ActivityDeps, month: ReportMonth): Promise<number> {
+  return deps.models.AuditEvent.countDocuments({ at: { $gte: month.start, $lt: month.end } });
 }
 
 /** Writes the CSV a line at a time (a month of events can be large); returns how many rows. */
 export async function writeActivityCsv(
-  ctx: AppContext,
+  deps: ActivityDeps,
   month: ReportMonth,
   write: (chunk: string) => void | Promise<void>,
 ): Promise<{ rows: number; restricted: number }> {
-  const restricted = await restrictedCustomerIds(ctx);
+  const restricted = await restrictedCustomerIds(deps);
   await write(csvLine(ACTIVITY_COLUMNS));
   let rows = 0;
   let hidden = 0;
-  const cursor = ctx.models.AuditEvent.find({ at: { $gte: month.start, $lt: month.end } })
+  const cursor = deps.models.AuditEvent.find({ at: { $gte: month.start, $lt: month.end } })
     .sort({ at: 1, _id: 1 })
     .lean()
     .cursor();
@@ -66,9 +73,9 @@ export async function writeActivityCsv(
   return { rows, restricted: hidden };
 }
 
-export async function activityCsv(ctx: AppContext, month: ReportMonth): Promise<string> {
+export async function activityCsv(deps: ActivityDeps, month: ReportMonth): Promise<string> {
   let out = '';
-  await writeActivityCsv(ctx, month, (chunk) => {
+  await writeActivityCsv(deps, month, (chunk) => {
     out += chunk;
   });
   return out;

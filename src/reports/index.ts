@@ -1,15 +1,28 @@
-import type { AppContext } from '../app/context.js';
-import { activityCsv, countActivity } from './activity.js';
+import type { Config } from '../config/index.js';
+import { type ActivityDeps, activityCsv, countActivity } from './activity.js';
 import { parseReportMonth, type ReportMonth } from './month.js';
 import { renderReportPdf } from './pdf.js';
 import { reportCsv, reportText } from './render.js';
 import type { ReportLang } from './report-text.js';
-import { buildRightsReport } from './rights-report.js';
+import { buildRightsReport, type RightsReportDeps } from './rights-report.js';
 
-export { ACTIVITY_COLUMNS, RESTRICTED_MARK, restrictedCustomerIds, writeActivityCsv } from './activity.js';
+export {
+  ACTIVITY_COLUMNS,
+  type ActivityDeps,
+  RESTRICTED_MARK,
+  restrictedCustomerIds,
+  writeActivityCsv,
+} from './activity.js';
 export { parseReportMonth, ReportInputError, type ReportMonth } from './month.js';
 export { REPORT_TEXT, type ReportLang, type ReportText } from './report-text.js';
-export { buildRightsReport, OUTCOMES, percentile, type RightsReport, summarise } from './rights-report.js';
+export {
+  buildRightsReport,
+  OUTCOMES,
+  percentile,
+  type RightsReport,
+  type RightsReportDeps,
+  summarise,
+} from './rights-report.js';
 
 export const REPORT_FORMATS = ['text', 'csv', 'pdf'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -20,12 +33,18 @@ export interface ReportFile {
   fileName: string;
 }
 
+/** What a report reads (requests, audit events, restricted customers) and the business it names. */
+export interface ReportDeps extends ActivityDeps, RightsReportDeps {
+  models: ActivityDeps['models'] & RightsReportDeps['models'];
+  config: { business: Pick<Config['business'], 'name'> };
+}
+
 /**
  * One month's report in one format, for the CLI and the console alike (the same figures in
  * both): `activity` is the record of processing activity (audit events, masked, CSV) instead.
  */
 export async function produceReport(
-  ctx: AppContext,
+  deps: ReportDeps,
   input: {
     month: string | ReportMonth;
     format: ReportFormat;
@@ -37,12 +56,12 @@ export async function produceReport(
   const month = typeof input.month === 'string' ? parseReportMonth(input.month) : input.month;
   if (input.activity)
     return {
-      body: await activityCsv(ctx, month),
+      body: await activityCsv(deps, month),
       contentType: 'text/csv; charset=utf-8',
       fileName: `kegiatan-pemrosesan-${month.label}.csv`,
     };
-  const report = await buildRightsReport(ctx, month, input.now ?? new Date());
-  const business = ctx.config.business.name;
+  const report = await buildRightsReport(deps, month, input.now ?? new Date());
+  const business = deps.config.business.name;
   switch (input.format) {
     case 'csv':
       return {
@@ -55,7 +74,7 @@ export async function produceReport(
         body: await renderReportPdf(report, {
           lang: input.lang,
           business,
-          activityEvents: await countActivity(ctx, month),
+          activityEvents: await countActivity(deps, month),
         }),
         contentType: 'application/pdf',
         fileName: `laporan-hak-${month.label}${input.lang === 'en' ? '-en' : ''}.pdf`,

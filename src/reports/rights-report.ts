@@ -1,5 +1,4 @@
-import type { AppContext } from '../app/context.js';
-import type { PrivacyRequest, RequestStatus, RequestType } from '../db/index.js';
+import type { Models, PrivacyRequest, RequestStatus, RequestType } from '../db/index.js';
 import { REQUEST_TYPES } from '../db/index.js';
 import type { ReportMonth } from './month.js';
 
@@ -159,13 +158,18 @@ export function summarise(rows: readonly Row[], month: ReportMonth, now: Date): 
   };
 }
 
+/** What the rights report reads: the privacy requests (never writes them). */
+export interface RightsReportDeps {
+  models: Pick<Models, 'PrivacyRequest'>;
+}
+
 /** Reads the month's requests (only the fields the figures need) and summarises them. */
 export async function buildRightsReport(
-  ctx: AppContext,
+  deps: RightsReportDeps,
   month: ReportMonth,
   now = new Date(),
 ): Promise<RightsReport> {
-  const rows = await ctx.models.PrivacyRequest.find(
+  const rows = await deps.models.PrivacyRequest.find(
     { createdAt: { $gte: month.start, $lt: month.end } },
     {
       _id: 0,

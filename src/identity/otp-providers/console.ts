@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { AppContext } from '../../app/context.js';
+import type { RedisStore } from '../../app/context.js';
+import type { Logger } from '../../logging/logger.js';
 import { maskPhone } from '../../privacy/index.js';
 import { OtpError } from '../otp-errors.js';
 import type { OtpProvider } from './types.js';
@@ -23,21 +24,24 @@ const entrySchema = z.object({
   at: z.string(),
 });
 
-const outboxKey = (ctx: AppContext) => ctx.key('dev-otp-outbox');
+const outboxKey = (deps: Pick<RedisStore, 'key'>) => deps.key('dev-otp-outbox');
 
 /**
  * Development only: instead of an SMS, the code goes to a short Redis list that the local web
  * chat shows beside the conversation. Nothing personal is logged; the list keeps the last 50.
  * Refused in production (the configuration refuses OTP_PROVIDER=console there too).
  */
-export function createConsoleOtpProvider(ctx: AppContext): OtpProvider {
-  if (ctx.config.isProduction) {
+/** The development outbox lives in Redis; refused in production. */
+export type ConsoleOtpDeps = RedisStore & { config: { isProduction: boolean }; logger: Logger };
+
+export function createConsoleOtpProvider(deps: ConsoleOtpDeps): OtpProvider {
+  if (deps.config.isProduction) {
     throw new OtpError(
       'PROVIDER_REFUSED',
       'The console OTP provider is for development and is refused in production',
     );
   }
-  const logger = ctx.logger.child({ component: 'otp-console' });
+  const logger = deps.logger.child({ component: 'otp-console' });
   return {
     name: 'console',
     async deliver(phone, _text, locale, details) {
@@ -48,11 +52,11 @@ export function createConsoleOtpProvider(ctx: AppContext): OtpProvider {
         locale,
         at: new Date().toISOString(),
       };
-      await ctx.redis
+      await deps.redis
         .multi()
-        .lpush(outboxKey(ctx), JSON.stringify(entry))
-        .ltrim(outboxKey(ctx), 0, OUTBOX_SIZE - 1)
-        .expire(outboxKey(ctx), 24 * 3600)
+        .lpush(outboxKey(deps), JSON.stringify(entry))
+        .ltrim(outboxKey(deps), 0, OUTBOX_SIZE - 1)
+        .expire(outboxKey(deps), 24 * 3600)
         .exec();
       logger.info({ maskedPhone: entry.maskedPhone }, 'development code written to the dev OTP outbox');
     },
@@ -60,8 +64,8 @@ export function createConsoleOtpProvider(ctx: AppContext): OtpProvider {
 }
 
 /** The development OTP outbox, newest first (what the local web chat shows). */
-export async function readDevOtpOutbox(ctx: AppContext): Promise<DevOtpEntry[]> {
-  const raw = await ctx.redis.lrange(outboxKey(ctx), 0, OUTBOX_SIZE - 1);
+export async function readDevOtpOutbox(deps: RedisStore): Promise<DevOtpEntry[]> {
+  const raw = await deps.redis.lrange(outboxKey(deps), 0, OUTBOX_SIZE - 1);
   const entries: DevOtpEntry[] = [];
   for (const line of raw) {
     try {
@@ -75,14 +79,14 @@ export async function readDevOtpOutbox(ctx: AppContext): Promise<DevOtpEntry[]> 
 }
 
 /** Erasure: the phone's entries of the development OTP outbox. Returns how many went. */
-export async function removeDevOtpEntries(ctx: AppContext, e164: string): Promise<number> {
+export async function removeDevOtpEntries(deps: RedisStore, e164: string): Promise<number> {
   const masked = maskPhone(e164);
   const last4 = e164.slice(-4);
   let removed = 0;
-  for (const line of await ctx.redis.lrange(outboxKey(ctx), 0, -1)) {
+  for (const line of await deps.redis.lrange(outboxKey(deps), 0, -1)) {
     const parsed = entrySchema.safeParse(safeJson(line));
     if (parsed.success && parsed.data.maskedPhone === masked && parsed.data.phoneLast4 === last4)
-      removed += await ctx.redis.lrem(outboxKey(ctx), 0, line);
+      removed += await deps.redis.lrem(outboxKey(deps), 0, line);
   }
   return removed;
 }

@@ -1,8 +1,8 @@
-import type { AppContext } from '../../app/context.js';
+import type { Config } from '../../config/index.js';
 import type { Outbox } from '../../outbound/index.js';
 import { OtpError } from '../otp-errors.js';
 import { type CodeChannel, createChannelOtpProvider } from './channel.js';
-import { createConsoleOtpProvider } from './console.js';
+import { type ConsoleOtpDeps, createConsoleOtpProvider } from './console.js';
 import type { OtpProvider } from './types.js';
 import { createWebhookOtpProvider } from './webhook.js';
 
@@ -16,7 +16,7 @@ export { createWebhookOtpProvider, signWebhookBody, webhookSigningKey } from './
  * carry codes, handed in by whoever composes the app), which sends through `outbox`.
  */
 export function createOtpProvider(
-  ctx: AppContext,
+  ctx: ConsoleOtpDeps & { config: Pick<Config, 'otp'> },
   outbox?: Outbox,
   codeChannels: CodeChannel[] = [],
 ): OtpProvider {
