@@ -20,7 +20,6 @@ export interface Config {
     /** Fastify's `trustProxy`: false (the default) or the proxies' addresses and CIDRs. */
     trustProxy: false | string[];
   };
-  webchat: { enabled: boolean };
   /** /metrics: the admin server always serves it; gateway and worker processes on `port` when set. */
   metrics: { token: string | undefined; host: string; port: number | undefined };
   defaultLocale: Env['DEFAULT_LOCALE'];
@@ -145,7 +144,6 @@ export function loadConfig(
       publicUrl: e.PUBLIC_URL,
       trustProxy: e.TRUST_PROXY,
     },
-    webchat: { enabled: e.WEBCHAT_ENABLED ?? e.NODE_ENV !== 'production' },
     metrics: { token: e.METRICS_TOKEN, host: e.METRICS_HOST, port: e.METRICS_PORT },
     defaultLocale: e.DEFAULT_LOCALE,
     conversation: {
@@ -219,8 +217,6 @@ function crossFieldProblems(c: Config, exampleOf: (field: string) => string | un
         'OTP_PROVIDER',
         'console prints codes to the log and is refused in production; use webhook or whatsapp',
       );
-    if (c.webchat.enabled)
-      add('WEBCHAT_ENABLED', 'the local web chat lets anyone pick a customer and is refused in production');
   }
   return problems;
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { channelSettingFields, loadAppConfig } from '../../src/app/settings.js';
 import { telegramSettingsOf } from '../../src/channels/telegram/settings.js';
+import { webchatEnabled } from '../../src/channels/webchat/settings.js';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
 import { publishedSecrets } from '../../src/config/load.js';
 import { envFields } from '../../src/config/schema.js';
@@ -62,8 +63,8 @@ describe('configuration', () => {
     expect(lines.some((l) => l.startsWith('  ADMIN_SECRET:'))).toBe(true);
   });
 
-  it('accepts a complete production configuration', () => {
-    const config = loadConfig({
+  it('accepts a complete production configuration, without the web chat', () => {
+    const config = loadAppConfig({
       NODE_ENV: 'production',
       MONGODB_URI: 'mongodb://mongo:27017/hakdata',
       REDIS_URL: 'redis://redis:6379',
@@ -73,7 +74,11 @@ describe('configuration', () => {
       ADMIN_SECRET: 'b'.repeat(40),
     });
     expect(config.isProduction).toBe(true);
-    expect(config.webchat.enabled).toBe(false);
+    expect(webchatEnabled(config)).toBe(false);
+    expect(problemsOf({ ...completeProduction, WEBCHAT_ENABLED: 'true' })).toEqual([
+      '  WEBCHAT_ENABLED: the local web chat lets anyone pick a customer and is refused in production (example: true)',
+    ]);
+    expect(webchatEnabled(loadAppConfig({}))).toBe(true);
   });
 
   it('documents every field with an example and a description', () => {

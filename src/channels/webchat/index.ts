@@ -1,12 +1,13 @@
 import type { ChannelDefinition } from '../registry.js';
 import { WebchatAdapter } from './adapter.js';
 import { webchatRoutes } from './routes.js';
+import { webchatEnabled, webchatSettingProblems, webchatSettings } from './settings.js';
 import { deleteReplies } from './store.js';
 
 /** The development web chat (`/chat` on the admin server). Refused in production by the config. */
 export const webchatChannel: ChannelDefinition = {
   name: 'webchat',
-  enabled: (ctx) => ctx.config.webchat.enabled,
+  enabled: (ctx) => webchatEnabled(ctx.config),
   createAdapter: (ctx) => new WebchatAdapter(ctx),
   sendFrom: 'any',
   capabilities: {
@@ -17,4 +18,6 @@ export const webchatChannel: ChannelDefinition = {
   },
   forgetChat: deleteReplies,
   routes: webchatRoutes,
+  settings: webchatSettings,
+  settingProblems: webchatSettingProblems,
 };

@@ -5,6 +5,7 @@ import type { AppContext } from '../../app/context.js';
 import { localeSchema } from '../../catalogue/index.js';
 import { readDevOtpOutbox } from '../../identity/otp-providers/index.js';
 import { webchatPage } from './page.js';
+import { webchatEnabled } from './settings.js';
 import { postInbound, repliesAfter } from './store.js';
 
 const chatId = z.string().regex(/^[a-z0-9-]{8,40}$/, 'a chat id from the page');
@@ -42,7 +43,7 @@ function tokenFits(ctx: AppContext, id: string, token: unknown): boolean {
  * Off unless WEBCHAT_ENABLED (never in production).
  */
 export function webchatRoutes(ctx: AppContext): FastifyPluginAsync | undefined {
-  if (!ctx.config.webchat.enabled) return undefined;
+  if (!webchatEnabled(ctx.config)) return undefined;
   return async (app) => {
     app.get('/chat', async (_req, reply) =>
       reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(webchatPage(ctx)),

@@ -1,14 +1,10 @@
 import { z } from 'zod';
-import type { Config, EnvField } from '../../config/index.js';
+import { bool, type Config, type EnvField } from '../../config/index.js';
 
 /**
  * WhatsApp Web's settings, declared by the channel and merged into the config schema (and so into
  * `.env.example` and the README's settings table) through its ChannelDefinition.
  */
-
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
-  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
 
 export const whatsappSettings = {
   WHATSAPP_ENABLED: {
