@@ -42,7 +42,10 @@ export async function createAppContext(
 ): Promise<AppContext> {
   const redis = createRedis(config);
   redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
-  const mongo = await connectMongo(config.mongodbUri);
+  const mongo = await connectMongo(config.mongodbUri, {
+    onMonitorRestart: (servers) =>
+      logger.warn({ servers }, 'MongoDB server monitor was stuck; restarted it'),
+  });
   const models = createModels(mongo);
   await syncIndexes(models);
   return {

@@ -87,6 +87,14 @@ describe('MongoDB-wire server stopped for 10 s', () => {
       await engine.handle(status(asked));
       const before = await engine.handle(status(asked));
 
+      // When the driver last checked the server: a monitor stuck in a heartbeat that never ends
+      // leaves the server Unknown, and every read fails, long after MongoDB is back
+      // (db/monitor-watchdog.ts). Said if the wait below times out.
+      let lastHeartbeat = Date.now();
+      for (const event of ['serverHeartbeatSucceeded', 'serverHeartbeatFailed'] as const)
+        ctx.mongo.getClient().on(event, () => {
+          lastHeartbeat = Date.now();
+        });
       const refs: string[] = [];
       for (let i = 0; i < REQUESTS; i++) {
         const created = await service.create({
@@ -135,7 +143,8 @@ describe('MongoDB-wire server stopped for 10 s', () => {
           )
             .lean()
             .catch((err: Error) => err);
-          if (open instanceof Error) return `open requests unreadable (${open.message})`;
+          if (open instanceof Error)
+            return `open requests unreadable (${open.message}); the driver's last heartbeat ended ${Math.round((Date.now() - lastHeartbeat) / 1000)} s ago`;
           const states = await Promise.all(
             open
               .slice(0, 5)
@@ -154,8 +163,11 @@ describe('MongoDB-wire server stopped for 10 s', () => {
       // were retried, or waited in mongoose's buffer, which gives up after 10 s. BullMQ's finishing
       // time (in Redis) says when; a history entry has the time its write was issued.
       const finishedAfter = jobs.filter((j) => (j?.finishedOn ?? 0) >= stoppedAt + OUTAGE_MS / 2).length;
+      const monitorRestarts = ctx.logLines.filter((l) =>
+        l.includes('MongoDB server monitor was stuck'),
+      ).length;
       console.warn(
-        `[reliability] MongoDB down ${OUTAGE_MS / 1000} s with ${openAtStop} of ${REQUESTS} requests open: the bot answered in ${Math.round(answeredInMs / 1000)} s with the delay sentence (from the Redis cache where it could); ${finishedAfter} completed after it returned, ${retried} of them through a retry`,
+        `[reliability] MongoDB down ${OUTAGE_MS / 1000} s with ${openAtStop} of ${REQUESTS} requests open: the bot answered in ${Math.round(answeredInMs / 1000)} s with the delay sentence (from the Redis cache where it could); ${finishedAfter} completed after it returned, ${retried} of them through a retry; the driver's stuck server monitor was restarted ${monitorRestarts} times`,
       );
       expect(openAtStop).toBeGreaterThan(0);
       expect(finishedAfter).toBeGreaterThan(0);
