@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import type { AppContext } from '../app/context.js';
 import { recordAudit } from '../audit/record.js';
-import { STAFF_ROLES, type StaffAccount, type StaffRole } from '../db/index.js';
+import { type Models, STAFF_ROLES, type StaffAccount, type StaffRole } from '../db/index.js';
+import type { Logger } from '../logging/logger.js';
 import {
   type AccountLockView,
   accountLockedFor,
   clearFailures,
+  type LockoutDeps,
   lockedFor,
   recordFailure,
   recordSuccess,
@@ -56,9 +57,16 @@ export interface NewStaffAccount {
   createdBy: string;
 }
 
+/** Staff accounts and the audit events their changes leave. */
+export interface StaffStore {
+  models: Pick<Models, 'StaffAccount' | 'AuditEvent'>;
+}
+/** Signing in and unlocking also reach the login lockout (Redis). */
+export type StaffAccountDeps = StaffStore & LockoutDeps;
+
 const isDuplicateKey = (err: unknown) => (err as { code?: unknown }).code === 11000;
 
-export async function createStaffAccount(ctx: AppContext, input: NewStaffAccount): Promise<StaffIdentity> {
+export async function createStaffAccount(deps: StaffStore, input: NewStaffAccount): Promise<StaffIdentity> {
   const username = usernameSchema.safeParse(input.username);
   if (!username.success)
     throw new StaffError('INVALID_INPUT', `Username: ${username.error.issues[0]?.message ?? 'invalid'}.`);
@@ -67,7 +75,7 @@ export async function createStaffAccount(ctx: AppContext, input: NewStaffAccount
   const problem = passwordProblem(input.password);
   if (problem) throw new StaffError('INVALID_INPUT', problem.en);
   try {
-    await ctx.models.StaffAccount.create({
+    await deps.models.StaffAccount.create({
       username: username.data,
       role: role.data,
       passwordHash: await hashPassword(input.password),
@@ -80,7 +88,7 @@ export async function createStaffAccount(ctx: AppContext, input: NewStaffAccount
       throw new StaffError('EXISTS', `A staff account named ${username.data} exists already.`);
     throw err;
   }
-  await recordAudit(ctx, {
+  await recordAudit(deps, {
     actor: input.createdBy.includes(':') ? input.createdBy : `system:${input.createdBy}`,
     action: 'staff.created',
     details: { username: username.data, role: role.data },
@@ -101,7 +109,7 @@ export type LoginResult =
  * password. Locks are per username and address, plus an account-wide backoff (lockout.ts).
  */
 export async function authenticate(
-  ctx: AppContext,
+  deps: StaffAccountDeps & { logger: Logger },
   rawUsername: string,
   password: string,
   clientAddress = 'local',
@@ -109,9 +117,9 @@ export async function authenticate(
   const parsed = usernameSchema.safeParse(rawUsername);
   // Unparseable names still count against a (normalized) key, so the lock cannot be dodged by junk.
   const username = parsed.success ? parsed.data : rawUsername.trim().toLowerCase().slice(0, 64);
-  const lock = await lockedFor(ctx, username, clientAddress);
+  const lock = await lockedFor(deps, username, clientAddress);
   if (lock.seconds > 0) {
-    await recordAudit(ctx, {
+    await recordAudit(deps, {
       actor: parsed.success ? staffActor(username) : 'anonymous',
       action: 'console.login.refused_locked',
       details: { retryAfterSeconds: lock.seconds, scope: lock.scope },
@@ -120,14 +128,14 @@ export async function authenticate(
     return { ok: false, code: 'LOCKED', retryAfterSeconds: lock.seconds };
   }
   const account = parsed.success
-    ? await ctx.models.StaffAccount.findOne({ username }).lean<StaffAccount>()
+    ? await deps.models.StaffAccount.findOne({ username }).lean<StaffAccount>()
     : null;
   const good =
     password.length <= 1024 && (await verifyPassword(password, account?.passwordHash ?? (await dummyHash())));
   if (account && good && !account.disabled) {
-    await recordSuccess(ctx, username, clientAddress);
-    await ctx.models.StaffAccount.updateOne({ _id: account._id }, { $set: { lastLoginAt: new Date() } });
-    await recordAudit(ctx, {
+    await recordSuccess(deps, username, clientAddress);
+    await deps.models.StaffAccount.updateOne({ _id: account._id }, { $set: { lastLoginAt: new Date() } });
+    await recordAudit(deps, {
       actor: staffActor(username),
       action: 'console.login',
       details: { role: account.role },
@@ -136,11 +144,11 @@ export async function authenticate(
     return { ok: true, staff: { username, role: account.role } };
   }
   const { failures, locked, accountFailures, backoffSeconds } = await recordFailure(
-    ctx,
+    deps,
     username,
     clientAddress,
   );
-  await recordAudit(ctx, {
+  await recordAudit(deps, {
     actor: account ? staffActor(username) : 'anonymous',
     action: locked
       ? 'console.login.locked'
@@ -156,15 +164,18 @@ export async function authenticate(
     },
     idempotencyKey: null,
   });
-  ctx.logger.warn({ failures, locked, accountFailures, backoffSeconds }, 'console login failed');
+  deps.logger.warn({ failures, locked, accountFailures, backoffSeconds }, 'console login failed');
   if (!locked) return { ok: false, code: 'INVALID' };
-  const after = await lockedFor(ctx, username, clientAddress);
+  const after = await lockedFor(deps, username, clientAddress);
   return { ok: false, code: 'LOCKED', retryAfterSeconds: after.seconds };
 }
 
 /** The account as it is now (role changes and disabling take effect on the next request). */
-export async function activeStaff(ctx: AppContext, username: string): Promise<StaffIdentity | undefined> {
-  const account = await ctx.models.StaffAccount.findOne(
+export async function activeStaff(
+  deps: { models: Pick<Models, 'StaffAccount'> },
+  username: string,
+): Promise<StaffIdentity | undefined> {
+  const account = await deps.models.StaffAccount.findOne(
     { username },
     { username: 1, role: 1, disabled: 1 },
   ).lean<Pick<StaffAccount, 'username' | 'role' | 'disabled'>>();
@@ -183,8 +194,8 @@ export interface StaffListEntry {
   lock: AccountLockView;
 }
 
-export async function listStaff(ctx: AppContext): Promise<StaffListEntry[]> {
-  const rows = await ctx.models.StaffAccount.find({}, { passwordHash: 0 })
+export async function listStaff(deps: StaffAccountDeps): Promise<StaffListEntry[]> {
+  const rows = await deps.models.StaffAccount.find({}, { passwordHash: 0 })
     .sort({ username: 1 })
     .limit(500)
     .lean<StaffAccount[]>();
@@ -197,7 +208,7 @@ export async function listStaff(ctx: AppContext): Promise<StaffListEntry[]> {
       createdAt: r.createdAt,
       lastLoginAt: r.lastLoginAt ?? null,
       telegramUserId: r.telegramUserId ?? null,
-      lock: await accountLockedFor(ctx, r.username),
+      lock: await accountLockedFor(deps, r.username),
     })),
   );
 }
@@ -212,12 +223,12 @@ export type StaffChange =
   | { kind: 'telegram'; telegramUserId: string | null };
 
 export async function changeStaff(
-  ctx: AppContext,
+  deps: StaffAccountDeps,
   username: string,
   change: StaffChange,
   by: StaffIdentity,
 ): Promise<void> {
-  const account = await ctx.models.StaffAccount.findOne({ username }).lean<StaffAccount>();
+  const account = await deps.models.StaffAccount.findOne({ username }).lean<StaffAccount>();
   if (!account) throw new StaffError('NOT_FOUND', `No staff account ${username}.`);
   const removesAdmin =
     account.role === 'admin' &&
@@ -226,10 +237,10 @@ export async function changeStaff(
   if (removesAdmin) {
     if (username === by.username)
       throw new StaffError('NOT_ALLOWED', 'You cannot remove your own admin rights.');
-    const admins = await ctx.models.StaffAccount.countDocuments({ role: 'admin', disabled: false });
+    const admins = await deps.models.StaffAccount.countDocuments({ role: 'admin', disabled: false });
     if (admins <= 1) throw new StaffError('LAST_ADMIN', 'The last active admin cannot be removed.');
   }
-  if (change.kind === 'unlock') await clearFailures(ctx, username);
+  if (change.kind === 'unlock') await clearFailures(deps, username);
   else if (change.kind === 'telegram') {
     if (change.telegramUserId !== null && !/^\d{1,20}$/.test(change.telegramUserId))
       throw new StaffError('INVALID_INPUT', 'A Telegram user id is a number.');
@@ -237,14 +248,14 @@ export async function changeStaff(
     // Checked first: FerretDB reports a unique-index clash on update as a generic error, not 11000.
     if (
       change.telegramUserId !== null &&
-      (await ctx.models.StaffAccount.exists({
+      (await deps.models.StaffAccount.exists({
         telegramUserId: change.telegramUserId,
         _id: { $ne: account._id },
       }))
     )
       throw taken();
     try {
-      await ctx.models.StaffAccount.updateOne(
+      await deps.models.StaffAccount.updateOne(
         { _id: account._id },
         change.telegramUserId === null
           ? { $unset: { telegramUserId: 1 } }
@@ -256,9 +267,9 @@ export async function changeStaff(
     }
   } else {
     const set = change.kind === 'role' ? { role: change.role } : { disabled: change.kind === 'disable' };
-    await ctx.models.StaffAccount.updateOne({ _id: account._id }, { $set: set });
+    await deps.models.StaffAccount.updateOne({ _id: account._id }, { $set: set });
   }
-  await recordAudit(ctx, {
+  await recordAudit(deps, {
     actor: staffActor(by.username),
     action: `staff.${change.kind}`,
     details: {
@@ -277,23 +288,23 @@ export const DEMO_ADMIN = 'admin';
  * `npm run demo`). An `admin` account someone created by hand is left alone.
  */
 export async function ensureDemoAdmin(
-  ctx: AppContext,
+  deps: StaffAccountDeps & { config: { isProduction: boolean } },
 ): Promise<{ username: string; password: string | undefined }> {
-  if (ctx.config.isProduction)
+  if (deps.config.isProduction)
     throw new StaffError('NOT_ALLOWED', 'The demo admin is refused in production.');
-  const existing = await ctx.models.StaffAccount.findOne({ username: DEMO_ADMIN }).lean<StaffAccount>();
+  const existing = await deps.models.StaffAccount.findOne({ username: DEMO_ADMIN }).lean<StaffAccount>();
   if (existing && existing.createdBy !== 'demo') return { username: DEMO_ADMIN, password: undefined };
   const password = randomPassword();
   if (!existing) {
-    await createStaffAccount(ctx, { username: DEMO_ADMIN, role: 'admin', password, createdBy: 'demo' });
+    await createStaffAccount(deps, { username: DEMO_ADMIN, role: 'admin', password, createdBy: 'demo' });
   } else {
-    await ctx.models.StaffAccount.updateOne(
+    await deps.models.StaffAccount.updateOne(
       { _id: existing._id },
       {
         $set: { passwordHash: await hashPassword(password), passwordChangedAt: new Date(), disabled: false },
       },
     );
-    await clearFailures(ctx, DEMO_ADMIN);
+    await clearFailures(deps, DEMO_ADMIN);
   }
   return { username: DEMO_ADMIN, password };
 }

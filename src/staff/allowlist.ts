@@ -1,5 +1,6 @@
-import type { AppContext } from '../app/context.js';
 import { staffChatOf } from '../channels/registry.js';
+import type { Config } from '../config/index.js';
+import type { Models } from '../db/index.js';
 
 /**
  * Who may decide requests from the Telegram staff chat. Membership of the chat proves nothing
@@ -15,7 +16,7 @@ export type LinkedStaffLookup = (telegramUserId: string) => Promise<boolean>;
 
 /** Console accounts (`staffaccounts`) linked to a Telegram user and not disabled. */
 export const linkedConsoleAccount =
-  (ctx: AppContext): LinkedStaffLookup =>
+  (ctx: { models: Pick<Models, 'StaffAccount'> }): LinkedStaffLookup =>
   async (telegramUserId) =>
     (await ctx.models.StaffAccount.countDocuments({ telegramUserId, disabled: false })) > 0;
 
@@ -25,7 +26,7 @@ export const linkedConsoleAccount =
  * console links take effect at once.
  */
 export function createStaffAllowlist(
-  ctx: AppContext,
+  ctx: { config: Config; models: Pick<Models, 'StaffAccount'> },
   linked: LinkedStaffLookup | undefined = linkedConsoleAccount(ctx),
 ): StaffAllowlist {
   const configured = new Set(staffChatOf(ctx.config)?.userIds ?? []);

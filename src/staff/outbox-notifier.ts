@@ -1,6 +1,8 @@
-import type { AppContext } from '../app/context.js';
 import { staffChatOf } from '../channels/registry.js';
 import type { OutboundMessage } from '../channels/types.js';
+import type { Config } from '../config/index.js';
+import type { Models } from '../db/index.js';
+import type { Logger } from '../logging/logger.js';
 import type { Outbox } from '../outbound/index.js';
 import type { StaffNotifier } from '../requests/index.js';
 import { deadLetterNotice, requestNotice } from './telegram-staff-notices.js';
@@ -10,7 +12,16 @@ import { deadLetterNotice, requestNotice } from './telegram-staff-notices.js';
  * outbox when that channel has a staff group configured (Telegram: TELEGRAM_STAFF_CHAT_ID) (built by src/staff/telegram-staff-notices.ts: masked customer,
  * flags, due time in WIB, Setujui / Tolak / Detail buttons answered by src/staff/), a log line always.
  */
-export function outboxStaffNotifier(ctx: AppContext, outbox: Outbox): StaffNotifier {
+export function outboxStaffNotifier(
+  ctx: {
+    /** Which channel and group staff are told in (staffChatOf). */
+    config: Config;
+    /** The cards read the request, its customer, a dead letter. */
+    models: Pick<Models, 'PrivacyRequest' | 'Customer' | 'DeadLetter'>;
+    logger: Logger;
+  },
+  outbox: Outbox,
+): StaffNotifier {
   const log = ctx.logger.child({ component: 'staff-notices' });
   const staffChat = staffChatOf(ctx.config);
   const tell = async (build: () => Promise<OutboundMessage>, dedupeKey: string, requestRef?: string) => {

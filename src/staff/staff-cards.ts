@@ -1,4 +1,3 @@
-import type { AppContext } from '../app/context.js';
 import {
   fieldLabel,
   statusLabel as labelOfStatus,
@@ -6,7 +5,14 @@ import {
   sentenceCase,
 } from '../catalogue/index.js';
 import type { Button } from '../channels/types.js';
-import type { Customer, DeadLetter, PrivacyRequest, RequestStatus, RequestType } from '../db/index.js';
+import type {
+  Customer,
+  DeadLetter,
+  Models,
+  PrivacyRequest,
+  RequestStatus,
+  RequestType,
+} from '../db/index.js';
 import { normalizeRef, openOrderFilter, unpaidOrderFilter } from '../requests/index.js';
 import { maskChangeValue, maskedIdentity } from './masking.js';
 
@@ -115,12 +121,20 @@ export interface CardData {
   customer: CardCustomer | null;
 }
 
+/** What the cards read: a request, its customer, and (in the detail) the customer's orders. */
+export interface CardDeps {
+  models: Pick<Models, 'PrivacyRequest' | 'Customer' | 'ServiceOrder'>;
+}
+
 /** The request and its customer (only the fields a card shows), or undefined for an unknown ref. */
-export async function loadCardData(ctx: AppContext, ref: string): Promise<CardData | undefined> {
-  const request = await ctx.models.PrivacyRequest.findOne({ ref }).lean<PrivacyRequest>();
+export async function loadCardData(
+  deps: { models: Pick<Models, 'PrivacyRequest' | 'Customer'> },
+  ref: string,
+): Promise<CardData | undefined> {
+  const request = await deps.models.PrivacyRequest.findOne({ ref }).lean<PrivacyRequest>();
   if (!request) return undefined;
   const customer = request.customerId
-    ? await ctx.models.Customer.findById(request.customerId, {
+    ? await deps.models.Customer.findById(request.customerId, {
         customerNo: 1,
         name: 1,
         phone: 1,
@@ -198,7 +212,7 @@ export async function decidedCardText(data: CardData, names: StaffNameLookup, no
 }
 
 /** Everything staff may see about a request here, masked: type, changes, flags, orders, history. */
-export async function requestDetailText(ctx: AppContext, data: CardData, now: Date): Promise<string> {
+export async function requestDetailText(deps: CardDeps, data: CardData, now: Date): Promise<string> {
   const r = data.request;
   const lines = [
     `🔎 Detail ${r.ref}`,
@@ -230,8 +244,8 @@ export async function requestDetailText(ctx: AppContext, data: CardData, now: Da
   }
   if (r.customerId && (r.type === 'erase' || r.status === 'pending_approval')) {
     const [open, unpaid] = await Promise.all([
-      ctx.models.ServiceOrder.countDocuments({ customerId: r.customerId, ...openOrderFilter }),
-      ctx.models.ServiceOrder.countDocuments({ customerId: r.customerId, ...unpaidOrderFilter }),
+      deps.models.ServiceOrder.countDocuments({ customerId: r.customerId, ...openOrderFilter }),
+      deps.models.ServiceOrder.countDocuments({ customerId: r.customerId, ...unpaidOrderFilter }),
     ]);
     lines.push(`Pesanan: ${open} terjadwal/berjalan, ${unpaid} belum dibayar`);
   }

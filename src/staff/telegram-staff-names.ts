@@ -1,4 +1,4 @@
-import type { AppContext } from '../app/context.js';
+import type { RedisStore } from '../app/context.js';
 import type { StaffNameLookup } from './staff-cards.js';
 
 /**
@@ -23,17 +23,17 @@ export function displayNameOf(from: { first_name?: string; last_name?: string; u
   return full || (from.username ? `@${from.username}` : '');
 }
 
-export function staffNames(ctx: AppContext): StaffNames {
-  const key = (userId: string) => ctx.key('staff', 'telegram-name', userId);
+export function staffNames(store: RedisStore): StaffNames {
+  const key = (userId: string) => store.key('staff', 'telegram-name', userId);
   return {
     async remember(userId, from) {
       const name = displayNameOf(from);
-      if (name) await ctx.redis.set(key(userId), name, 'EX', TTL_SECONDS);
+      if (name) await store.redis.set(key(userId), name, 'EX', TTL_SECONDS);
     },
     async lookup(actor) {
       const m = /^telegram:(\d+)$/.exec(actor);
       if (!m?.[1]) return undefined;
-      return (await ctx.redis.get(key(m[1]))) ?? undefined;
+      return (await store.redis.get(key(m[1]))) ?? undefined;
     },
   };
 }

@@ -1,6 +1,6 @@
 import { isValidObjectId } from 'mongoose';
-import type { AppContext } from '../app/context.js';
 import type { OutboundMessage } from '../channels/types.js';
+import type { Models } from '../db/index.js';
 import { normalizeRef } from '../requests/index.js';
 import {
   type CardHeading,
@@ -20,12 +20,12 @@ import {
 
 /** A flagged request or an SLA reminder: the card, with Setujui / Tolak / Detail while it waits. */
 export async function requestNotice(
-  ctx: AppContext,
+  deps: { models: Pick<Models, 'PrivacyRequest' | 'Customer'> },
   ref: string,
   heading: Exclude<CardHeading, { kind: 'plain' }>,
   now = new Date(),
 ): Promise<OutboundMessage> {
-  const data = await loadCardData(ctx, ref);
+  const data = await loadCardData(deps, ref);
   if (!data) {
     const text =
       heading.kind === 'flagged'
@@ -42,10 +42,10 @@ export async function requestNotice(
 
 /** A dead letter: what could not go where (masked), with Detail when it belongs to a request. */
 export async function deadLetterNotice(
-  ctx: AppContext,
+  deps: { models: Pick<Models, 'DeadLetter'> },
   summary: { id: string; channel: string; reason: string },
 ): Promise<OutboundMessage> {
-  const doc = isValidObjectId(summary.id) ? await ctx.models.DeadLetter.findById(summary.id).lean() : null;
+  const doc = isValidObjectId(summary.id) ? await deps.models.DeadLetter.findById(summary.id).lean() : null;
   if (!doc) {
     return {
       kind: 'text',

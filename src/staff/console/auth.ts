@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
-import type { AppContext } from '../../app/context.js';
-import type { StaffRole } from '../../db/index.js';
+import type { RedisStore } from '../../app/context.js';
+import type { Config } from '../../config/index.js';
+import type { Models, StaffRole } from '../../db/index.js';
 import { activeStaff, type StaffIdentity } from '../accounts.js';
 import { isLang, type Lang } from './i18n.js';
 import { hasRole } from './roles.js';
@@ -30,23 +31,28 @@ export const LOGIN_PATH = '/console/login';
 export const CONSOLE_HOME = '/console/requests';
 export const LANG_COOKIE = 'hakdata_lang';
 
-export function sessionCookieName(ctx: AppContext): string {
+/** Whether the console is served as in production (`__Host-` cookies, Secure). */
+export type ConsoleMode = { config: Pick<Config, 'isProduction'> };
+/** What the sign-in guard reads: sessions (Redis), staff accounts, the mode. */
+export type AuthDeps = RedisStore & ConsoleMode & { models: Pick<Models, 'StaffAccount'> };
+
+export function sessionCookieName(deps: ConsoleMode): string {
   // `__Host-` makes the browser refuse the cookie unless Secure, Path=/ and no Domain.
-  return ctx.config.isProduction ? '__Host-hakdata_console' : 'hakdata_console';
+  return deps.config.isProduction ? '__Host-hakdata_console' : 'hakdata_console';
 }
 
-export function sessionCookieOptions(ctx: AppContext) {
+export function sessionCookieOptions(deps: ConsoleMode) {
   return {
     path: '/',
     httpOnly: true,
     sameSite: 'strict' as const,
-    secure: ctx.config.isProduction,
+    secure: deps.config.isProduction,
     signed: true,
   };
 }
 
 /** Routes other modules serve that must stay reachable without a console session. */
-export function publicRoutePredicate(_ctx: AppContext): (method: string, url: string) => boolean {
+export function publicRoutePredicate(): (method: string, url: string) => boolean {
   // A channel's own routes (webhooks) declare `config: { access: 'public' }` themselves.
   return (_method, url) =>
     url === '/healthz' ||
@@ -75,14 +81,14 @@ export function wantsHtml(request: FastifyRequest): boolean {
 
 /** Reads the signed session cookie; a forged, unsigned or expired cookie is no session. */
 export async function sessionOf(
-  ctx: AppContext,
+  deps: RedisStore & ConsoleMode,
   request: FastifyRequest,
 ): Promise<ConsoleSession | undefined> {
-  const value = request.cookies[sessionCookieName(ctx)];
+  const value = request.cookies[sessionCookieName(deps)];
   if (!value) return undefined;
   const unsigned = request.unsignCookie(value);
   if (!unsigned.valid || !unsigned.value) return undefined;
-  return loadSession(ctx, unsigned.value);
+  return loadSession(deps, unsigned.value);
 }
 
 function langOf(request: FastifyRequest): Lang {
@@ -109,8 +115,8 @@ export function refuseForbidden(request: FastifyRequest, reply: FastifyReply) {
   return reply.code(403).send({ code: 'FORBIDDEN', message: 'Your role may not use this.' });
 }
 
-export function authGuard(ctx: AppContext): onRequestAsyncHookHandler {
-  const isPublic = publicRoutePredicate(ctx);
+export function authGuard(deps: AuthDeps): onRequestAsyncHookHandler {
+  const isPublic = publicRoutePredicate();
   return async function consoleAuthGuard(request, reply) {
     request.lang = langOf(request);
     const url = request.routeOptions.url;
@@ -118,15 +124,15 @@ export function authGuard(ctx: AppContext): onRequestAsyncHookHandler {
     if (url !== undefined && isPublic(request.method, url)) return;
     if (access === 'public') {
       // The login page still wants to know who (if anyone) is signed in, and its CSRF token.
-      const session = await sessionOf(ctx, request);
+      const session = await sessionOf(deps, request);
       request.consoleSession = session ?? null;
-      request.staff = session?.username ? ((await activeStaff(ctx, session.username)) ?? null) : null;
+      request.staff = session?.username ? ((await activeStaff(deps, session.username)) ?? null) : null;
       return;
     }
 
-    const session = await sessionOf(ctx, request);
+    const session = await sessionOf(deps, request);
     // Role changes and disabled accounts take effect on the very next request.
-    const staff = session?.username ? await activeStaff(ctx, session.username) : undefined;
+    const staff = session?.username ? await activeStaff(deps, session.username) : undefined;
     if (!session || !staff) return refuseUnauthenticated(request, reply);
     request.consoleSession = session;
     request.staff = staff;

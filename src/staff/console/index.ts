@@ -5,7 +5,8 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import type { AppContext } from '../../app/context.js';
 import { recordAudit } from '../../audit/record.js';
 import { createOutbox } from '../../outbound/index.js';
-import { createRequestService } from '../../requests/index.js';
+import { queueOptions } from '../../queues/options.js';
+import { createRequestService, liftRestrictionByStaff, type RequestService } from '../../requests/index.js';
 import { staffActor } from '../accounts.js';
 import { consoleCss, consoleJs } from './assets.js';
 import { authGuard, LANG_COOKIE, LOGIN_PATH, sessionCookieName, sessionCookieOptions } from './auth.js';
@@ -42,7 +43,7 @@ const CONSOLE_CSP = {
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Synchronizer-token check on every state-changing request of the console's forms. */
-function csrfCheck(ctx: AppContext) {
+function csrfCheck(deps: ConsoleDeps) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     if (SAFE_METHODS.has(request.method)) return;
     const body = request.body;
@@ -52,14 +53,14 @@ function csrfCheck(ctx: AppContext) {
 
     if (request.routeOptions.url === LOGIN_PATH) {
       // A login form left open past its pre-login session: a fresh form, not a dead end.
-      const session = await createSession(ctx);
-      reply.setCookie(sessionCookieName(ctx), session.id, sessionCookieOptions(ctx));
+      const session = await createSession(deps);
+      reply.setCookie(sessionCookieName(deps), session.id, sessionCookieOptions(deps));
       request.consoleSession = session;
       const error = texts[request.lang].login.expired;
       return sendPage(reply, loginPage(request, { next: '/console/requests', error }), 403);
     }
     if (request.staff)
-      await recordAudit(ctx, {
+      await recordAudit(deps, {
         actor: staffActor(request.staff.username),
         action: 'console.csrf.refused',
         details: { route: request.routeOptions.url ?? '' },
@@ -75,15 +76,15 @@ function csrfCheck(ctx: AppContext) {
 
 /** The console's pages and forms: security headers, form bodies, CSRF, the routes. */
 function consoleScope(deps: ConsoleDeps): FastifyPluginAsync {
-  const { ctx } = deps;
+  const { config } = deps;
   return async (app) => {
     await app.register(helmet, {
       contentSecurityPolicy: {
         useDefaults: false,
-        directives: ctx.config.isProduction ? { ...CONSOLE_CSP, upgradeInsecureRequests: [] } : CONSOLE_CSP,
+        directives: config.isProduction ? { ...CONSOLE_CSP, upgradeInsecureRequests: [] } : CONSOLE_CSP,
       },
       // HSTS only where the console is served over https.
-      strictTransportSecurity: ctx.config.isProduction,
+      strictTransportSecurity: config.isProduction,
       referrerPolicy: { policy: 'no-referrer' },
     });
     app.addHook('onRequest', async (request, reply) => {
@@ -93,7 +94,7 @@ function consoleScope(deps: ConsoleDeps): FastifyPluginAsync {
           path: '/console',
           httpOnly: true,
           sameSite: 'strict',
-          secure: ctx.config.isProduction,
+          secure: config.isProduction,
           maxAge: 365 * 86_400,
         });
     });
@@ -118,7 +119,7 @@ function consoleScope(deps: ConsoleDeps): FastifyPluginAsync {
     // Forms: url-encoded bodies and the CSRF check. The dashboard (below) has its own scope.
     await app.register(async (forms) => {
       await forms.register(formbody, { bodyLimit: 64 * 1024 });
-      forms.addHook('preHandler', csrfCheck(ctx));
+      forms.addHook('preHandler', csrfCheck(deps));
       for (const routes of [
         loginRoutes,
         requestRoutes,
@@ -137,16 +138,18 @@ function consoleScope(deps: ConsoleDeps): FastifyPluginAsync {
 /**
  * The staff web console (src/staff/console/): registered once on the admin server. It installs
  * the sign-in guard for the whole server (auth.ts: deny by default) and the console's own
- * encapsulated scope. `deps` lets tests pass their own clock or request service.
+ * encapsulated scope. The console's composition: the app's context is split here into what each
+ * part is handed (ConsoleDeps); `deps` lets tests pass their own clock or request service.
  */
 export function consoleRoutes(
   ctx: AppContext,
-  deps: Partial<ConsoleDeps> & Pick<ConsoleDeps, 'queueNames'>,
+  deps: Partial<Pick<ConsoleDeps, 'requests' | 'now'>> & Pick<ConsoleDeps, 'queueNames'>,
 ): FastifyPluginAsync {
   const plugin = async (app: FastifyInstance) => {
     let owned: { close(): Promise<void> }[] = [];
-    let requests = deps.requests;
-    if (!requests) {
+    let requests: RequestService;
+    if (deps.requests) requests = deps.requests;
+    else {
       const outbox = createOutbox(ctx);
       const service = createRequestService(ctx, { outbox });
       requests = service;
@@ -162,7 +165,18 @@ export function consoleRoutes(
     app.decorateRequest('lang', 'id');
     app.addHook('onRequest', authGuard(ctx));
     await app.register(
-      consoleScope({ ctx, requests, now: deps.now ?? (() => new Date()), queueNames: deps.queueNames }),
+      consoleScope({
+        models: ctx.models,
+        logger: ctx.logger,
+        config: ctx.config,
+        redis: ctx.redis,
+        key: ctx.key,
+        requests,
+        liftRestriction: (input) => liftRestrictionByStaff(ctx, requests, input),
+        now: deps.now ?? (() => new Date()),
+        queueNames: deps.queueNames,
+        queueOptions: queueOptions(ctx),
+      }),
     );
   };
   // Like fastify-plugin: the guard and the cookie parser apply to the whole admin server.

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { AppContext } from '../../app/context.js';
+import type { RedisStore } from '../../app/context.js';
+import type { Config } from '../../config/index.js';
 import { takeFromWindows } from '../../identity/rate-limit.js';
 
 /**
@@ -20,6 +21,11 @@ import { takeFromWindows } from '../../identity/rate-limit.js';
  * usernames are real. Addresses are kept only as keyed hashes (IPv6 by its /64, which one
  * subscriber holds whole). Kept in Redis with expiry; an admin can lift every lock early.
  */
+/** The counters and locks live in Redis; address tags are keyed with the admin secret. */
+export interface LockoutDeps extends RedisStore {
+  config: { admin: Pick<Config['admin'], 'secret'> };
+}
+
 export const MAX_FAILURES = 5;
 export const LOCK_SECONDS = 15 * 60;
 const WINDOW_SECONDS = 15 * 60;
@@ -52,21 +58,21 @@ function ipv4AsGroups(part: string): string[] {
 }
 
 /** A keyed hash of the address, so Redis never holds a client's address. */
-export function addressTag(ctx: AppContext, address: string): string {
+export function addressTag(deps: LockoutDeps, address: string): string {
   return createHash('sha256')
-    .update(`${ctx.config.admin.secret}:${clientAddressKey(address)}`)
+    .update(`${deps.config.admin.secret}:${clientAddressKey(address)}`)
     .digest('base64url')
     .slice(0, 22);
 }
 
-const keys = (ctx: AppContext, username: string, tag = '') => ({
-  pairFail: ctx.key('console', 'login-fail', username, tag),
-  pairLock: ctx.key('console', 'login-lock', username, tag),
+const keys = (deps: LockoutDeps, username: string, tag = '') => ({
+  pairFail: deps.key('console', 'login-fail', username, tag),
+  pairLock: deps.key('console', 'login-lock', username, tag),
   /** Tags of the addresses with failures on this account, so an unlock and the staff page find them. */
-  addresses: ctx.key('console', 'login-addrs', username),
-  accountFail: ctx.key('console', 'login-account-fail', username),
-  backoff: ctx.key('console', 'login-backoff', username),
-  known: ctx.key('console', 'login-known', username),
+  addresses: deps.key('console', 'login-addrs', username),
+  accountFail: deps.key('console', 'login-account-fail', username),
+  backoff: deps.key('console', 'login-backoff', username),
+  known: deps.key('console', 'login-known', username),
 });
 
 // Both counts and both locks in one step, so parallel guesses cannot slip past a limit. Counts
@@ -101,10 +107,10 @@ export interface LockState {
 }
 
 /** Whether `address` may try `username` now. */
-export async function lockedFor(ctx: AppContext, username: string, address: string): Promise<LockState> {
-  const tag = addressTag(ctx, address);
-  const k = keys(ctx, username, tag);
-  const [pair, backoff, known] = (await ctx.redis
+export async function lockedFor(deps: LockoutDeps, username: string, address: string): Promise<LockState> {
+  const tag = addressTag(deps, address);
+  const k = keys(deps, username, tag);
+  const [pair, backoff, known] = (await deps.redis
     .multi()
     .ttl(k.pairLock)
     .ttl(k.backoff)
@@ -131,11 +137,11 @@ export interface AccountLockView {
 }
 
 /** For the staff page: the account's own lock, and apart from it the addresses locked out of it. */
-export async function accountLockedFor(ctx: AppContext, username: string): Promise<AccountLockView> {
-  const k = keys(ctx, username);
-  const [backoff, tags] = await Promise.all([ctx.redis.ttl(k.backoff), ctx.redis.smembers(k.addresses)]);
+export async function accountLockedFor(deps: LockoutDeps, username: string): Promise<AccountLockView> {
+  const k = keys(deps, username);
+  const [backoff, tags] = await Promise.all([deps.redis.ttl(k.backoff), deps.redis.smembers(k.addresses)]);
   const pairTtls = tags.length
-    ? await Promise.all(tags.map((tag) => ctx.redis.ttl(keys(ctx, username, tag).pairLock)))
+    ? await Promise.all(tags.map((tag) => deps.redis.ttl(keys(deps, username, tag).pairLock)))
     : [];
   const locked = pairTtls.filter((ttl) => ttl > 0);
   return {
@@ -158,13 +164,13 @@ export interface FailureCount {
 
 /** Counts one failure of `username` from `address`. */
 export async function recordFailure(
-  ctx: AppContext,
+  deps: LockoutDeps,
   username: string,
   address: string,
 ): Promise<FailureCount> {
-  const tag = addressTag(ctx, address);
-  const k = keys(ctx, username, tag);
-  const [n, locked, m, backoff] = (await ctx.redis.eval(
+  const tag = addressTag(deps, address);
+  const k = keys(deps, username, tag);
+  const [n, locked, m, backoff] = (await deps.redis.eval(
     FAIL_SCRIPT,
     5,
     k.pairFail,
@@ -190,10 +196,10 @@ export async function recordFailure(
 }
 
 /** A good login: this address starts again, and is known to the account from now on. */
-export async function recordSuccess(ctx: AppContext, username: string, address: string): Promise<void> {
-  const tag = addressTag(ctx, address);
-  const k = keys(ctx, username, tag);
-  await ctx.redis
+export async function recordSuccess(deps: LockoutDeps, username: string, address: string): Promise<void> {
+  const tag = addressTag(deps, address);
+  const k = keys(deps, username, tag);
+  await deps.redis
     .multi()
     .del(k.pairFail, k.pairLock)
     .srem(k.addresses, tag)
@@ -203,26 +209,26 @@ export async function recordSuccess(ctx: AppContext, username: string, address: 
 }
 
 /** An admin lifting the lock (or the demo resetting its admin): every address starts again. */
-export async function clearFailures(ctx: AppContext, username: string): Promise<void> {
-  const k = keys(ctx, username);
-  const tags = await ctx.redis.smembers(k.addresses);
+export async function clearFailures(deps: LockoutDeps, username: string): Promise<void> {
+  const k = keys(deps, username);
+  const tags = await deps.redis.smembers(k.addresses);
   const pairKeys = tags.flatMap((tag) => {
-    const p = keys(ctx, username, tag);
+    const p = keys(deps, username, tag);
     return [p.pairFail, p.pairLock];
   });
-  await ctx.redis.del(...pairKeys, k.addresses, k.accountFail, k.backoff);
+  await deps.redis.del(...pairKeys, k.addresses, k.accountFail, k.backoff);
 }
 
 /** Sign-in attempts one address may make in 15 minutes: bounds the scrypt work a stranger can cause. */
 export const ATTEMPTS_PER_ADDRESS = 60;
 
 /** Takes one attempt for this client address; returns seconds to wait when over the limit, else 0. */
-export async function takeAddressAttempt(ctx: AppContext, address: string): Promise<number> {
+export async function takeAddressAttempt(deps: LockoutDeps, address: string): Promise<number> {
   const decision = await takeFromWindows(
-    ctx.redis,
+    deps.redis,
     [
       {
-        key: ctx.key('console', 'login-ip', addressTag(ctx, address)),
+        key: deps.key('console', 'login-ip', addressTag(deps, address)),
         limit: ATTEMPTS_PER_ADDRESS,
         windowMs: WINDOW_SECONDS * 1000,
       },

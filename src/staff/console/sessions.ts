@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import type { AppContext } from '../../app/context.js';
+import type { RedisStore } from '../../app/context.js';
 import { STAFF_ROLES } from '../../db/index.js';
 
 /**
@@ -29,13 +29,13 @@ export interface ConsoleSession extends SessionData {
   id: string;
 }
 
-const storeKey = (ctx: AppContext, id: string) =>
-  ctx.key('console', 'session', createHash('sha256').update(id).digest('hex'));
+const storeKey = (store: RedisStore, id: string) =>
+  store.key('console', 'session', createHash('sha256').update(id).digest('hex'));
 
 const newToken = () => randomBytes(32).toString('base64url');
 
 export async function createSession(
-  ctx: AppContext,
+  store: RedisStore,
   staff?: { username: string; role: SessionData['role'] },
 ): Promise<ConsoleSession> {
   const id = newToken();
@@ -44,8 +44,8 @@ export async function createSession(
     createdAt: Date.now(),
     ...(staff ? { username: staff.username, role: staff.role } : {}),
   };
-  await ctx.redis.set(
-    storeKey(ctx, id),
+  await store.redis.set(
+    storeKey(store, id),
     JSON.stringify(data),
     'EX',
     staff ? IDLE_SECONDS : ANONYMOUS_SECONDS,
@@ -54,10 +54,10 @@ export async function createSession(
 }
 
 /** The live session for this id, its idle expiry pushed on; undefined when gone or too old. */
-export async function loadSession(ctx: AppContext, id: string): Promise<ConsoleSession | undefined> {
+export async function loadSession(store: RedisStore, id: string): Promise<ConsoleSession | undefined> {
   if (!/^[A-Za-z0-9_-]{43}$/.test(id)) return undefined;
-  const key = storeKey(ctx, id);
-  const stored = await ctx.redis.get(key);
+  const key = storeKey(store, id);
+  const stored = await store.redis.get(key);
   if (!stored) return undefined;
   let parsed: SessionData;
   try {
@@ -68,15 +68,15 @@ export async function loadSession(ctx: AppContext, id: string): Promise<ConsoleS
     return undefined;
   }
   if (Date.now() - parsed.createdAt > MAX_AGE_SECONDS * 1000) {
-    await ctx.redis.del(key);
+    await store.redis.del(key);
     return undefined;
   }
-  if (parsed.username) await ctx.redis.expire(key, IDLE_SECONDS);
+  if (parsed.username) await store.redis.expire(key, IDLE_SECONDS);
   return { id, ...parsed };
 }
 
-export async function destroySession(ctx: AppContext, id: string): Promise<void> {
-  await ctx.redis.del(storeKey(ctx, id));
+export async function destroySession(store: RedisStore, id: string): Promise<void> {
+  await store.redis.del(storeKey(store, id));
 }
 
 /** Constant-time check of a submitted CSRF token against the session's. */

@@ -2,10 +2,9 @@ import type { FastifyPluginAsync } from 'fastify';
 import { Types } from 'mongoose';
 import { z } from 'zod';
 import { recordAudit } from '../../../audit/record.js';
-import type { AuditEvent } from '../../../db/index.js';
+import type { AuditEvent, Models } from '../../../db/index.js';
 import { normalizeRef } from '../../../requests/index.js';
 import { staffActor } from '../../accounts.js';
-import type { ConsoleDeps } from '../deps.js';
 import { sendPage } from '../deps.js';
 import { type AuditFilters, type AuditRow, auditPage } from '../views/audit.js';
 
@@ -35,9 +34,12 @@ const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 // Days are Jakarta days: what staff mean by "the 3rd".
 const dayStart = (d: string) => new Date(`${d}T00:00:00+07:00`);
 
+/** The audit log's search reads audit events and customers' numbers, and records the search. */
+export type AuditRouteDeps = { models: Pick<Models, 'AuditEvent' | 'Customer'> };
+
 /** Audit log search (admins). Searching is itself recorded, with the filters used. */
 export const auditRoutes =
-  ({ ctx }: ConsoleDeps): FastifyPluginAsync =>
+  (deps: AuditRouteDeps): FastifyPluginAsync =>
   async (app) => {
     app.get('/console/audit', { config: { access: 'admin' } }, async (request, reply) => {
       const q = auditQuery.parse(request.query ?? {});
@@ -55,7 +57,7 @@ export const auditRoutes =
       if (q.action) filter.action = { $regex: `^${escapeRegex(q.action)}` };
       let noMatch = false;
       if (q.customer) {
-        const c = await ctx.models.Customer.findOne(
+        const c = await deps.models.Customer.findOne(
           { customerNo: q.customer.toUpperCase() },
           { _id: 1 },
         ).lean();
@@ -72,7 +74,7 @@ export const auditRoutes =
         filter.$or = [{ at: { $lt: b } }, { at: b, _id: { $lt: new Types.ObjectId(id) } }];
       }
 
-      await recordAudit(ctx, {
+      await recordAudit(deps, {
         actor: staffActor(request.staff!.username),
         action: 'audit.searched',
         details: { filters: Object.fromEntries(Object.entries(filters).filter(([, v]) => v)) },
@@ -81,13 +83,13 @@ export const auditRoutes =
 
       const events = noMatch
         ? []
-        : await ctx.models.AuditEvent.find(filter)
+        : await deps.models.AuditEvent.find(filter)
             .sort({ at: -1, _id: -1 })
             .limit(PAGE_SIZE)
             .lean<AuditEvent[]>();
       const ids = [...new Set(events.map((e) => (e.customerId ? String(e.customerId) : '')).filter(Boolean))];
       const customers = ids.length
-        ? await ctx.models.Customer.find(
+        ? await deps.models.Customer.find(
             { _id: { $in: ids.map((id) => new Types.ObjectId(id)) } },
             { customerNo: 1 },
           ).lean()

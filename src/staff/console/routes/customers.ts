@@ -1,10 +1,10 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { recordAudit } from '../../../audit/record.js';
-import type { Customer, PrivacyRequest, ServiceOrder } from '../../../db/index.js';
+import type { Customer, Models, PrivacyRequest, ServiceOrder } from '../../../db/index.js';
 import { normalizePhone } from '../../../identity/phone.js';
 import { maskPhone } from '../../../privacy/index.js';
-import { liftRestrictionByStaff, RequestError } from '../../../requests/index.js';
+import { RequestError } from '../../../requests/index.js';
 import { staffActor } from '../../accounts.js';
 import type { ConsoleDeps } from '../deps.js';
 import { sendPage } from '../deps.js';
@@ -25,15 +25,20 @@ const revealBody = z.object({ purpose: z.enum(REVEAL_PURPOSES) });
 const searchQuery = z.object({ q: z.string().trim().max(40).default('') });
 const liftBody = z.object({ reason: z.string().max(2000).default('') });
 
+/** The customer view reads a customer, their orders and requests; every look is audited. */
+export type CustomerRouteDeps = Pick<ConsoleDeps, 'liftRestriction' | 'logger'> & {
+  models: Pick<Models, 'Customer' | 'ServiceOrder' | 'PrivacyRequest' | 'AuditEvent'>;
+};
+
 /**
  * The customer view: personal data masked until a staff member asks to see it with a purpose.
  * Opening the page and showing the data are both audited (who, which customer, why); the audit
  * event holds field names and the purpose, never the values.
  */
 export const customerRoutes =
-  ({ ctx, requests }: ConsoleDeps): FastifyPluginAsync =>
+  ({ liftRestriction, ...deps }: CustomerRouteDeps): FastifyPluginAsync =>
   async (app) => {
-    const { Customer: Customers, ServiceOrder: Orders, PrivacyRequest: Requests } = ctx.models;
+    const { Customer: Customers, ServiceOrder: Orders, PrivacyRequest: Requests } = deps.models;
 
     async function load(
       customerNo: string,
@@ -103,7 +108,7 @@ export const customerRoutes =
         const phone = normalizePhone(q);
         if (phone.ok) {
           // Looking someone up by phone number is itself access to personal data.
-          await recordAudit(ctx, {
+          await recordAudit(deps, {
             actor: actor(request),
             action: 'customer.searched',
             details: { by: 'phone', phone: maskPhone(phone.e164) },
@@ -120,7 +125,7 @@ export const customerRoutes =
       const no = customerNoSchema.safeParse(request.params.customerNo);
       const found = no.success ? await load(no.data, false) : undefined;
       if (!found) return sendPage(reply, errorPage(request, 'notFound'), 404);
-      await recordAudit(ctx, {
+      await recordAudit(deps, {
         actor: actor(request),
         action: 'customer.viewed',
         customerId: found.id,
@@ -141,7 +146,7 @@ export const customerRoutes =
         if (found.view.erasedAt)
           return reply.redirect(`/console/customers/${encodeURIComponent(no.data)}`, 303);
         // Written before the data leaves the server: no record, no data.
-        await recordAudit(ctx, {
+        await recordAudit(deps, {
           actor: actor(request),
           action: 'customer.revealed',
           customerId: found.id,
@@ -164,12 +169,12 @@ export const customerRoutes =
         if (!found) return sendPage(reply, errorPage(request, 'notFound'), 404);
         const r = texts[request.lang].restriction;
         try {
-          const created = await liftRestrictionByStaff(ctx, requests, {
+          const created = await liftRestriction({
             customerId: found.id,
             staff: actor(request),
             reason: body.data.reason,
           });
-          await recordAudit(ctx, {
+          await recordAudit(deps, {
             actor: actor(request),
             action: 'console.restriction.lift',
             ref: created.ref,
@@ -182,8 +187,8 @@ export const customerRoutes =
           );
         } catch (err) {
           if (!(err instanceof RequestError)) throw err;
-          ctx.logger.info({ code: err.code }, 'console restriction lift refused');
-          await recordAudit(ctx, {
+          deps.logger.info({ code: err.code }, 'console restriction lift refused');
+          await recordAudit(deps, {
             actor: actor(request),
             action: 'console.restriction.lift_refused',
             customerId: found.id,

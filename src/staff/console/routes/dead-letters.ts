@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { isValidObjectId } from 'mongoose';
 import { z } from 'zod';
 import { recordAudit } from '../../../audit/record.js';
-import type { DeadLetter } from '../../../db/index.js';
+import type { DeadLetter, Models } from '../../../db/index.js';
 import { staffActor } from '../../accounts.js';
 import type { ConsoleDeps } from '../deps.js';
 import { sendPage } from '../deps.js';
@@ -14,13 +14,18 @@ const listQuery = z.object({
   done: z.literal('1').optional().catch(undefined),
 });
 
+/** Dead letters are read and marked resolved here; the resolution is audited. */
+export type DeadLetterRouteDeps = Pick<ConsoleDeps, 'now'> & {
+  models: Pick<Models, 'DeadLetter' | 'AuditEvent'>;
+};
+
 /** Messages the outbound worker gave up on (`deadletters`), for staff to follow up and close. */
 export const deadLetterRoutes =
-  ({ ctx, now }: ConsoleDeps): FastifyPluginAsync =>
+  ({ now, ...deps }: DeadLetterRouteDeps): FastifyPluginAsync =>
   async (app) => {
     app.get('/console/deadletters', async (request, reply) => {
       const q = listQuery.parse(request.query ?? {});
-      const docs = await ctx.models.DeadLetter.find({ status: q.status })
+      const docs = await deps.models.DeadLetter.find({ status: q.status })
         .sort({ createdAt: -1 })
         .limit(200)
         .lean<DeadLetter[]>();
@@ -45,13 +50,13 @@ export const deadLetterRoutes =
     app.post<{ Params: { id: string } }>('/console/deadletters/:id/resolve', async (request, reply) => {
       if (!isValidObjectId(request.params.id)) return sendPage(reply, errorPage(request, 'notFound'), 404);
       const by = staffActor(request.staff!.username);
-      const updated = await ctx.models.DeadLetter.findOneAndUpdate(
+      const updated = await deps.models.DeadLetter.findOneAndUpdate(
         { _id: request.params.id, status: 'open' },
         { $set: { status: 'resolved', resolvedAt: now(), resolvedBy: by } },
         { new: true },
       ).lean<DeadLetter>();
       if (updated)
-        await recordAudit(ctx, {
+        await recordAudit(deps, {
           actor: by,
           action: 'deadletter.resolved',
           ...(updated.requestRef ? { ref: updated.requestRef } : {}),

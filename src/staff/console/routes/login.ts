@@ -1,9 +1,15 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { recordAudit } from '../../../audit/record.js';
-import { authenticate, staffActor } from '../../accounts.js';
-import { CONSOLE_HOME, LOGIN_PATH, sessionCookieName, sessionCookieOptions } from '../auth.js';
-import type { ConsoleDeps } from '../deps.js';
+import type { Logger } from '../../../logging/logger.js';
+import { authenticate, type StaffAccountDeps, staffActor } from '../../accounts.js';
+import {
+  CONSOLE_HOME,
+  type ConsoleMode,
+  LOGIN_PATH,
+  sessionCookieName,
+  sessionCookieOptions,
+} from '../auth.js';
 import { sendPage } from '../deps.js';
 import { texts } from '../i18n.js';
 import { takeAddressAttempt } from '../lockout.js';
@@ -28,12 +34,15 @@ export function safeNext(next: unknown): string {
   return next;
 }
 
+/** Signing in reaches staff accounts, the lockout and sessions (Redis); both ends are audited. */
+export type LoginRouteDeps = StaffAccountDeps & ConsoleMode & { logger: Logger };
+
 /** Sign-in (public) and sign-out. The login form's CSRF token lives in a pre-login session. */
 export const loginRoutes =
-  ({ ctx }: ConsoleDeps): FastifyPluginAsync =>
+  (deps: LoginRouteDeps): FastifyPluginAsync =>
   async (app) => {
-    const cookie = sessionCookieName(ctx);
-    const cookieOptions = sessionCookieOptions(ctx);
+    const cookie = sessionCookieName(deps);
+    const cookieOptions = sessionCookieOptions(deps);
 
     app.get('/console', async (_request, reply) => reply.redirect(CONSOLE_HOME, 302));
 
@@ -42,7 +51,7 @@ export const loginRoutes =
       const next = safeNext(query.next);
       if (request.staff) return reply.redirect(next, 302);
       if (!request.consoleSession || request.consoleSession.username) {
-        const session = await createSession(ctx);
+        const session = await createSession(deps);
         reply.setCookie(cookie, session.id, cookieOptions);
         request.consoleSession = session;
       }
@@ -55,12 +64,12 @@ export const loginRoutes =
       const parsed = loginBody.safeParse(request.body ?? {});
       const body = parsed.success ? parsed.data : { username: '', password: '', next: undefined };
       const next = safeNext(body.next);
-      const wait = await takeAddressAttempt(ctx, request.ip);
+      const wait = await takeAddressAttempt(deps, request.ip);
       if (wait > 0) {
         request.log.warn({ wait }, 'console: too many sign-in attempts from one address');
         return sendPage(reply, loginPage(request, { next, error: t.locked(Math.ceil(wait / 60)) }), 429);
       }
-      const result = await authenticate(ctx, body.username, body.password, request.ip);
+      const result = await authenticate(deps, body.username, body.password, request.ip);
       if (!result.ok) {
         const error =
           result.code === 'LOCKED' ? t.locked(Math.ceil(result.retryAfterSeconds / 60)) : t.invalid;
@@ -71,16 +80,16 @@ export const loginRoutes =
         );
       }
       // A new session id at sign-in, so an id planted before login is worth nothing after it.
-      if (request.consoleSession) await destroySession(ctx, request.consoleSession.id);
-      const session = await createSession(ctx, result.staff);
+      if (request.consoleSession) await destroySession(deps, request.consoleSession.id);
+      const session = await createSession(deps, result.staff);
       reply.setCookie(cookie, session.id, cookieOptions);
       return reply.redirect(next, 303);
     });
 
     app.post('/console/logout', async (request, reply) => {
-      if (request.consoleSession) await destroySession(ctx, request.consoleSession.id);
+      if (request.consoleSession) await destroySession(deps, request.consoleSession.id);
       if (request.staff)
-        await recordAudit(ctx, {
+        await recordAudit(deps, {
           actor: staffActor(request.staff.username),
           action: 'console.logout',
           idempotencyKey: null,

@@ -4,7 +4,7 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import { Queue } from 'bullmq';
 import type { FastifyPluginAsync } from 'fastify';
 import { recordAudit } from '../../../audit/record.js';
-import { queueOptions } from '../../../queues/options.js';
+import type { Models } from '../../../db/index.js';
 import { REQUEST_QUEUE } from '../../../requests/index.js';
 import { staffActor } from '../../accounts.js';
 import type { ConsoleDeps } from '../deps.js';
@@ -66,6 +66,11 @@ function redactedAdapter(queue: Queue): BullMQAdapter {
   return adapter;
 }
 
+/** The dashboard opens the configuration's queues and audits the actions taken through it. */
+export type QueueDashboardDeps = Pick<ConsoleDeps, 'queueNames' | 'queueOptions'> & {
+  models: Pick<Models, 'AuditEvent'>;
+};
+
 /**
  * The queue dashboard (bull-board) at /console/queues, admins only (auth.ts). Its own API calls
  * (retry, clean, promote) are fetches without our form token; they are accepted only from our
@@ -73,9 +78,9 @@ function redactedAdapter(queue: Queue): BullMQAdapter {
  * SameSite=Strict session cookie.
  */
 export const queueDashboardRoutes =
-  ({ ctx, queueNames }: ConsoleDeps): FastifyPluginAsync =>
+  ({ queueNames, queueOptions, ...deps }: QueueDashboardDeps): FastifyPluginAsync =>
   async (app) => {
-    const queues = queueNames.map((name) => new Queue(name, queueOptions(ctx)));
+    const queues = queueNames.map((name) => new Queue(name, queueOptions));
     const adapter = new FastifyAdapter();
     adapter.setBasePath(QUEUES_PATH);
     createBullBoard({
@@ -96,7 +101,7 @@ export const queueDashboardRoutes =
         site === 'same-origin' ||
         (typeof origin === 'string' && origin === `${request.protocol}://${request.host}`);
       if (!sameOrigin) return reply.code(403).send({ code: 'CSRF', message: 'Cross-site request refused.' });
-      await recordAudit(ctx, {
+      await recordAudit(deps, {
         actor: staffActor(request.staff!.username),
         action: 'queues.action',
         details: { method: request.method, route: request.routeOptions.url ?? '' },

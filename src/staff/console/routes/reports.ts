@@ -6,6 +6,7 @@ import {
   buildRightsReport,
   parseReportMonth,
   produceReport,
+  type ReportDeps,
   ReportInputError,
 } from '../../../reports/index.js';
 import { staffActor } from '../../accounts.js';
@@ -25,12 +26,15 @@ const downloadQuery = z.object({
 /** This month in Jakarta time, `YYYY-MM`: the page's default. */
 const currentMonth = (now: Date) => new Date(now.getTime() + 7 * 3600_000).toISOString().slice(0, 7);
 
+/** The report reads what `hakdata report` reads; each download is audited. */
+export type ReportRouteDeps = Pick<ConsoleDeps, 'now'> & ReportDeps;
+
 /**
  * The monthly rights report for admins: the same figures as `hakdata report` (src/reports/), and
  * its files. Exports leave the system, so each download is audited (month, format, kind).
  */
 export const reportRoutes =
-  ({ ctx, now }: ConsoleDeps): FastifyPluginAsync =>
+  ({ now, ...deps }: ReportRouteDeps): FastifyPluginAsync =>
   async (app) => {
     const admin = { config: { access: 'admin' as const } };
 
@@ -39,7 +43,7 @@ export const reportRoutes =
       const label = raw ?? currentMonth(now());
       try {
         const month = parseReportMonth(label);
-        const report = await buildRightsReport(ctx, month, now());
+        const report = await buildRightsReport(deps, month, now());
         return sendPage(reply, reportPage(request, { month: month.label, report }));
       } catch (err) {
         if (!(err instanceof ReportInputError)) throw err;
@@ -64,13 +68,13 @@ export const reportRoutes =
       }
       const activity = q.activity === '1';
       // Recorded before the file leaves the server: no record, no export.
-      await recordAudit(ctx, {
+      await recordAudit(deps, {
         actor: staffActor(request.staff!.username),
         action: 'console.report.exported',
         details: { month: month.label, format: activity ? 'activity-csv' : q.format, lang: q.lang },
         idempotencyKey: null,
       });
-      const file = await produceReport(ctx, { month, format: q.format, lang: q.lang, activity, now: now() });
+      const file = await produceReport(deps, { month, format: q.format, lang: q.lang, activity, now: now() });
       return reply
         .code(200)
         .type(file.contentType)

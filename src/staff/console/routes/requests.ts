@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { Types } from 'mongoose';
 import { z } from 'zod';
 import { recordAudit } from '../../../audit/record.js';
-import { type PrivacyRequest, REQUEST_STATUSES, REQUEST_TYPES } from '../../../db/index.js';
+import { type Models, type PrivacyRequest, REQUEST_STATUSES, REQUEST_TYPES } from '../../../db/index.js';
 import { maskDetails, maskName } from '../../../privacy/index.js';
 import { normalizeRef, OPEN_STATUSES, RequestError } from '../../../requests/index.js';
 import { staffActor } from '../../accounts.js';
@@ -34,14 +34,19 @@ const noticeQuery = z.object({ notice: z.enum(NOTICES).optional().catch(undefine
 
 const isOpen = (status: PrivacyRequest['status']) => OPEN_STATUSES.includes(status);
 
+/** The queue and detail read requests and their customers; decisions go through the request service. */
+export type RequestRouteDeps = Pick<ConsoleDeps, 'requests' | 'now'> & {
+  models: Pick<Models, 'PrivacyRequest' | 'Customer' | 'AuditEvent'>;
+};
+
 /**
  * The request queue (overdue first, then by deadline), one request's detail with its history,
  * and the decision. The same data as JSON under /console/api for scripts.
  */
 export const requestRoutes =
-  ({ ctx, requests, now }: ConsoleDeps): FastifyPluginAsync =>
+  ({ requests, now, ...deps }: RequestRouteDeps): FastifyPluginAsync =>
   async (app) => {
-    const { PrivacyRequest, Customer } = ctx.models;
+    const { PrivacyRequest, Customer } = deps.models;
 
     async function customerNos(ids: (Types.ObjectId | null | undefined)[]) {
       const unique = [...new Set(ids.filter((id): id is Types.ObjectId => Boolean(id)).map(String))];
@@ -156,7 +161,7 @@ export const requestRoutes =
       } catch (err) {
         if (!(err instanceof RequestError)) throw err;
         if (err.code === 'NOT_FOUND') return sendPage(reply, errorPage(request, 'notFound'), 404);
-        await recordAudit(ctx, {
+        await recordAudit(deps, {
           actor: staffActor(staff.username),
           action: 'console.decision.refused',
           ref,

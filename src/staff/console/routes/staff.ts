@@ -4,11 +4,11 @@ import {
   changeStaff,
   createStaffAccount,
   listStaff,
+  type StaffAccountDeps,
   type StaffChange,
   StaffError,
   staffActor,
 } from '../../accounts.js';
-import type { ConsoleDeps } from '../deps.js';
 import { sendPage } from '../deps.js';
 import { texts } from '../i18n.js';
 import { staffPage } from '../views/staff.js';
@@ -39,12 +39,12 @@ function toChange(body: z.infer<typeof changeBody>): StaffChange {
 
 /** Staff accounts (admins): list, create, disable/enable, role, unlock, Telegram link. */
 export const staffRoutes =
-  ({ ctx }: ConsoleDeps): FastifyPluginAsync =>
+  (deps: StaffAccountDeps): FastifyPluginAsync =>
   async (app) => {
     const admin = { config: { access: 'admin' as const } };
 
     const render = async (request: FastifyRequest, notice?: { kind: 'ok' | 'error'; text: string }) =>
-      staffPage(request, { staff: await listStaff(ctx), notice });
+      staffPage(request, { staff: await listStaff(deps), notice });
 
     app.get('/console/staff', admin, async (request, reply) => {
       const { done } = noticeQuery.parse(request.query ?? {});
@@ -61,7 +61,7 @@ export const staffRoutes =
           400,
         );
       try {
-        await createStaffAccount(ctx, { ...body.data, createdBy: staffActor(request.staff!.username) });
+        await createStaffAccount(deps, { ...body.data, createdBy: staffActor(request.staff!.username) });
       } catch (err) {
         if (!(err instanceof StaffError)) throw err;
         return sendPage(reply, await render(request, { kind: 'error', text: err.message }), 400);
@@ -81,7 +81,7 @@ export const staffRoutes =
             400,
           );
         try {
-          await changeStaff(ctx, request.params.username, toChange(body.data), request.staff!);
+          await changeStaff(deps, request.params.username, toChange(body.data), request.staff!);
         } catch (err) {
           if (!(err instanceof StaffError)) throw err;
           return sendPage(
