@@ -43,8 +43,7 @@ export async function createAppContext(
   const redis = createRedis(config);
   redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
   const mongo = await connectMongo(config.mongodbUri, {
-    onMonitorRestart: (servers) =>
-      logger.warn({ servers }, 'MongoDB server monitor was stuck; restarted it'),
+    onMonitorRestart: (servers) => logger.warn({ servers }, 'MongoDB server monitor was stuck; restarted it'),
   });
   const models = createModels(mongo);
   await syncIndexes(models);
