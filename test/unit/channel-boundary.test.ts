@@ -3,7 +3,7 @@ import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/app/context.js';
 import { loadAppConfig } from '../../src/app/settings.js';
-import { channelDefinitions, defaultPromoChannels } from '../../src/channels/registry.js';
+import { channelDefinitions, defaultPromoChannels, staffChatOf } from '../../src/channels/registry.js';
 import { outboundQueueNames } from '../../src/outbound/index.js';
 import { defaultRate } from '../../src/promo/throttle.js';
 
@@ -120,6 +120,22 @@ describe('channel capabilities', () => {
     const webQueues = outboundQueueNames('whatsapp', web?.capabilities.partitions ?? 0);
     const cloudQueues = outboundQueueNames('whatsapp-cloud', cloud?.capabilities.partitions ?? 0);
     expect(webQueues.filter((q) => cloudQueues.includes(q))).toEqual([]);
+  });
+
+  it("takes the staff chat from STAFF_CHANNEL's own settings, none from a channel without a staff group", () => {
+    const env = {
+      NODE_ENV: 'test',
+      TELEGRAM_STAFF_CHAT_ID: '-1001234567890',
+      TELEGRAM_STAFF_USER_IDS: '11, 22',
+    };
+    expect(staffChatOf(loadAppConfig(env))).toEqual({
+      channel: 'telegram',
+      chatId: '-1001234567890',
+      userIds: ['11', '22'],
+      userIdsSetting: 'TELEGRAM_STAFF_USER_IDS',
+    });
+    expect(staffChatOf(loadAppConfig({ ...env, STAFF_CHANNEL: 'webchat' }))).toBeUndefined();
+    expect(staffChatOf(loadAppConfig({ NODE_ENV: 'test' }))).toBeUndefined();
   });
 
   it('refuses the Cloud API channel without its app secret, and OTP_PROVIDER naming no code channel', () => {
