@@ -54,7 +54,10 @@ export const STANDING_FIELDS = {
 } as const;
 
 /** Why the customer gets nothing whatever their chat, or undefined. */
-function standingReason(customer: Standing | null | undefined, held: SkipReason | undefined) {
+function standingReason(
+  customer: Standing | null | undefined,
+  held: SkipReason | undefined,
+): SkipReason | undefined {
   if (!customer) return 'not_found';
   if (customer.erasedAt) return 'erased';
   // Either scope stops promotions (UU PDP art. 11), whatever the consent says; so does a
