@@ -67,11 +67,15 @@ export async function processRequest(
     await deps.checkpoint?.(ref, 'claimed');
     outcome = await REQUEST_HANDLERS[request.type](ctx, request, deps);
   } catch (err) {
+    const unreachable = storeUnreachable(err);
     log.warn(
-      { err: { message: maskString((err as Error).message) }, final: finalAttempt },
+      { err: { message: maskString((err as Error).message) }, final: finalAttempt, unreachable },
       'request step failed',
     );
-    if (!finalAttempt) throw err;
+    // MongoDB away (down, restarting, a connection cut) says nothing about the request: even on
+    // the last attempt it stays open, untold, and the job fails; the reconciler queues it again
+    // once the job is failed for good (its limit on starts still ends a request that keeps dying).
+    if (!finalAttempt || unreachable) throw err;
     outcome = {
       status: 'failed',
       // Driver errors can quote values (a duplicate key names the phone): masked before kept.
@@ -112,6 +116,25 @@ export async function processRequest(
   await auditClosing(ctx, closed, events);
   log.info({ type: request.type, status: outcome.status }, 'request finished');
   return outcome.status;
+}
+
+/** Errors of a MongoDB that cannot be reached, by name: the driver's and mongoose's own. */
+const UNREACHABLE = new Set([
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoServerSelectionError',
+  'MongooseServerSelectionError',
+  'MongoPoolClearedError',
+  'MongoTopologyClosedError',
+]);
+
+function storeUnreachable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  return (
+    UNREACHABLE.has(err.name) ||
+    // mongoose, when a query waited for a connection longer than its buffer allows.
+    (err.name === 'MongooseError' && /buffering timed out/.test(err.message))
+  );
 }
 
 type Claim =
