@@ -110,12 +110,18 @@ describe('production queries and the declared indexes', () => {
       // The promo's send-time check and a reply to a promo, before anyone is erased. A run's
       // start reads the open requests by status and the whole do-not-market list once, by design.
       const watch = await recorder.aside(() => OptOutWatch.open(ctx));
+      const batchFrom = recorder.queries.length;
       await checkBatch(
         ctx,
         watch,
         [siti, budi].filter((c) => c !== null),
         'telegram',
       );
+      // Issue 15: the per-batch check sends no `$in`, `$or` or `$exists` (FerretDB reads the whole
+      // collection for each; MongoDB needs none of them here).
+      const perBatch = recorder.queries.slice(batchFrom).map((q) => JSON.stringify(q.filter));
+      expect(perBatch.length).toBeGreaterThan(0);
+      expect(perBatch.filter((f) => /"\$(in|or|exists)"/.test(f))).toEqual([]);
       if (siti) await checkRecipient(ctx, siti._id, 'telegram');
       await promoOfReply(ctx, { channel: 'webchat', chatId: 'idx-2', replyToMessageId: 'promo-1' });
       const deps = { outbox, now: () => new Date(clock), buildAccessPackage };
