@@ -22,7 +22,7 @@ export interface PromoRun {
   outcome?: 'completed' | 'interrupted' | null;
   by: string;
   sent: number;
-  /** Deliveries left `pending` by a crashed run, closed as failed (INTERRUPTED) at this start. */
+  /** Deliveries a crashed run left in flight, closed as failed (INTERRUPTED) at this start. */
   recovered: number;
 }
 
