@@ -104,7 +104,21 @@ export async function profiled<T>(name: string, fn: () => Promise<T>): Promise<T
  */
 export const topLevelFigures: Record<string, Record<string, number>> = {};
 
+let sectionSuffix = '';
+let suffixedSections: string[] | undefined;
+
+/**
+ * From now on, sections are written with `suffix` appended, and only those named in `sections`
+ * (the PostgreSQL pass: the counts in the form FerretDB is sent, not again MongoDB's form).
+ */
+export function setSectionSuffix(suffix: string, sections?: string[]): void {
+  sectionSuffix = suffix;
+  suffixedSections = sections;
+}
+
 export function reportTopLevel(section: string, values: Record<string, number>): void {
-  topLevelFigures[section] = { ...topLevelFigures[section], ...values };
-  process.stdout.write(`${section}: ${JSON.stringify(values)}\n`);
+  if (suffixedSections && !suffixedSections.includes(section)) return;
+  const name = `${section}${sectionSuffix}`;
+  topLevelFigures[name] = { ...topLevelFigures[name], ...values };
+  process.stdout.write(`${name}: ${JSON.stringify(values)}\n`);
 }

@@ -1,3 +1,4 @@
+import { postgresqlUrlFrom } from '../services/ferretdb.js';
 import { ensureLocalServices, type LocalServices } from '../services/local-services.js';
 import { removeServicesEnv, servicesEnvPath, writeServicesEnv } from '../services/services-env.js';
 import { STATE_DIR } from './env.js';
@@ -13,6 +14,7 @@ export async function startServices(): Promise<LocalServices> {
   const services = await ensureLocalServices({
     redisUrl: process.env.REDIS_URL,
     mongodbUri: process.env.MONGODB_URI,
+    postgresqlUrl: postgresqlUrlFrom(),
     stateDir: STATE_DIR,
     log: out,
   });

@@ -108,6 +108,15 @@ export const envFields = {
     'mongodb://127.0.0.1:27017/hakdata',
     'MongoDB connection string (MongoDB 7 or FerretDB 1.24), database name included; `?serverSelectionTimeoutMS=` sets how long an operation waits for an unreachable server (default 10000).',
   ),
+  FERRETDB_POSTGRESQL_URL: field(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL')
+      .refine((url) => !/[?&]pool_max_conns=/.test(url), 'leave pool_max_conns out: hakdata sets it')
+      .optional(),
+    'postgres://postgres@127.0.0.1:5432/hakdata',
+    'Development and tests: the FerretDB that `npm run services`, `npm run demo`, the test suite and the bench start keeps its data in this PostgreSQL database (create it first) instead of SQLite; hakdata caps its connection pool (`pool_max_conns`, left out of the URL). Unset: SQLite. Production uses MONGODB_URI.',
+  ),
   REDIS_URL: field(
     z
       .string()

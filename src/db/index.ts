@@ -1,3 +1,10 @@
+export {
+  type BulkCounts,
+  bulkWriteInChunks,
+  FERRETDB_CONCURRENT_WRITES,
+  FERRETDB_WRITE_STATEMENTS,
+  writeStatementsCap,
+} from './chunked.js';
 export { connectMongo } from './connection.js';
 export type { AuditEvent } from './models/audit-event.js';
 export {

@@ -1,5 +1,5 @@
 import type { Types } from 'mongoose';
-import type { Models } from '../db/index.js';
+import { bulkWriteInChunks, type Models } from '../db/index.js';
 import { demoCustomers, demoOrders } from './demo-data.js';
 
 export interface SeedReport {
@@ -35,7 +35,10 @@ export async function seedDemo(models: Models, now = new Date()): Promise<SeedRe
       upsert: true,
     },
   }));
-  const customersResult = await models.Customer.bulkWrite(customerOps, { ordered: false, timestamps: false });
+  // In chunks: FerretDB on PostgreSQL locks up on a bulk write of many matching upserts (a re-run).
+  const customersResult = await bulkWriteInChunks(models.Customer.db, customerOps, (chunk) =>
+    models.Customer.bulkWrite(chunk, { ordered: false, timestamps: false }),
+  );
 
   const ids = new Map<string, Types.ObjectId>();
   for (const c of await models.Customer.find(
@@ -70,7 +73,9 @@ export async function seedDemo(models: Models, now = new Date()): Promise<SeedRe
       },
     };
   });
-  const ordersResult = await models.ServiceOrder.bulkWrite(orderOps, { ordered: false, timestamps: false });
+  const ordersResult = await bulkWriteInChunks(models.ServiceOrder.db, orderOps, (chunk) =>
+    models.ServiceOrder.bulkWrite(chunk, { ordered: false, timestamps: false }),
+  );
 
   return {
     customers: {

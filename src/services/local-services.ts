@@ -2,8 +2,8 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
-import { ferretdbArgs, findOrBuildFerretdb } from './ferretdb.js';
-import { findOnPath, freePort, type Started, startProcess, waitFor } from './processes.js';
+import { describeBackend, ferretdbArgs, ferretdbBackend, findOrBuildFerretdb } from './ferretdb.js';
+import { findOnPath, freePort, portAnswers, type Started, startProcess, waitFor } from './processes.js';
 
 export interface LocalServicesOptions {
   /** Explicit URLs win; otherwise the default local ports are tried, then servers are started. */
@@ -13,6 +13,11 @@ export interface LocalServicesOptions {
   stateDir?: string;
   /** Start a private, throw-away MongoDB-wire server even if one answers (tests). */
   privateMongo?: boolean;
+  /**
+   * FERRETDB_POSTGRESQL_URL: a FerretDB this starts keeps its data in that PostgreSQL database
+   * (chosen over mongod and SQLite); unset, SQLite. A server that already answers is used as is.
+   */
+  postgresqlUrl?: string;
   log?: (line: string) => void;
 }
 
@@ -74,7 +79,8 @@ export function mongoBase(uri: string): string {
 
 /**
  * Makes Redis and a MongoDB-wire server available: uses what answers, starts what is missing
- * (redis-server; mongod, else FerretDB on SQLite), and stops only what it started.
+ * (redis-server; FerretDB on PostgreSQL when a URL is given, else mongod, else FerretDB on
+ * SQLite), and stops only what it started.
  */
 export async function ensureLocalServices(options: LocalServicesOptions = {}): Promise<LocalServices> {
   const log = options.log ?? (() => {});
@@ -111,10 +117,14 @@ export async function ensureLocalServices(options: LocalServicesOptions = {}): P
     } else {
       const port = await freePort();
       mongoBaseUri = `mongodb://127.0.0.1:${port}`;
-      const mongod = findOnPath('mongod');
+      const backend = ferretdbBackend(options.postgresqlUrl);
+      const mongod = backend.handler === 'sqlite' ? findOnPath('mongod') : undefined;
       const dataDir = options.privateMongo
         ? join(stateDir, `tmp-db-${process.pid}-${port}`)
-        : join(stateDir, mongod ? 'mongod' : 'ferretdb');
+        : join(
+            stateDir,
+            mongod ? 'mongod' : backend.handler === 'sqlite' ? 'ferretdb' : 'ferretdb-postgresql',
+          );
       if (options.privateMongo) cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
       mkdirSync(dataDir, { recursive: true });
       if (mongod) {
@@ -130,9 +140,10 @@ export async function ensureLocalServices(options: LocalServicesOptions = {}): P
         );
         started.push(`mongod on ${mongoBaseUri}`);
       } else {
+        if (backend.handler === 'postgresql') await requirePostgresql(backend.url);
         const ferretdb = await findOrBuildFerretdb(log);
-        children.push(startProcess('ferretdb', ferretdb, ferretdbArgs(dataDir, port), dataDir));
-        started.push(`FerretDB (SQLite in ${dataDir}) on ${mongoBaseUri}`);
+        children.push(startProcess('ferretdb', ferretdb, ferretdbArgs(dataDir, port, backend), dataDir));
+        started.push(`FerretDB (${describeBackend(backend, dataDir)}) on ${mongoBaseUri}`);
       }
       await waitFor(() => mongoAnswers(mongoBaseUri), 20_000, 'MongoDB-wire server');
     }
@@ -145,6 +156,13 @@ export async function ensureLocalServices(options: LocalServicesOptions = {}): P
     await stop();
     throw err;
   }
+}
+
+/** PostgreSQL must answer before FerretDB is started on it: FerretDB itself only times out. */
+export async function requirePostgresql(url: string): Promise<void> {
+  const { hostname, port } = new URL(url);
+  if (!(await portAnswers(hostname || '127.0.0.1', Number(port || 5432), 1000)))
+    throw new Error(`PostgreSQL at FERRETDB_POSTGRESQL_URL does not answer: ${redact(url)}`);
 }
 
 function redact(url: string): string {

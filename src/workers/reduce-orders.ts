@@ -2,6 +2,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { type AnyBulkWriteOperation, Binary, BSON, type ObjectId } from 'mongodb';
 import type { Types } from 'mongoose';
 import type { AppContext } from '../app/context.js';
+import { bulkWriteInChunks } from '../db/index.js';
 
 /** What a finished order keeps after erasure: what bookkeeping needs, nothing personal. */
 const KEPT_FIELDS = [
@@ -15,7 +16,7 @@ const KEPT_FIELDS = [
   'paymentStatus',
   'createdAt',
 ] as const;
-/** Up to this many finished orders are rewritten in place, in one bulk write, without staging. */
+/** Up to this many finished orders are rewritten in place, in one bulk write (chunked on FerretDB), unstaged. */
 const IN_PLACE_MAX = 50;
 /** Asks for every order in the first reply (MongoDB caps a reply at 16 MB; 10,000 reduced orders are about 2 MB). */
 const READ_BATCH = 100_000;
@@ -82,13 +83,15 @@ const reduce = (order: OrderRow & Record<string, unknown>, at: Date) => {
  * orders are reduced and how many kept (no count queries afterwards).
  *
  * A few (up to IN_PLACE_MAX) are replaced in place: one bulk write of guarded replaceOne's,
- * each atomic, so a re-run simply finds those still whole. More are rewritten rather than
- * updated: FerretDB 1.24 (SQLite) runs `updateMany` one document at a time with a full scan each
- * (10,000 orders: about an hour), while find, delete and insert are linear. Crash-safe: reduced
- * copies go to a staging collection first (keyed by the erase ref), then one deleteMany and one
- * insertMany; a re-run (`resumed`) reads the staging first and finishes the same rewrite, losing
- * nothing. An order changed after it was read (e.g. an open job completed meanwhile) is newer
- * than `readUntil`, is not deleted or replaced, and is reduced by a later erase.
+ * each atomic, so a re-run simply finds those still whole (in chunks on FerretDB, which on
+ * PostgreSQL locks up on a write of more matching statements than its connection pool).
+ * More are rewritten rather than updated: FerretDB 1.24 (SQLite) runs `updateMany` one document
+ * at a time with a full scan each (10,000 orders: about an hour), while find, delete and insert
+ * are linear. Crash-safe: reduced copies go to a staging collection first (keyed by the erase
+ * ref), then one deleteMany and one insertMany; a re-run (`resumed`) reads the staging first
+ * and finishes the same rewrite, losing nothing. An order changed after it was read (e.g. an
+ * open job completed meanwhile) is newer than `readUntil`, is not deleted or replaced, and is
+ * reduced by a later erase.
  */
 export async function reduceFinishedOrders(
   ctx: AppContext,
@@ -122,17 +125,17 @@ export async function reduceFinishedOrders(
 
   if (!staged && finished.length === 0) return result();
   if (!staged && finished.length <= IN_PLACE_MAX) {
-    const written = await orders.bulkWrite(
-      finished.map(
-        (o): AnyBulkWriteOperation => ({
-          replaceOne: {
-            // Unchanged since read: the same updatedAt (or still none).
-            filter: { _id: o._id as ObjectId, anonymizedAt: null, updatedAt: o.updatedAt ?? null },
-            replacement: Object.fromEntries(Object.entries(reduce(o, at)).filter(([k]) => k !== '_id')),
-          },
-        }),
-      ),
-      { ordered: false },
+    const replaces = finished.map(
+      (o): AnyBulkWriteOperation => ({
+        replaceOne: {
+          // Unchanged since read: the same updatedAt (or still none).
+          filter: { _id: o._id as ObjectId, anonymizedAt: null, updatedAt: o.updatedAt ?? null },
+          replacement: Object.fromEntries(Object.entries(reduce(o, at)).filter(([k]) => k !== '_id')),
+        },
+      }),
+    );
+    const written = await bulkWriteInChunks(ctx.mongo, replaces, (chunk) =>
+      orders.bulkWrite(chunk, { ordered: false }),
     );
     // Those not matched changed meanwhile and stay whole.
     const reduced = anonymized.size + written.matchedCount;
