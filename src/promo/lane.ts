@@ -3,6 +3,7 @@ import { setMaxListeners } from 'node:events';
 import type { Types } from 'mongoose';
 import type { AppContext } from '../app/context.js';
 import { ChannelSendError } from '../channels/types.js';
+import { bulkWriteInChunks } from '../db/index.js';
 import { type OutboundMeta, sanitizeDetail } from '../outbound/index.js';
 import type { SessionStore } from '../sessions/session-store.js';
 import { checkBatch, checkRecipient, type Eligibility, type Standing } from './eligibility.js';
@@ -58,11 +59,6 @@ export interface LaneDeps {
 }
 
 const OPEN_BACKOFF_CAP_MS = 30_000;
-/**
- * Statements per bulk write: FerretDB 1.24 on PostgreSQL holds a pooled connection per statement
- * until the command ends and locks up past its pool (about 50).
- */
-const BULK_STATEMENTS = 40;
 
 export const deliveryId = (promoId: string, customerId: Types.ObjectId | string) =>
   `${promoId}:${customerId}`;
@@ -325,7 +321,7 @@ async function sendOne(
  * What happened to a batch. The claims say `sent` already: only the other outcomes (a failure, a
  * skip after a wait the platform asked for, a claim withdrawn unsent, a send that needed retries)
  * are written again, each by its key alone (the one filter FerretDB hands to its backend), in
- * chunks well below what FerretDB on PostgreSQL holds connections for. The platform message ids go
+ * commands FerretDB on PostgreSQL can serve. The platform message ids go
  * to `promomessages` (insert-only), where a reply to the promo is looked up.
  */
 async function recordOutcomes(
@@ -382,12 +378,14 @@ async function recordOutcomes(
 
 export type DeliveryWrite = Parameters<AppContext['models']['PromoDelivery']['bulkWrite']>[0][number];
 
-/** Writes to deliveries, each by its key alone, in chunks of BULK_STATEMENTS. */
+/**
+ * Writes to deliveries, each by its key alone, in commands small enough for FerretDB on
+ * PostgreSQL, which holds a connection per matching statement until the command ends (db/chunked.ts).
+ */
 export async function writeDeliveriesByKey(ctx: AppContext, statements: DeliveryWrite[]): Promise<void> {
-  for (let i = 0; i < statements.length; i += BULK_STATEMENTS) {
-    const chunk = statements.slice(i, i + BULK_STATEMENTS);
-    await withStorageRetry(() => ctx.models.PromoDelivery.bulkWrite(chunk, { ordered: false }));
-  }
+  await bulkWriteInChunks(ctx.mongo, statements, (chunk) =>
+    withStorageRetry(() => ctx.models.PromoDelivery.bulkWrite(chunk, { ordered: false })),
+  );
 }
 
 function asChannelError(err: unknown): ChannelSendError {
