@@ -21,8 +21,11 @@ import { withStorageRetry } from './storage.js';
  *   MongoDB before it answers. A request is open until its worker has applied it to the customer
  *   and closed it, in that order.
  * - The open requests are read BEFORE the audience. A request closed before that read changed the
- *   customer before it closed, so the audience read sees the change; one still open is held here
- *   (its ask counts from the moment it was accepted: a STOP, a restriction not yet applied).
+ *   customer before it closed, so the audience read sees the change; an opt-out or a restriction
+ *   still open is held here (its ask counts from the moment it was accepted).
+ * - An erasure whose request is older than the run but applied during it first adds the number to
+ *   the do-not-market list (dated when applied: the per-batch read finds it) and removes the
+ *   customer's chat links, which are looked up at send time (recipients.ts).
  * - Anything written after those reads has a `createdAt` taken just before its write, on whatever
  *   host wrote it. The per-batch reads start MARGIN_MS before the snapshot, which covers a write in
  *   flight across the snapshot and clocks that disagree by less than that.
