@@ -7,7 +7,7 @@ import {
   payloadOf,
   phoneSuppressionHash,
   suppress,
-  withRequestLock,
+  withCustomerLock,
 } from '../requests/index.js';
 import { failed, localeOf, type RequestHandler, text } from './outcome.js';
 
@@ -73,8 +73,8 @@ export const applyConsent: RequestHandler = async (ctx, request, deps) => {
     $push: { consentHistory: event },
   };
   // The history entry carries the ref: a retried job finds it and writes nothing twice. Under the
-  // request's lock either way.
-  const customer = await withRequestLock(ctx, ref, async () => {
+  // customer's lock either way (db writes of one customer never race: requests/lock.ts).
+  const customer = await withCustomerLock(ctx, String(request.customerId), async () => {
     if (idOnlyLookups) {
       // FerretDB: only `{_id}` alone is cheap (db/server-shape.ts): read, check, write by it.
       const found = await Customer.findById(request.customerId, {

@@ -8,6 +8,7 @@ import {
   scrubOtherRequests,
   suppress,
   transition,
+  withCustomerLock,
 } from '../requests/index.js';
 import { eraseRedisCopies } from './erase-copies.js';
 import { erasureKeeps, type PersonalValues } from './erase-keeps.js';
@@ -89,18 +90,21 @@ export const eraseCustomer: RequestHandler = async (ctx, request, deps) => {
     ctx.models.PromoMessage.deleteMany({ customerId }),
   ]);
 
-  // 5. The customer document, last. Guarded by erasedAt so a re-run changes nothing.
-  await Customer.updateOne(
-    { _id: customerId, erasedAt: { $exists: false } },
-    {
-      $unset: unsetOf(PERSONAL_CUSTOMER_FIELDS),
-      $set: {
-        erasedAt: at,
-        marketingConsent: { granted: false, updatedAt: at, source: `request:${ref}` },
-        // Earlier consent proof carried message ids and words; what remains is the withdrawal.
-        consentHistory: [{ granted: false, at, source: 'erasure', requestRef: ref }],
+  // 5. The customer document, last. Guarded by erasedAt so a re-run changes nothing; under the
+  // customer's lock, so no other request's whole-document write on FerretDB brings fields back.
+  await withCustomerLock(ctx, String(customerId), () =>
+    Customer.updateOne(
+      { _id: customerId, erasedAt: { $exists: false } },
+      {
+        $unset: unsetOf(PERSONAL_CUSTOMER_FIELDS),
+        $set: {
+          erasedAt: at,
+          marketingConsent: { granted: false, updatedAt: at, source: `request:${ref}` },
+          // Earlier consent proof carried message ids and words; what remains is the withdrawal.
+          consentHistory: [{ granted: false, at, source: 'erasure', requestRef: ref }],
+        },
       },
-    },
+    ),
   );
 
   // The counts come from the rewrite itself (reduce-orders.ts): no count queries afterwards.

@@ -1,5 +1,5 @@
 import type { ProcessingRestriction } from '../db/index.js';
-import { contactLine, payloadOf, withRequestLock } from '../requests/index.js';
+import { contactLine, payloadOf, withCustomerLock } from '../requests/index.js';
 import { failed, localeOf, type RequestHandler, text } from './outcome.js';
 
 const ACTOR = 'system:restrict-worker';
@@ -33,9 +33,9 @@ export const applyRestriction: RequestHandler = async (ctx, request, deps) => {
       since,
       ...(changes.reason ? { reason: changes.reason } : {}),
     };
-    const before = await withRequestLock(
+    const before = await withCustomerLock(
       ctx,
-      ref,
+      String(request.customerId),
       () =>
         Customer.findOneAndUpdate(
           { _id: request.customerId, erasedAt: null },
@@ -68,7 +68,7 @@ export const applyRestriction: RequestHandler = async (ctx, request, deps) => {
   // Lift. The document before the write says whether there was a restriction to lift. (A re-run
   // after a crash between this write and the closing status finds none and says so; the audit
   // event of the first run is keyed by the ref and the customer's message by its dedupe key.)
-  const before = await withRequestLock(ctx, ref, () =>
+  const before = await withCustomerLock(ctx, String(request.customerId), () =>
     Customer.findOneAndUpdate(
       { _id: request.customerId, erasedAt: null },
       { $unset: { processingRestriction: 1 } },

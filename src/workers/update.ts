@@ -1,4 +1,4 @@
-import { changedFields, contactLine, payloadOf } from '../requests/index.js';
+import { changedFields, contactLine, payloadOf, withCustomerLock } from '../requests/index.js';
 import { failed, localeOf, type RequestHandler, text } from './outcome.js';
 
 /**
@@ -36,10 +36,12 @@ export const applyUpdate: RequestHandler = async (ctx, request, deps) => {
   try {
     // One conditional write: an erased customer (`erasedAt` set) is never written to. Setting
     // the same values again is harmless, so a retried job needs no guard beyond that.
-    updated = await Customer.findOneAndUpdate(
-      { _id: request.customerId, erasedAt: null },
-      { $set: set },
-    ).lean(); // No projection: FerretDB 1.24's findAndModify refuses one ("fields" not implemented).
+    // Under the customer's lock: FerretDB writes the whole document (requests/lock.ts).
+    const customerId = request.customerId;
+    // No projection: FerretDB 1.24's findAndModify refuses one ("fields" not implemented).
+    updated = await withCustomerLock(ctx, String(customerId), () =>
+      Customer.findOneAndUpdate({ _id: customerId, erasedAt: null }, { $set: set }).lean(),
+    );
   } catch (err) {
     // The unique phone index answers a race the check above lost.
     if ((err as { code?: unknown }).code === 11000) return phoneUnavailable();
