@@ -31,7 +31,10 @@ afterAll(async () => {
   await ctx.cleanup();
 });
 
-const ask = async (customerId: unknown, extra: { type: PrivacyRequest['type']; changes?: object }) =>
+const ask = async (
+  customerId: unknown,
+  extra: { type: PrivacyRequest['type']; changes?: Record<string, string> },
+) =>
   (
     await service.create({
       customerId: String(customerId),
