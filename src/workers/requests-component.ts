@@ -75,15 +75,17 @@ export function createRequestWorkers(ctx: AppContext, options: RequestWorkersOpt
         options,
       );
       sla = startSlaSchedule(ctx, { staff, now }, options.slaEveryMs ? { everyMs: options.slaEveryMs } : {});
-      await reconcile();
-      timer = setInterval(
-        () => {
-          reconciling ??= reconcile().finally(() => {
-            reconciling = undefined;
-          });
-        },
-        options.reconcileEveryMs ?? 3 * 60_000,
-      );
+      // The first repair pass runs beside the worker, not before it says it has started: it reads
+      // every open request and their jobs, which with a thousand open on a busy FerretDB took
+      // longer than two minutes (worker-kill's replicas never said READY) while jobs waited for
+      // nothing. stop() waits for it like any other pass.
+      const pass = () => {
+        reconciling ??= reconcile().finally(() => {
+          reconciling = undefined;
+        });
+      };
+      pass();
+      timer = setInterval(pass, options.reconcileEveryMs ?? 3 * 60_000);
       timer.unref();
     },
     async stop() {
