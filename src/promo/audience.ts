@@ -1,5 +1,5 @@
 import type { Types } from 'mongoose';
-import type { AppContext } from '../app/context.js';
+import type { Models } from '../db/index.js';
 import { STANDING_FIELDS, type Standing } from './eligibility.js';
 import type { Audience } from './file.js';
 
@@ -9,17 +9,22 @@ import type { Audience } from './file.js';
  */
 export type CustomerFilter = Record<string, unknown>;
 
+/** What the audience is read from: customers and their orders. */
+export interface AudienceDeps {
+  models: Pick<Models, 'Customer' | 'ServiceOrder'>;
+}
+
 /** Areas as staff type them ("jakarta selatan") matched to the areas customers have. */
-async function matchingAreas(ctx: AppContext, wanted: string[]): Promise<string[]> {
+async function matchingAreas(deps: AudienceDeps, wanted: string[]): Promise<string[]> {
   const norm = (s: string) => s.trim().replace(/\s+/g, ' ').toLowerCase();
   const want = new Set(wanted.map(norm));
-  const known = (await ctx.models.Customer.distinct('area')) as unknown[];
+  const known = (await deps.models.Customer.distinct('area')) as unknown[];
   return known.filter((a): a is string => typeof a === 'string' && want.has(norm(a)));
 }
 
 /** Customers whose latest non-cancelled order is within the window. */
-async function lastOrderCustomers(ctx: AppContext, since?: Date, until?: Date): Promise<Types.ObjectId[]> {
-  const rows = await ctx.models.ServiceOrder.aggregate<{ _id: Types.ObjectId | null; last: Date | null }>([
+async function lastOrderCustomers(deps: AudienceDeps, since?: Date, until?: Date): Promise<Types.ObjectId[]> {
+  const rows = await deps.models.ServiceOrder.aggregate<{ _id: Types.ObjectId | null; last: Date | null }>([
     { $match: { status: { $ne: 'cancelled' } } },
     { $group: { _id: '$customerId', last: { $max: '$scheduledAt' } } },
   ]);
@@ -29,11 +34,11 @@ async function lastOrderCustomers(ctx: AppContext, since?: Date, until?: Date): 
     .map((r) => r._id as Types.ObjectId);
 }
 
-export async function audienceFilter(ctx: AppContext, audience: Audience): Promise<CustomerFilter> {
+export async function audienceFilter(deps: AudienceDeps, audience: Audience): Promise<CustomerFilter> {
   const filter: CustomerFilter = {};
-  if (audience.areas) filter.area = { $in: await matchingAreas(ctx, audience.areas) };
+  if (audience.areas) filter.area = { $in: await matchingAreas(deps, audience.areas) };
   if (audience.lastOrderSince || audience.lastOrderUntil)
-    filter._id = { $in: await lastOrderCustomers(ctx, audience.lastOrderSince, audience.lastOrderUntil) };
+    filter._id = { $in: await lastOrderCustomers(deps, audience.lastOrderSince, audience.lastOrderUntil) };
   return filter;
 }
 
@@ -58,9 +63,12 @@ export interface AudienceSnapshot {
  * consented customers in one pass, where counting each apart read the collection each time).
  * What changes after is read at send time (opt-out-watch.ts: open it BEFORE this read).
  */
-export async function readAudience(ctx: AppContext, base: CustomerFilter): Promise<AudienceSnapshot> {
+export async function readAudience(deps: AudienceDeps, base: CustomerFilter): Promise<AudienceSnapshot> {
   const snapshot: AudienceSnapshot = { size: 0, excluded: {}, consented: [] };
-  const cursor = ctx.models.Customer.find(base, STANDING_FIELDS).sort({ _id: 1 }).lean<Standing[]>().cursor();
+  const cursor = deps.models.Customer.find(base, STANDING_FIELDS)
+    .sort({ _id: 1 })
+    .lean<Standing[]>()
+    .cursor();
   for await (const customer of cursor as AsyncIterable<Standing>) {
     snapshot.size += 1;
     const out = customer.erasedAt

@@ -1,6 +1,5 @@
 import type { Types } from 'mongoose';
-import type { AppContext } from '../app/context.js';
-import type { RequestStatus } from '../db/index.js';
+import type { Models, RequestStatus } from '../db/index.js';
 import type { SkipReason } from './eligibility.js';
 import { withStorageRetry } from './storage.js';
 
@@ -75,9 +74,14 @@ export interface Changes {
   held: Map<string, SkipReason>;
 }
 
+/** What the watch reads: the requests and the do-not-market list. */
+export interface OptOutWatchDeps {
+  models: Pick<Models, 'PrivacyRequest' | 'Suppression'>;
+}
+
 export class OptOutWatch {
   private constructor(
-    private readonly ctx: AppContext,
+    private readonly deps: OptOutWatchDeps,
     /** Per-batch reads look from here on (the snapshot's start less MARGIN_MS). */
     readonly since: Date,
     /** Held by requests open when the run started. */
@@ -87,8 +91,8 @@ export class OptOutWatch {
   ) {}
 
   /** Call BEFORE the audience is read (see the comment at the top). */
-  static async open(ctx: AppContext, now = new Date()): Promise<OptOutWatch> {
-    const { PrivacyRequest, Suppression } = ctx.models;
+  static async open(deps: OptOutWatchDeps, now = new Date()): Promise<OptOutWatch> {
+    const { PrivacyRequest, Suppression } = deps.models;
     const since = new Date(now.getTime() - MARGIN_MS);
     // One equality read per open status (the `status` index on MongoDB), once per run.
     const [open, list] = await Promise.all([
@@ -100,12 +104,12 @@ export class OptOutWatch {
       // The whole list, once: keyed hashes only.
       withStorageRetry(() => Suppression.find({}, { _id: 0, hash: 1 }).lean()),
     ]);
-    return new OptOutWatch(ctx, since, heldByCustomer(open.flat()), new Set(list.map((s) => s.hash)));
+    return new OptOutWatch(deps, since, heldByCustomer(open.flat()), new Set(list.map((s) => s.hash)));
   }
 
   /** One read each of the requests and the do-not-market entries written since the snapshot. */
   async changes(): Promise<Changes> {
-    const { PrivacyRequest, Suppression } = this.ctx.models;
+    const { PrivacyRequest, Suppression } = this.deps.models;
     const range = { createdAt: { $gte: this.since } };
     const [requests, entries] = await Promise.all([
       withStorageRetry(() => PrivacyRequest.find(range, REQUEST_FACTS).lean<RequestFacts[]>()),

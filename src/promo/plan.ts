@@ -1,12 +1,19 @@
 import type { Types } from 'mongoose';
-import type { AppContext } from '../app/context.js';
-import type { Promo } from '../db/index.js';
+import type { Models, Promo } from '../db/index.js';
+import type { LinkStore } from '../identity/links.js';
 import { type CustomerFilter, consentedFilter } from './audience.js';
 import type { Standing } from './eligibility.js';
 import { PromoError } from './errors.js';
 import { type Audience, audienceOf, type PromoFile, promoFileHash } from './file.js';
 import { firstReachable, isRegisteredChannel, registeredChannels } from './recipients.js';
-import { ratesFor } from './throttle.js';
+import { type RateDeps, ratesFor } from './throttle.js';
+
+/**
+ * What planning reads: the promo and its deliveries, the audience's customers, the chat links
+ * that put them in a channel's lane, and the configuration the default rates come from.
+ */
+export type PlanDeps = LinkStore &
+  RateDeps & { models: Pick<Models, 'Promo' | 'PromoDelivery' | 'Customer'> };
 
 /** What a run sends: from the file (a new promo) or from MongoDB (a resume). */
 export interface Plan {
@@ -27,7 +34,7 @@ export interface PlanRequest {
 }
 
 export async function planOf(
-  ctx: AppContext,
+  deps: PlanDeps,
   file: PromoFile | undefined,
   request: PlanRequest,
 ): Promise<Plan> {
@@ -36,7 +43,7 @@ export async function planOf(
     throw new PromoError('PROMO_NOT_FOUND', 'Give a promo file, or the id of the promo to resume.');
   if (file && request.promoId && file.id !== request.promoId)
     throw new PromoError('PROMO_FILE_CHANGED', `The file is promo "${file.id}", not "${request.promoId}".`);
-  const existing = await ctx.models.Promo.findOne({ promoId }).lean<Promo>();
+  const existing = await deps.models.Promo.findOne({ promoId }).lean<Promo>();
   const fileHash = file ? promoFileHash(file) : undefined;
 
   if (existing) {
@@ -80,14 +87,14 @@ export async function planOf(
     message: existing?.message ?? (file as PromoFile).message,
     audience,
     channels,
-    rates: ratesFor(ctx, channels, { ...existing?.rates, ...file?.rate, ...request.rates }),
+    rates: ratesFor(deps, channels, { ...existing?.rates, ...file?.rate, ...request.rates }),
     existing,
     ...(fileHash ? { fileHash } : {}),
   };
 }
 
-async function decidedCustomers(ctx: AppContext, promoId: string): Promise<Set<string>> {
-  const rows = await ctx.models.PromoDelivery.find({ promoId }, { customerId: 1 }).lean();
+async function decidedCustomers(deps: PlanDeps, promoId: string): Promise<Set<string>> {
+  const rows = await deps.models.PromoDelivery.find({ promoId }, { customerId: 1 }).lean();
   return new Set(rows.map((d) => String(d.customerId)));
 }
 
@@ -107,18 +114,18 @@ const CHUNK = 500;
  * at send time, and what changed since the snapshot is read then (opt-out-watch.ts).
  */
 export async function assignLanes(
-  ctx: AppContext,
+  deps: PlanDeps,
   promoId: string,
   channels: string[],
   consented: Standing[],
 ): Promise<Assignment> {
-  const decided = await decidedCustomers(ctx, promoId);
+  const decided = await decidedCustomers(deps, promoId);
   const rows = consented.filter((c) => !decided.has(String(c._id)));
   const lanes = new Map<string, Standing[]>(channels.map((c) => [c, []]));
   const unreachable: Types.ObjectId[] = [];
   for (let i = 0; i < rows.length; i += CHUNK) {
     const chunk = rows.slice(i, i + CHUNK);
-    const reach = await Promise.all(chunk.map((c) => firstReachable(ctx, channels, c)));
+    const reach = await Promise.all(chunk.map((c) => firstReachable(deps, channels, c)));
     chunk.forEach((c, j) => {
       const r = reach[j];
       if (r) lanes.get(r.channel)?.push(c);
@@ -129,12 +136,8 @@ export async function assignLanes(
 }
 
 /** Consented audience members with no delivery yet (0 when a run got through everyone). */
-export async function undecidedCount(
-  ctx: AppContext,
-  promoId: string,
-  base: CustomerFilter,
-): Promise<number> {
-  const decided = await decidedCustomers(ctx, promoId);
-  const ids = await ctx.models.Customer.find(consentedFilter(base), { _id: 1 }).lean();
+export async function undecidedCount(deps: PlanDeps, promoId: string, base: CustomerFilter): Promise<number> {
+  const decided = await decidedCustomers(deps, promoId);
+  const ids = await deps.models.Customer.find(consentedFilter(base), { _id: 1 }).lean();
   return ids.filter((c) => !decided.has(String(c._id))).length;
 }

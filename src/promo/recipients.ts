@@ -1,6 +1,6 @@
 import type { AppContext } from '../app/context.js';
 import { channelDefinition, channelDefinitions } from '../channels/registry.js';
-import { chatsOfCustomer, linkedCustomer } from '../identity/links.js';
+import { chatsOfCustomer, type LinkStore, linkedCustomer } from '../identity/links.js';
 
 /**
  * Where a customer can be reached for a promotion.
@@ -31,10 +31,10 @@ export function registeredChannels(): string[] {
   return channelDefinitions.map((d) => d.name);
 }
 
-async function linkedChatsOn(ctx: AppContext, customerId: string, channel: string): Promise<string[]> {
-  const chats = (await chatsOfCustomer(ctx, customerId)).filter((c) => c.channel === channel);
+async function linkedChatsOn(links: LinkStore, customerId: string, channel: string): Promise<string[]> {
+  const chats = (await chatsOfCustomer(links, customerId)).filter((c) => c.channel === channel);
   if (chats.length === 0) return [];
-  const owners = await Promise.all(chats.map((c) => linkedCustomer(ctx, channel, c.chatId)));
+  const owners = await Promise.all(chats.map((c) => linkedCustomer(links, channel, c.chatId)));
   return chats
     .filter((_, i) => owners[i] === customerId)
     .map((c) => c.chatId)
@@ -43,23 +43,23 @@ async function linkedChatsOn(ctx: AppContext, customerId: string, channel: strin
 
 /** The customer's chat on one channel, or undefined. */
 export async function chatOn(
-  ctx: AppContext,
+  links: LinkStore,
   channel: string,
   customer: { _id: unknown; phone?: string | null },
 ): Promise<string | undefined> {
   const byPhone = channelDefinition(channel)?.chatOfPhone;
   if (byPhone) return customer.phone ? byPhone(customer.phone) : undefined;
-  return (await linkedChatsOn(ctx, String(customer._id), channel))[0];
+  return (await linkedChatsOn(links, String(customer._id), channel))[0];
 }
 
 /** The first channel of the preference list (enabled ones only) that reaches the customer. */
 export async function firstReachable(
-  ctx: AppContext,
+  links: LinkStore,
   channels: string[],
   customer: { _id: unknown; phone?: string | null },
 ): Promise<Reachable | undefined> {
   for (const channel of channels) {
-    const chatId = await chatOn(ctx, channel, customer);
+    const chatId = await chatOn(links, channel, customer);
     if (chatId) return { channel, chatId };
   }
   return undefined;

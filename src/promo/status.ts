@@ -1,5 +1,9 @@
-import type { AppContext } from '../app/context.js';
-import type { Promo, PromoProgress } from '../db/index.js';
+import type { Models, Promo, PromoProgress } from '../db/index.js';
+
+/** What the promo list reads: the `promos` collection. */
+export interface PromoListDeps {
+  models: Pick<Models, 'Promo'>;
+}
 
 /** A promo as the staff console lists it. */
 export interface PromoSummary {
@@ -34,8 +38,8 @@ export function summarize(promo: Promo, now = new Date()): PromoSummary {
 }
 
 /** The latest promos, newest first (the console's list; progress refreshes about every second). */
-export async function listPromos(ctx: AppContext, limit = 20): Promise<PromoSummary[]> {
-  const rows = await ctx.models.Promo.find({}, { message: 0, audience: 0, fileHash: 0 })
+export async function listPromos(deps: PromoListDeps, limit = 20): Promise<PromoSummary[]> {
+  const rows = await deps.models.Promo.find({}, { message: 0, audience: 0, fileHash: 0 })
     .sort({ createdAt: -1 })
     .limit(Math.min(Math.max(1, limit), 100))
     .lean<Promo[]>();

@@ -1,14 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import type { AppContext } from '../app/context.js';
-import type { PromoProgress } from '../db/index.js';
+import type { Models, PromoProgress } from '../db/index.js';
 import { withStorageRetry } from './storage.js';
 
 /**
  * The `promos` document: who is sending (a lease renewed by a heartbeat), the progress the console
  * shows, and the counts recomputed from `promodeliveries` (the truth) at the end of each run.
  */
+
+/** What the promo's own records are kept in: the promo document and its deliveries. */
+export interface PromoStoreDeps {
+  models: Pick<Models, 'Promo' | 'PromoDelivery'>;
+}
 
 export interface Lease {
   owner: string;
@@ -50,12 +54,12 @@ export function holderIsDead(lease: Lease): boolean {
  * one, a dead holder on this machine, or `force`.
  */
 export async function takeLease(
-  ctx: AppContext,
+  deps: PromoStoreDeps,
   promoId: string,
   lease: Lease,
   force: boolean,
 ): Promise<{ ok: true } | { ok: false; holder: Lease }> {
-  const { Promo } = ctx.models;
+  const { Promo } = deps.models;
   const current = await Promo.findOne({ promoId }, { lease: 1 }).lean();
   const held = current?.lease ?? undefined;
   const free = !held || held.until.getTime() < Date.now() || holderIsDead(held) || force;
@@ -89,7 +93,7 @@ export class PromoWriter {
   private queued: Promise<boolean> | undefined;
 
   constructor(
-    private readonly ctx: AppContext,
+    private readonly deps: PromoStoreDeps,
     private readonly promoId: string,
     private readonly owner: string,
   ) {}
@@ -97,7 +101,7 @@ export class PromoWriter {
   private write(update: () => Record<string, unknown>): Promise<boolean> {
     const run = this.chain.then(async () => {
       const result = await withStorageRetry(() =>
-        this.ctx.models.Promo.updateOne({ promoId: this.promoId, 'lease.owner': this.owner }, update()),
+        this.deps.models.Promo.updateOne({ promoId: this.promoId, 'lease.owner': this.owner }, update()),
       );
       return result.matchedCount === 1;
     });
@@ -154,8 +158,8 @@ export interface Tally {
 }
 
 /** Counts of the deliveries written so far (aggregate $match/$group only: FerretDB has that). */
-export async function tallyDeliveries(ctx: AppContext, promoId: string): Promise<Tally> {
-  const rows = await ctx.models.PromoDelivery.aggregate<{
+export async function tallyDeliveries(deps: PromoStoreDeps, promoId: string): Promise<Tally> {
+  const rows = await deps.models.PromoDelivery.aggregate<{
     _id: { state: string; reason: string | null; code: string | null; channel: string | null };
     n: number;
   }>([

@@ -1,5 +1,10 @@
-import type { AppContext } from '../app/context.js';
 import { channelDefinition } from '../channels/registry.js';
+import type { Config } from '../config/index.js';
+
+/** What the default rates are read from: the configuration (each channel declares its own from it). */
+export interface RateDeps {
+  config: Config;
+}
 
 /** For a channel name no definition claims (the file is checked against the registry anyway). */
 const DEFAULT_OTHER_RATE = 25;
@@ -8,17 +13,17 @@ const DEFAULT_OTHER_RATE = 25;
  * Default promo rate, messages per second: what the channel declares (its platform's limit with
  * room for ordinary replies, or the pace that keeps a business number from being banned).
  */
-export function defaultRate(ctx: AppContext, channel: string): number {
-  return channelDefinition(channel)?.capabilities.promo.perSecond(ctx.config) ?? DEFAULT_OTHER_RATE;
+export function defaultRate(deps: RateDeps, channel: string): number {
+  return channelDefinition(channel)?.capabilities.promo.perSecond(deps.config) ?? DEFAULT_OTHER_RATE;
 }
 
 /** The rate per channel: the file's (or the command line's) when given, else the default. */
 export function ratesFor(
-  ctx: AppContext,
+  deps: RateDeps,
   channels: string[],
   overrides: Record<string, number>,
 ): Record<string, number> {
-  return Object.fromEntries(channels.map((c) => [c, overrides[c] ?? defaultRate(ctx, c)]));
+  return Object.fromEntries(channels.map((c) => [c, overrides[c] ?? defaultRate(deps, c)]));
 }
 
 export class AbortedError extends Error {
