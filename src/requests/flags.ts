@@ -1,5 +1,5 @@
-import type { AppContext } from '../app/context.js';
-import type { Customer, RequestFlag, RequestType } from '../db/index.js';
+import type { Config } from '../config/index.js';
+import type { Customer, Models, RequestFlag, RequestType } from '../db/index.js';
 import { unfinishedOrderFilter } from './order-obligations.js';
 
 /**
@@ -8,8 +8,14 @@ import { unfinishedOrderFilter } from './order-obligations.js';
  * written for staff and hold no personal data (they end up in the audit trail).
  */
 
+/** What the default rules read: the daily request limit, the customer's orders and requests. */
+export interface FlagDeps {
+  config: { flags: Config['flags'] };
+  models: Pick<Models, 'ServiceOrder' | 'PrivacyRequest'>;
+}
+
 export interface FlagInput {
-  ctx: AppContext;
+  ctx: FlagDeps;
   type: RequestType;
   customer: Pick<Customer, '_id' | 'phone'> | null;
   changes?: Record<string, string>;
@@ -35,7 +41,10 @@ const isUnpaid = (o: { status?: string; paymentStatus?: string }) =>
  * One query for both erase rules: the orders that are not finished (requests/order-obligations.ts),
  * counted in code. Finished orders, however many, are not returned.
  */
-export async function loadObligations(ctx: AppContext, customerId: unknown): Promise<OrderObligations> {
+export async function loadObligations(
+  ctx: { models: Pick<Models, 'ServiceOrder'> },
+  customerId: unknown,
+): Promise<OrderObligations> {
   const rows = await ctx.models.ServiceOrder.find(
     { customerId, ...unfinishedOrderFilter },
     { _id: 0, status: 1, paymentStatus: 1 },

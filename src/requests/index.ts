@@ -5,7 +5,7 @@
  */
 export * from './api.js';
 export { changedFields, UPDATABLE_FIELDS, type UpdateChanges, updateChangesSchema } from './changes.js';
-export { defaultFlagRules, evaluateFlags, type FlagRule } from './flags.js';
+export { defaultFlagRules, evaluateFlags, type FlagDeps, type FlagRule } from './flags.js';
 export { withCustomerLock, withRequestLock } from './lock.js';
 export { type Locale, type NoticeId, type NoticeParams, notices, renderNotice, toLocale } from './notices.js';
 export { openOrderFilter, unpaidOrderFilter } from './order-obligations.js';
@@ -36,10 +36,12 @@ export {
   restrictChangesSchema,
   STAFF_LIFT_REASON_MAX,
 } from './restriction.js';
-export { liftRestrictionByStaff } from './restriction-lift.js';
+export { liftRestrictionByStaff, type RestrictionLiftDeps } from './restriction-lift.js';
 export {
+  type BusinessContact,
   contactLine,
   createRequestService,
+  type RequestServiceContext,
   type RequestServiceDeps,
   type RequestServiceImpl,
   slaHoursFor,
@@ -51,8 +53,17 @@ export {
   closingUnset,
   isTerminal,
   OPEN_STATUSES,
+  type RequestAuditDeps,
   TRANSITIONS,
+  type TransitionDeps,
   transition,
   writePendingAudit,
 } from './states.js';
-export { chatSuppressionHash, liftOptOut, phoneSuppressionHash, suppress } from './suppression.js';
+export {
+  chatSuppressionHash,
+  liftOptOut,
+  phoneSuppressionHash,
+  type SuppressionSecret,
+  type SuppressionStore,
+  suppress,
+} from './suppression.js';

@@ -1,7 +1,6 @@
 import { type JobsOptions, Queue } from 'bullmq';
-import type { AppContext } from '../app/context.js';
 import type { RequestType } from '../db/index.js';
-import { queueOptions } from '../queues/options.js';
+import { type QueueStore, queueOptions } from '../queues/options.js';
 
 /**
  * One queue for every privacy request; the job name is the request type, the job id its ref, and
@@ -34,7 +33,7 @@ export function requestJobOptions(options: RequestQueueOptions = {}): JobsOption
 
 export type RequestQueue = Queue<RequestJobData, unknown, RequestType>;
 
-export function createRequestQueue(ctx: AppContext, options: RequestQueueOptions = {}): RequestQueue {
+export function createRequestQueue(ctx: QueueStore, options: RequestQueueOptions = {}): RequestQueue {
   return new Queue<RequestJobData, unknown, RequestType>(REQUEST_QUEUE, {
     ...queueOptions(ctx),
     defaultJobOptions: requestJobOptions(options),

@@ -1,8 +1,12 @@
 import { isValidObjectId, Types } from 'mongoose';
-import type { AppContext } from '../app/context.js';
-import type { PrivacyRequest } from '../db/index.js';
+import type { Models, PrivacyRequest } from '../db/index.js';
 import { type CreatedRequest, RequestError, type RequestService } from './api.js';
 import { STAFF_LIFT_REASON_MAX } from './restriction.js';
+
+/** What a lift reads: the customer's restriction and the request that asked for it. */
+export interface RestrictionLiftDeps {
+  models: Pick<Models, 'Customer' | 'PrivacyRequest'>;
+}
 
 /**
  * Staff lift a customer's restriction of processing (UU PDP art. 11): only with a reason, which
@@ -11,7 +15,7 @@ import { STAFF_LIFT_REASON_MAX } from './restriction.js';
  * member), applied by the same worker.
  */
 export async function liftRestrictionByStaff(
-  ctx: AppContext,
+  ctx: RestrictionLiftDeps,
   requests: Pick<RequestService, 'create'>,
   input: { customerId: string; staff: string; reason: string },
 ): Promise<CreatedRequest> {

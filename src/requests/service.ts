@@ -1,10 +1,17 @@
 import { isValidObjectId, Types } from 'mongoose';
 import { z } from 'zod';
-import type { AppContext } from '../app/context.js';
 import { localeSchema } from '../catalogue/index.js';
-import { type PrivacyRequest, REQUEST_TYPES, type RequestStatus, type RequestType } from '../db/index.js';
+import type { Config } from '../config/index.js';
+import {
+  type Models,
+  type PrivacyRequest,
+  REQUEST_TYPES,
+  type RequestStatus,
+  type RequestType,
+} from '../db/index.js';
 import type { Outbox } from '../outbound/index.js';
 import { maskString } from '../privacy/index.js';
+import type { QueueStore } from '../queues/options.js';
 import {
   type CreatedRequest,
   type CreateRequestInput,
@@ -14,13 +21,13 @@ import {
   type StaffDecision,
   type StaffNotifier,
 } from './api.js';
-import { defaultFlagRules, evaluateFlags, type FlagRule } from './flags.js';
+import { defaultFlagRules, evaluateFlags, type FlagDeps, type FlagRule } from './flags.js';
 import { type Locale, type NoticeId, type NoticeParams, renderNotice, toLocale } from './notices.js';
 import { parsePayload } from './payload.js';
 import { createRequestQueue, enqueueRequest, type RequestQueue } from './queue.js';
 import { newRef, normalizeRef } from './ref.js';
 import { isStaffActor, type RestrictChanges } from './restriction.js';
-import { closingUnset, ensureHistoryAudited, transition } from './states.js';
+import { closingUnset, ensureHistoryAudited, type TransitionDeps, transition } from './states.js';
 import { bumpStatusVersion, cachedStatusList } from './status-cache.js';
 
 export interface RequestServiceDeps {
@@ -72,9 +79,15 @@ const decisionSchema = z.object({
 const NEEDS_CUSTOMER: readonly RequestType[] = ['access', 'update', 'erase', 'subscribe', 'restrict'];
 const MAX_REF_TRIES = 5;
 
-export const contactLine = (ctx: AppContext) => `${ctx.config.business.phone} / ${ctx.config.business.email}`;
+/** Where a customer reaches the business: said when a request fails or is rejected. */
+export interface BusinessContact {
+  config: { business: Pick<Config['business'], 'phone' | 'email'> };
+}
 
-export function slaHoursFor(ctx: AppContext, type: RequestType): number {
+export const contactLine = (ctx: BusinessContact) =>
+  `${ctx.config.business.phone} / ${ctx.config.business.email}`;
+
+export function slaHoursFor(ctx: { config: Pick<Config, 'slaHours'> }, type: RequestType): number {
   return type === 'subscribe' ? ctx.config.slaHours.unsubscribe : ctx.config.slaHours[type];
 }
 
@@ -101,7 +114,23 @@ export function toSummary(r: PrivacyRequest): RequestSummary {
 // `ref` is the only unique key a new request can collide on (FerretDB does not name the index).
 const isDuplicateRef = (err: unknown) => (err as { code?: unknown }).code === 11000;
 
-export function createRequestService(ctx: AppContext, deps: RequestServiceDeps): RequestServiceImpl {
+/**
+ * What the service reads of the app: the request, customer, order and audit collections, Redis
+ * (its queue, the request lock, the status cache), the server's shape, the logger and metrics, and
+ * of the settings the flag limit, the deadlines, the business's contact and the Redis prefix.
+ */
+export type RequestServiceContext = TransitionDeps &
+  QueueStore &
+  FlagDeps &
+  BusinessContact & {
+    models: Pick<Models, 'Customer'>;
+    config: Pick<Config, 'slaHours'>;
+  };
+
+export function createRequestService(
+  ctx: RequestServiceContext,
+  deps: RequestServiceDeps,
+): RequestServiceImpl {
   const now = deps.now ?? (() => new Date());
   const makeRef = deps.newRef ?? newRef;
   const rules = deps.flagRules ?? defaultFlagRules;

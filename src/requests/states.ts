@@ -1,6 +1,7 @@
 import type { Types } from 'mongoose';
-import type { AppContext } from '../app/context.js';
+import type { AppContext, RedisStore } from '../app/context.js';
 import {
+  type AuditDeps,
   type AuditDoc,
   type AuditInput,
   auditDoc,
@@ -8,7 +9,7 @@ import {
   recordAudit,
   recordAuditMany,
 } from '../audit/record.js';
-import { type PrivacyRequest, type RequestStatus, serverShape } from '../db/index.js';
+import { type Models, type PrivacyRequest, type RequestStatus, serverShape } from '../db/index.js';
 import { countFinished } from '../metrics/requests.js';
 import { RequestError } from './api.js';
 import { withRequestLock } from './lock.js';
@@ -82,7 +83,21 @@ export interface TransitionInput {
   deferAudit?: { events?: AuditInput[] };
 }
 
-export async function transition(ctx: AppContext, t: TransitionInput): Promise<PrivacyRequest> {
+/** What a request's audit events are written with: the request's collection and the audit log's. */
+export interface RequestAuditDeps {
+  models: Pick<Models, 'PrivacyRequest' | 'AuditEvent'>;
+}
+
+/**
+ * What a change of status reads besides: the server's shape (MongoDB or FerretDB), the request lock
+ * and the status cache in Redis, the logger for a cache not bumped, and the finished-request metrics.
+ */
+export interface TransitionDeps
+  extends RequestAuditDeps,
+    RedisStore,
+    Pick<AppContext, 'mongo' | 'logger' | 'metrics'> {}
+
+export async function transition(ctx: TransitionDeps, t: TransitionInput): Promise<PrivacyRequest> {
   assertTransition(t.from, t.to);
   const at = t.at ?? new Date();
   // A closed request is touched by no one again, so a crash between the status and its audit
@@ -178,7 +193,7 @@ function historyAudit(req: Pick<PrivacyRequest, 'ref' | 'type' | 'customerId'>, 
  * next calls this: every history entry gets its event, those already written are skipped.
  */
 export async function ensureHistoryAudited(
-  ctx: AppContext,
+  ctx: AuditDeps,
   req: Pick<PrivacyRequest, 'ref' | 'type' | 'customerId' | 'history'>,
 ): Promise<void> {
   await recordAuditMany(
@@ -194,7 +209,7 @@ export async function ensureHistoryAudited(
  * keys. Then the closing write's mark goes.
  */
 export async function auditClosing(
-  ctx: AppContext,
+  ctx: RequestAuditDeps,
   req: Pick<PrivacyRequest, '_id' | 'ref' | 'type' | 'customerId' | 'history'>,
   events: AuditInput[] = [],
 ): Promise<void> {
@@ -212,7 +227,7 @@ export async function auditClosing(
  * insert (those present are skipped), then the marks go in one update. Run by the reconciler;
  * `limit` bounds one pass, the next takes the rest.
  */
-export async function auditClosed(ctx: AppContext, now = new Date(), limit = 500): Promise<number> {
+export async function auditClosed(ctx: RequestAuditDeps, now = new Date(), limit = 500): Promise<number> {
   // Older than a close takes: a live transition writes its own events and clears the mark.
   const settled = new Date(now.getTime() - 30_000);
   const pending = await ctx.models.PrivacyRequest.find(
@@ -235,7 +250,7 @@ const PENDING_AUDIT_FIELDS = { ref: 1, type: 1, customerId: 1, history: 1, pendi
  * yet in (the close's insert failed: MongoDB went away between the two writes).
  */
 export async function writePendingAudit(
-  ctx: AppContext,
+  ctx: RequestAuditDeps,
   pending: Pick<PrivacyRequest, '_id' | 'ref' | 'type' | 'customerId' | 'history' | 'pendingAudit'>[],
 ): Promise<void> {
   if (pending.length === 0) return;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Types } from 'mongoose';
-import type { AppContext } from '../app/context.js';
+import type { RedisStore } from '../app/context.js';
 import type { RequestSummary } from './api.js';
 
 /**
@@ -18,8 +18,9 @@ const TTL_SECONDS = 300;
 /** A version outlives every list cached under it, so an expired version never matches an old list. */
 const VERSION_TTL_SECONDS = TTL_SECONDS + 60;
 
-const versionKey = (ctx: AppContext, customerId: string) => ctx.key('status', customerId, 'version');
-const listKey = (ctx: AppContext, customerId: string, limit: number) =>
+const versionKey = (ctx: Pick<RedisStore, 'key'>, customerId: string) =>
+  ctx.key('status', customerId, 'version');
+const listKey = (ctx: Pick<RedisStore, 'key'>, customerId: string, limit: number) =>
   ctx.key('status', customerId, 'list', String(limit));
 
 interface Cached {
@@ -32,7 +33,7 @@ interface Cached {
  * expired and started again could meet a list cached under its old value.
  */
 export async function bumpStatusVersion(
-  ctx: AppContext,
+  ctx: RedisStore,
   customerId: string | Types.ObjectId | null | undefined,
 ): Promise<void> {
   if (!customerId) return;
@@ -41,7 +42,7 @@ export async function bumpStatusVersion(
 }
 
 export async function cachedStatusList(
-  ctx: AppContext,
+  ctx: RedisStore,
   customerId: string,
   limit: number,
   load: () => Promise<RequestSummary[]>,

@@ -1,18 +1,30 @@
-import type { AppContext } from '../app/context.js';
+import type { Config } from '../config/index.js';
+import type { Models } from '../db/index.js';
 import { keyedHash } from '../identity/keyed-hash.js';
 
 /**
  * The do-not-market list holds keyed hashes only (OTP_SECRET), so a leaked list reveals no
  * number. An erasure outranks an opt-out: re-subscribing lifts only an opt-out.
  */
-export const phoneSuppressionHash = (ctx: AppContext, e164: string) =>
+
+/** What the hashes are keyed with: the OTP secret. */
+export interface SuppressionSecret {
+  config: { otp: Pick<Config['otp'], 'secret'> };
+}
+
+/** The do-not-market list's one collection. */
+export interface SuppressionStore {
+  models: Pick<Models, 'Suppression'>;
+}
+
+export const phoneSuppressionHash = (ctx: SuppressionSecret, e164: string) =>
   keyedHash(ctx.config.otp.secret, 'phone', e164);
 
-export const chatSuppressionHash = (ctx: AppContext, channel: string, chatId: string) =>
+export const chatSuppressionHash = (ctx: SuppressionSecret, channel: string, chatId: string) =>
   keyedHash(ctx.config.otp.secret, 'chat', `${channel}\n${chatId}`);
 
 export async function suppress(
-  ctx: AppContext,
+  ctx: SuppressionStore,
   entry: { hash: string; kind: 'phone' | 'chat'; reason: 'erased' | 'opted_out'; source: string; at: Date },
 ): Promise<void> {
   try {
@@ -24,7 +36,10 @@ export async function suppress(
   }
 }
 
-async function upsertSuppression(ctx: AppContext, entry: Parameters<typeof suppress>[1]): Promise<void> {
+async function upsertSuppression(
+  ctx: SuppressionStore,
+  entry: Parameters<typeof suppress>[1],
+): Promise<void> {
   const { Suppression } = ctx.models;
   if (entry.reason === 'erased') {
     await Suppression.updateOne(
@@ -44,10 +59,10 @@ async function upsertSuppression(ctx: AppContext, entry: Parameters<typeof suppr
   }
 }
 
-export async function liftOptOut(ctx: AppContext, hash: string): Promise<void> {
+export async function liftOptOut(ctx: SuppressionStore, hash: string): Promise<void> {
   await ctx.models.Suppression.deleteOne({ hash, reason: 'opted_out' });
 }
 
-export async function isSuppressed(ctx: AppContext, hash: string): Promise<boolean> {
+export async function isSuppressed(ctx: SuppressionStore, hash: string): Promise<boolean> {
   return (await ctx.models.Suppression.countDocuments({ hash })) > 0;
 }

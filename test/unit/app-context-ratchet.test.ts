@@ -19,6 +19,7 @@ const CEILINGS: Record<string, { max: number; why: string }> = {
   identity: { max: 0, why: '' },
   metrics: { max: 0, why: '' },
   reports: { max: 0, why: '' },
+  requests: { max: 0, why: '' },
   staff: { max: 1, why: "console/index.ts: the console's composition (request service, routes' deps)" },
 };
 /** Below a held folder but owned elsewhere. */
