@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../app/context.js';
 import type { Config, EnvField } from '../config/index.js';
+import type { Models } from '../db/index.js';
 import { telegramChannel } from './telegram/index.js';
 import type { ChannelAdapter, OutboundMessage } from './types.js';
 import { webchatChannel } from './webchat/index.js';
@@ -49,15 +50,27 @@ export interface StaffChatSettings {
 }
 
 /**
+ * What a channel is handed to make its adapter: the config (its own settings are in it), a logger,
+ * Redis and its key builder. Nothing of MongoDB: a channel moves messages, it keeps no records.
+ */
+export type ChannelDeps = Pick<AppContext, 'config' | 'logger' | 'redis' | 'key'>;
+
+/** What a channel keeps of a chat in Redis (keys hashed under a secret of the config). */
+export type ChannelStore = Pick<AppContext, 'config' | 'redis' | 'key'>;
+
+/** What its admin-server routes read: the same, and customers (the web chat's demo customer list). */
+export type ChannelRouteDeps = ChannelDeps & { models: Pick<Models, 'Customer'> };
+
+/**
  * How a channel plugs in. Adding a channel (e.g. the WhatsApp Cloud API) is one folder under
  * src/channels/ exporting a ChannelDefinition, plus one line in `channelDefinitions` below.
  */
 export interface ChannelDefinition {
   readonly name: string;
   /** Configured in this environment (token present, feature switched on…)? */
-  enabled(ctx: AppContext): boolean;
+  enabled(deps: Pick<AppContext, 'config'>): boolean;
   /** The adapter: receives (gateway) and sends. */
-  createAdapter(ctx: AppContext): ChannelAdapter;
+  createAdapter(deps: ChannelDeps): ChannelAdapter;
   /**
    * Where its outbound messages may be sent from: `any` process (a stateless HTTP API such as
    * Telegram's), or only the `gateway` that holds the session (WhatsApp Web).
@@ -77,7 +90,7 @@ export interface ChannelDefinition {
    * acknowledgement, not yet read). Returns whether anything was dropped.
    */
   forgetChat?(
-    ctx: AppContext,
+    store: ChannelStore,
     chatId: string,
     keep?: (message: OutboundMessage) => boolean,
   ): Promise<boolean>;
@@ -92,7 +105,7 @@ export interface ChannelDefinition {
   /** May carry one-time codes: OTP_PROVIDER may name it (codes go to `chatOfPhone(number)`). */
   deliversCodes?: boolean;
   /** What it serves on the admin server (a webhook); undefined when off. */
-  routes?(ctx: AppContext): FastifyPluginAsync | undefined;
+  routes?(deps: ChannelRouteDeps): FastifyPluginAsync | undefined;
   /**
    * A channel that can hold the staff chat (STAFF_CHANNEL names it): its group and allowed
    * staff, from its own settings; undefined when no group is configured.

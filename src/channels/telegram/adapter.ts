@@ -1,6 +1,7 @@
 import { Telegram, TelegramError } from 'telegraf';
 import type { AppContext } from '../../app/context.js';
 import type { Logger } from '../../logging/logger.js';
+import type { ChannelDeps } from '../registry.js';
 import {
   type ChannelAdapter,
   type ChannelHealth,
@@ -48,6 +49,9 @@ export interface TelegramAdapterOptions {
   groupRedirectIntervalSeconds?: number;
 }
 
+/** What the adapter reads: a logger; Redis and its key builder (callback data, webhook queue, group redirects). */
+export type TelegramAdapterDeps = Pick<AppContext, 'logger' | 'redis' | 'key'>;
+
 export const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
 
 /**
@@ -76,7 +80,7 @@ export class TelegramAdapter implements ChannelAdapter {
   private readonly requestTimeoutMs: number;
 
   constructor(
-    private readonly ctx: AppContext,
+    private readonly ctx: TelegramAdapterDeps,
     private readonly options: TelegramAdapterOptions,
   ) {
     if (options.webhookUrl && !options.webhookSecret)
@@ -367,7 +371,7 @@ export class TelegramAdapter implements ChannelAdapter {
 }
 
 export function createTelegramAdapter(
-  ctx: AppContext,
+  ctx: ChannelDeps,
   extra: Partial<TelegramAdapterOptions> = {},
 ): TelegramAdapter {
   const t = telegramSettingsOf(ctx.config);

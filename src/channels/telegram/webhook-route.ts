@@ -5,6 +5,9 @@ import { telegramUpdateSchema } from './convert.js';
 import { telegramSettingsOf } from './settings.js';
 import { enqueueWebhookUpdate } from './webhook-queue.js';
 
+/** What the route reads: the Telegram settings, and Redis and its key builder (the update queue). */
+export type TelegramWebhookDeps = Pick<AppContext, 'config' | 'redis' | 'key'>;
+
 export const SECRET_HEADER = 'x-telegram-bot-api-secret-token';
 
 function sameSecret(given: unknown, expected: string): boolean {
@@ -20,7 +23,7 @@ function sameSecret(given: unknown, expected: string): boolean {
  * it for the gateway (webhook-queue.ts), once per update_id. Off (undefined) unless URL, secret
  * and token are set.
  */
-export function telegramWebhookRoutes(ctx: AppContext): FastifyPluginAsync | undefined {
+export function telegramWebhookRoutes(ctx: TelegramWebhookDeps): FastifyPluginAsync | undefined {
   const { webhookUrl, webhookSecret, token } = telegramSettingsOf(ctx.config);
   if (!webhookUrl || !webhookSecret || !token) return undefined;
   const path = new URL(webhookUrl).pathname;

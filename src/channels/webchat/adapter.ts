@@ -10,6 +10,9 @@ import type {
 } from '../types.js';
 import { appendReply, inboxKey } from './store.js';
 
+/** What the adapter reads: a logger, and Redis and its key builder (the inbox and reply lists). */
+export type WebchatAdapterDeps = Pick<AppContext, 'logger' | 'redis' | 'key'>;
+
 /**
  * The local web chat as a channel: receives what the page posted (a Redis list, read with a
  * blocking pop on its own connection) and "sends" by appending to the chat's reply list.
@@ -20,7 +23,7 @@ export class WebchatAdapter implements ChannelAdapter {
   private loop: Promise<void> | undefined;
   private running = false;
 
-  constructor(private readonly ctx: AppContext) {}
+  constructor(private readonly ctx: WebchatAdapterDeps) {}
 
   async start(onInbound: InboundHandler): Promise<void> {
     this.running = true;

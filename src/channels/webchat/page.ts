@@ -1,5 +1,3 @@
-import type { AppContext } from '../../app/context.js';
-
 const escapeHtml = (s: string) =>
   s.replace(
     /[&<>"']/g,
@@ -7,8 +5,8 @@ const escapeHtml = (s: string) =>
   );
 
 /** One self-contained page (no build step): chat on the left, demo customers and OTP outbox on the right. */
-export function webchatPage(ctx: AppContext): string {
-  const business = escapeHtml(ctx.config.business.name);
+export function webchatPage(businessName: string): string {
+  const business = escapeHtml(businessName);
   return `<!doctype html>
 <html lang="id">
 <head>

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../app/context.js';
 import { localeSchema } from '../../catalogue/index.js';
 import { readDevOtpOutbox } from '../../identity/otp-providers/index.js';
+import type { ChannelRouteDeps } from '../registry.js';
 import { webchatPage } from './page.js';
 import { webchatEnabled } from './settings.js';
 import { postInbound, repliesAfter } from './store.js';
@@ -25,11 +26,11 @@ const tokenSchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/);
  * (HMAC under ADMIN_SECRET, nothing stored), and `/chat/api/replies` wants both. A chat id seen
  * elsewhere (a log, a screenshot, the dashboard) opens nothing.
  */
-export function webchatToken(ctx: AppContext, id: string): string {
+export function webchatToken(ctx: Pick<AppContext, 'config'>, id: string): string {
   return createHmac('sha256', ctx.config.admin.secret).update(`webchat-chat\u0000${id}`).digest('base64url');
 }
 
-function tokenFits(ctx: AppContext, id: string, token: unknown): boolean {
+function tokenFits(ctx: Pick<AppContext, 'config'>, id: string, token: unknown): boolean {
   const parsed = tokenSchema.safeParse(token);
   if (!parsed.success) return false;
   const expected = Buffer.from(webchatToken(ctx, id));
@@ -42,11 +43,14 @@ function tokenFits(ctx: AppContext, id: string, token: unknown): boolean {
  * engine and session store as the real channels; the development OTP outbox shows beside it.
  * Off unless WEBCHAT_ENABLED (never in production).
  */
-export function webchatRoutes(ctx: AppContext): FastifyPluginAsync | undefined {
+export function webchatRoutes(ctx: ChannelRouteDeps): FastifyPluginAsync | undefined {
   if (!webchatEnabled(ctx.config)) return undefined;
   return async (app) => {
     app.get('/chat', async (_req, reply) =>
-      reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(webchatPage(ctx)),
+      reply
+        .type('text/html; charset=utf-8')
+        .header('cache-control', 'no-store')
+        .send(webchatPage(ctx.config.business.name)),
     );
 
     app.get('/chat/api/customers', async () => {

@@ -1,4 +1,4 @@
-import type { AppContext } from '../../app/context.js';
+import type { RedisStore } from '../../app/context.js';
 import type { InboundMessage, OutboundMessage } from '../types.js';
 
 /**
@@ -9,10 +9,10 @@ import type { InboundMessage, OutboundMessage } from '../types.js';
 const TTL_SECONDS = 24 * 3600;
 const MAX_PER_CHAT = 500;
 
-export const inboxKey = (ctx: AppContext) => ctx.key('webchat', 'inbox');
-const repliesKey = (ctx: AppContext, chatId: string) => ctx.key('webchat', 'replies', chatId);
+export const inboxKey = (ctx: Pick<RedisStore, 'key'>) => ctx.key('webchat', 'inbox');
+const repliesKey = (ctx: Pick<RedisStore, 'key'>, chatId: string) => ctx.key('webchat', 'replies', chatId);
 
-export async function postInbound(ctx: AppContext, message: InboundMessage): Promise<void> {
+export async function postInbound(ctx: RedisStore, message: InboundMessage): Promise<void> {
   await ctx.redis.rpush(inboxKey(ctx), JSON.stringify(message));
 }
 
@@ -25,7 +25,7 @@ export interface StoredReply {
 const parseReply = (line: string) => JSON.parse(line) as StoredReply;
 
 export async function appendReply(
-  ctx: AppContext,
+  ctx: RedisStore,
   chatId: string,
   message: OutboundMessage,
 ): Promise<number> {
@@ -43,7 +43,7 @@ export async function appendReply(
   return seq;
 }
 
-export async function repliesAfter(ctx: AppContext, chatId: string, after: number): Promise<StoredReply[]> {
+export async function repliesAfter(ctx: RedisStore, chatId: string, after: number): Promise<StoredReply[]> {
   const raw = await ctx.redis.lrange(repliesKey(ctx, chatId), 0, -1);
   return raw.map(parseReply).filter((r) => r.seq > after);
 }
@@ -58,7 +58,7 @@ export async function repliesAfter(ctx: AppContext, chatId: string, after: numbe
  * Returns whether anything was removed.
  */
 export async function deleteReplies(
-  ctx: AppContext,
+  ctx: RedisStore,
   chatId: string,
   keep: (message: OutboundMessage) => boolean = () => false,
 ): Promise<boolean> {

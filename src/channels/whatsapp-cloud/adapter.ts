@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { AppContext } from '../../app/context.js';
 import { logTag } from '../../logging/logger.js';
+import type { ChannelDeps } from '../registry.js';
 import {
   type ChannelAdapter,
   type ChannelHealth,
@@ -37,7 +37,7 @@ export class WhatsAppCloudAdapter implements ChannelAdapter {
   private readonly log;
 
   constructor(
-    private readonly ctx: AppContext,
+    private readonly ctx: ChannelDeps,
     private readonly settings: CloudSettings,
     graph?: GraphClient,
   ) {

@@ -1,6 +1,5 @@
-import type { AppContext } from '../../app/context.js';
 import { maskPhone } from '../../privacy/index.js';
-import type { ChannelDefinition } from '../registry.js';
+import type { ChannelDefinition, ChannelDeps } from '../registry.js';
 import { WhatsAppCloudAdapter } from './adapter.js';
 import { CHANNEL, chatIdForPhone, LIMITS } from './convert.js';
 import { cloudSettingProblems, cloudSettings, cloudSettingsOf } from './settings.js';
@@ -10,7 +9,7 @@ import { cloudWebhookRoutes } from './webhook-route.js';
 export { WhatsAppCloudAdapter } from './adapter.js';
 export { cloudSettingsOf } from './settings.js';
 
-function createAdapter(ctx: AppContext): WhatsAppCloudAdapter {
+function createAdapter(ctx: ChannelDeps): WhatsAppCloudAdapter {
   const settings = cloudSettingsOf(ctx.config);
   if (!settings)
     throw new Error('WHATSAPP_CLOUD_ACCESS_TOKEN and WHATSAPP_CLOUD_PHONE_NUMBER_ID are required');

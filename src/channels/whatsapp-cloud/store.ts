@@ -8,11 +8,12 @@ import type { CloudEvent } from './webhook.js';
  * and Meta is answered at once). Ids are hashed in keys: a `wamid…` encodes the customer's number.
  */
 
-type Ctx = Pick<AppContext, 'key' | 'redis' | 'config'>;
+/** Redis and its key builder, and the config: ids are hashed under OTP_SECRET. */
+export type CloudStore = Pick<AppContext, 'key' | 'redis' | 'config'>;
 
 const NAME = 'whatsapp-cloud';
 export const eventsKey = (ctx: Pick<AppContext, 'key'>) => ctx.key(NAME, 'events');
-const hashed = (ctx: Ctx, purpose: string, value: string) =>
+const hashed = (ctx: CloudStore, purpose: string, value: string) =>
   keyedHash(ctx.config.otp.secret, `${NAME}-${purpose}`, value);
 
 /** Meta retries an unanswered webhook for up to 7 days: an event id is remembered that long. */
@@ -39,7 +40,7 @@ function eventId(event: CloudEvent): string {
 }
 
 /** Queues the event unless it was queued before (a re-delivered webhook); false for a repeat. */
-export async function enqueueOnce(ctx: Ctx, event: CloudEvent): Promise<boolean> {
+export async function enqueueOnce(ctx: CloudStore, event: CloudEvent): Promise<boolean> {
   const queued = await ctx.redis.eval(
     ENQUEUE_ONCE,
     2,
@@ -53,7 +54,12 @@ export async function enqueueOnce(ctx: Ctx, event: CloudEvent): Promise<boolean>
 }
 
 /** Opens (or extends) the chat's window from the time the customer wrote. */
-export async function openWindow(ctx: Ctx, chatId: string, writtenAt: Date, now = Date.now()): Promise<void> {
+export async function openWindow(
+  ctx: CloudStore,
+  chatId: string,
+  writtenAt: Date,
+  now = Date.now(),
+): Promise<void> {
   const left = writtenAt.getTime() + WINDOW_MS - now;
   if (left <= 0) return;
   const key = ctx.key(NAME, 'window', hashed(ctx, 'window', chatId));
@@ -64,11 +70,11 @@ export async function openWindow(ctx: Ctx, chatId: string, writtenAt: Date, now 
 }
 
 /** Erasure: the chat's window goes with the customer (it is a keyed hash of their number). */
-export async function forgetWindow(ctx: Ctx, chatId: string): Promise<boolean> {
+export async function forgetWindow(ctx: CloudStore, chatId: string): Promise<boolean> {
   return (await ctx.redis.del(ctx.key(NAME, 'window', hashed(ctx, 'window', chatId)))) > 0;
 }
 
-export async function windowIsOpen(ctx: Ctx, chatId: string): Promise<boolean> {
+export async function windowIsOpen(ctx: CloudStore, chatId: string): Promise<boolean> {
   return (await ctx.redis.exists(ctx.key(NAME, 'window', hashed(ctx, 'window', chatId)))) === 1;
 }
 
@@ -80,7 +86,7 @@ export interface SentRecord {
   kind: string;
 }
 
-export async function rememberSent(ctx: Ctx, wamid: string, record: SentRecord): Promise<void> {
+export async function rememberSent(ctx: CloudStore, wamid: string, record: SentRecord): Promise<void> {
   await ctx.redis.set(
     ctx.key(NAME, 'sent', hashed(ctx, 'sent', wamid)),
     JSON.stringify(record),
@@ -89,7 +95,7 @@ export async function rememberSent(ctx: Ctx, wamid: string, record: SentRecord):
   );
 }
 
-export async function sentRecordOf(ctx: Ctx, wamid: string): Promise<SentRecord | undefined> {
+export async function sentRecordOf(ctx: CloudStore, wamid: string): Promise<SentRecord | undefined> {
   const raw = await ctx.redis.get(ctx.key(NAME, 'sent', hashed(ctx, 'sent', wamid)));
   return raw ? (JSON.parse(raw) as SentRecord) : undefined;
 }

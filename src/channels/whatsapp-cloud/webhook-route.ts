@@ -1,7 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { AppContext } from '../../app/context.js';
 import { cloudSettingsOf } from './settings.js';
-import { enqueueOnce, openWindow } from './store.js';
+import { type CloudStore, enqueueOnce, openWindow } from './store.js';
 import { eventsOf, validSignature, verificationAnswer } from './webhook.js';
 
 /**
@@ -11,7 +10,7 @@ import { eventsOf, validSignature, verificationAnswer } from './webhook.js';
  * by its id (Meta re-delivers a webhook until it gets a 200) and opens the customer's 24-hour
  * window from the time they wrote. Off (undefined) unless the channel is configured.
  */
-export function cloudWebhookRoutes(ctx: AppContext): FastifyPluginAsync | undefined {
+export function cloudWebhookRoutes(ctx: CloudStore): FastifyPluginAsync | undefined {
   const settings = cloudSettingsOf(ctx.config);
   if (!settings?.appSecret || !settings.verifyToken) return undefined;
   const { appSecret, verifyToken, webhookPath, phoneNumberId } = settings;

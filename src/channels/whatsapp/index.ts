@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { AppContext } from '../../app/context.js';
-import type { ChannelDefinition } from '../registry.js';
+import type { ChannelDefinition, ChannelDeps } from '../registry.js';
 import { WhatsAppAdapter, type WhatsAppAdapterOptions } from './adapter.js';
 import { chatIdForPhone } from './convert.js';
 import { whatsappQrRoutes } from './qr-route.js';
@@ -14,7 +13,7 @@ export { whatsappQrRoutes } from './qr-route.js';
 export { readStatus as readWhatsAppStatus, type WhatsAppStatus } from './status.js';
 
 export function createWhatsAppAdapter(
-  ctx: AppContext,
+  ctx: ChannelDeps,
   extra: Partial<WhatsAppAdapterOptions> = {},
 ): WhatsAppAdapter {
   const w = whatsappSettingsOf(ctx.config);

@@ -3,6 +3,9 @@ import type { AppContext } from '../../app/context.js';
 import { whatsappSettingsOf } from './settings.js';
 import { readStatus, type WhatsAppStatus } from './status.js';
 
+/** What the routes read: the WhatsApp settings, and Redis and its key builder (the published status). */
+export type WhatsAppQrDeps = Pick<AppContext, 'config' | 'redis' | 'key'>;
+
 const STATE_TEXT: Record<WhatsAppStatus['state'], string> = {
   starting: 'Memulai WhatsApp Web… / Starting WhatsApp Web…',
   'waiting for QR scan': 'Menunggu pindai kode QR / Waiting for QR scan',
@@ -38,7 +41,7 @@ ${qr}
  * 10 s; WhatsApp rotates the code). `/whatsapp/qr.png`: the QR alone, 404 when there is none.
  * Read from Redis, so any process running the admin server can serve it.
  */
-export function whatsappQrRoutes(ctx: AppContext): FastifyPluginAsync | undefined {
+export function whatsappQrRoutes(ctx: WhatsAppQrDeps): FastifyPluginAsync | undefined {
   if (!whatsappSettingsOf(ctx.config).enabled) return undefined;
   return async (app) => {
     // Linking the business number is for admins only (the console's guard reads `access`).
