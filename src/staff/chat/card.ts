@@ -20,7 +20,7 @@ export async function editCard(c: StaffContext, cardMessageId: string | undefine
 
 /** The card's data as it stands now, with `request` read again after a decision. */
 export async function refreshed(c: StaffContext, data: CardData): Promise<CardData> {
-  const request = await c.services.app.models.PrivacyRequest.findOne({
+  const request = await c.services.models.PrivacyRequest.findOne({
     ref: data.request.ref,
   }).lean<PrivacyRequest>();
   return request ? { ...data, request } : data;

@@ -1,5 +1,5 @@
-import type { AppContext } from '../../app/context.js';
 import type { Button, InboundAck, InboundMessage, MessagePlacement } from '../../channels/types.js';
+import type { Models } from '../../db/index.js';
 import type { Logger } from '../../logging/logger.js';
 import type { Outbox } from '../../outbound/index.js';
 import type { RequestService } from '../../requests/index.js';
@@ -10,7 +10,8 @@ import type { PendingReasonStore } from './pending-reason.js';
 
 /** What every staff chat handler may use, passed in once (src/staff/chat/index.ts builds it). */
 export interface StaffChatServices {
-  app: AppContext;
+  /** Read by the handlers: the request and its card, the customer, their orders (Detail); audit events. */
+  models: Pick<Models, 'PrivacyRequest' | 'Customer' | 'ServiceOrder' | 'AuditEvent'>;
   outbox: Outbox;
   requests: Pick<RequestService, 'decide'>;
   allowlist: StaffAllowlist;

@@ -1,6 +1,7 @@
-import type { AppContext } from '../../app/context.js';
+import type { AppContext, RedisStore } from '../../app/context.js';
 import { staffChatOf } from '../../channels/registry.js';
 import type { InboundAck, InboundMessage } from '../../channels/types.js';
+import type { Models } from '../../db/index.js';
 import type { Outbox, SentNotice } from '../../outbound/index.js';
 import type { RequestService } from '../../requests/index.js';
 import { createStaffAllowlist, type StaffAllowlist } from '../allowlist.js';
@@ -20,6 +21,15 @@ export { STAFF_CHAT_TEXTS } from './texts.js';
  * handler per button (buttons/); messages may be the reason a Tolak asked for (reason.ts).
  * Decisions go through the request service; everything said in the chat goes through the outbox.
  */
+/**
+ * What the staff chat reads of the app: the config (STAFF_CHANNEL and its group, the allowlist's
+ * ids), a logger, Redis and its key builder (staff names, open Tolak questions), and the models
+ * its handlers read and write (linked console accounts for the allowlist).
+ */
+export type StaffChatResources = Pick<AppContext, 'config' | 'logger' | 'redis' | 'key'> & {
+  models: StaffChatServices['models'] & Pick<Models, 'StaffAccount'>;
+};
+
 export interface StaffChatDeps {
   outbox: Outbox;
   requests: Pick<RequestService, 'decide'>;
@@ -43,7 +53,7 @@ const staffChatMiddleware = compose<StaffContext>(
 );
 
 /** The staff chat when its channel (STAFF_CHANNEL) has a group configured, else undefined. */
-export function createStaffChat(ctx: AppContext, deps: StaffChatDeps): StaffChat | undefined {
+export function createStaffChat(ctx: StaffChatResources, deps: StaffChatDeps): StaffChat | undefined {
   const chat = staffChatOf(ctx.config);
   if (!chat) return undefined;
   if (chat.userIds.length === 0)
@@ -52,7 +62,7 @@ export function createStaffChat(ctx: AppContext, deps: StaffChatDeps): StaffChat
       `${chat.userIdsSetting} is empty: only linked console accounts can decide in the staff chat`,
     );
   const services: StaffChatServices = {
-    app: ctx,
+    models: ctx.models,
     outbox: deps.outbox,
     requests: deps.requests,
     allowlist: deps.allowlist ?? createStaffAllowlist(ctx),
@@ -76,7 +86,7 @@ export function createStaffChat(ctx: AppContext, deps: StaffChatDeps): StaffChat
  * For the outbound worker's onSent hook (any process that sends staff messages): a Tolak
  * question was sent, so a reply to it now finds its request.
  */
-export async function staffMessageSent(ctx: AppContext, sent: SentNotice): Promise<void> {
+export async function staffMessageSent(ctx: RedisStore, sent: SentNotice): Promise<void> {
   const asked = parseReasonCorrelation(sent.meta.correlation);
   if (!asked || !sent.messageId || !/^\d{1,12}$/.test(sent.messageId)) return;
   await pendingReasonStore(ctx).promptSent(sent.chatId, asked.userId, asked.ref, Number(sent.messageId));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AppContext } from '../../app/context.js';
+import type { RedisStore } from '../../app/context.js';
 
 /**
  * A rejection waiting for its reason: staff pressed Tolak, the bot asked "why?" and the next
@@ -41,7 +41,7 @@ redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
 return 1`;
 
-export function pendingReasonStore(ctx: AppContext): PendingReasonStore {
+export function pendingReasonStore(ctx: RedisStore): PendingReasonStore {
   const promptKey = (chatId: string, messageId: number | string) =>
     ctx.key('staff', 'reason', 'prompt', chatId, messageId);
   const userKey = (chatId: string, userId: string) => ctx.key('staff', 'reason', 'user', chatId, userId);

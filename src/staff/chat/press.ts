@@ -33,7 +33,7 @@ export function isCardPress(c: StaffContext): c is Pressed {
  * so, and the attempt is audited once per press (a redelivered press writes nothing new).
  */
 const allowlisted: Middleware<Pressed> = async (c, next) => {
-  const { app, allowlist, log } = c.services;
+  const { models, allowlist, log } = c.services;
   if (await allowlist.allows(c.userId)) {
     await c.services.names.remember(c.userId, {
       ...(c.from.first ? { first_name: c.from.first } : {}),
@@ -42,11 +42,11 @@ const allowlisted: Middleware<Pressed> = async (c, next) => {
     });
     return next();
   }
-  const request = await app.models.PrivacyRequest.findOne(
+  const request = await models.PrivacyRequest.findOne(
     { ref: c.press.ref },
     { customerId: 1, status: 1 },
   ).lean();
-  await recordAudit(app, {
+  await recordAudit(c.services, {
     actor: c.actor,
     action: 'staff.denied',
     ref: c.press.ref,
@@ -65,7 +65,7 @@ const BUTTONS: Record<StaffAction, PressHandler> = { approve, reject, detail };
 
 /** The card's request, then its button's handler; a decision on a decided request changes nothing. */
 const route: Middleware<Pressed> = async (c) => {
-  const data = await loadCardData(c.services.app, c.press.ref);
+  const data = await loadCardData(c.services, c.press.ref);
   if (!data) return c.answer(STAFF_CHAT_TEXTS.notFound(c.press.ref));
   if (c.press.action !== 'detail' && data.request.status !== 'pending_approval')
     return c.answer(await alreadyDecided(c, c.press.cardMessageId, data));

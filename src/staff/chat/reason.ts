@@ -37,7 +37,7 @@ export const reasonAnswer: Middleware<StaffContext> = async (c, next) => {
 };
 
 async function rejectWithReason(c: StaffContext, p: PendingReason): Promise<void> {
-  const { pending, requests, log, app } = c.services;
+  const { pending, requests, log } = c.services;
   const text = (c.message.text ?? '').trim();
   const answer = (t: string) => c.reply(t, c.message.messageId);
   if (/^\/?(batal|cancel)(@\w+)?$/i.test(text)) {
@@ -46,7 +46,7 @@ async function rejectWithReason(c: StaffContext, p: PendingReason): Promise<void
   }
   if (!text || text.startsWith('/')) return answer(STAFF_CHAT_TEXTS.reasonNotText);
   if (text.length > MAX_REASON) return answer(STAFF_CHAT_TEXTS.reasonTooLong(text.length, MAX_REASON));
-  const data = await loadCardData(app, p.ref);
+  const data = await loadCardData(c.services, p.ref);
   if (!data) {
     await pending.clear(p);
     return answer(STAFF_CHAT_TEXTS.notFound(p.ref));

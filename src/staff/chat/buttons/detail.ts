@@ -5,9 +5,9 @@ import { STAFF_CHAT_TEXTS } from '../texts.js';
 
 /** Detail: the request's masked facts as a reply to the card; the viewing is audited once per press. */
 export const detail: PressHandler = async (c, press, data) => {
-  const { app, now } = c.services;
-  await c.reply(await requestDetailText(app, data, now()), press.cardMessageId);
-  await recordAudit(app, {
+  const { now } = c.services;
+  await c.reply(await requestDetailText(c.services, data, now()), press.cardMessageId);
+  await recordAudit(c.services, {
     actor: c.actor,
     action: 'staff.viewed_detail',
     ref: press.ref,
