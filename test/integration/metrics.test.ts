@@ -371,18 +371,20 @@ describe('/metrics (admin server, ROLE=all)', () => {
   });
 });
 
-describe('/metrics of a worker process without the admin role (METRICS_PORT)', () => {
-  it('is served on its own port and only there', async () => {
-    const ctx = await createTestContext();
+describe('/metrics of a gateway or worker process without the admin role (METRICS_PORT)', () => {
+  it.each(['worker', 'gateway'] as const)('a %s serves it on its own port and only there', async (role) => {
+    // The web chat is on outside production: the gateway's channel (no external service needed).
+    const ctx = await createTestContext({ WEBCHAT_ENABLED: 'true' });
     const port = await freePort();
     const { logger } = captureLogger('info');
     let app: RunningApp | undefined;
     try {
       app = await startApp(
-        loadAppConfig({ ...ctx.env, ROLE: 'worker', METRICS_PORT: String(port), METRICS_TOKEN: TOKEN }),
+        loadAppConfig({ ...ctx.env, ROLE: role, METRICS_PORT: String(port), METRICS_TOKEN: TOKEN }),
         logger,
       );
       expect(app.components.map((c) => c.name)).toContain('metrics');
+      expect(app.components.map((c) => c.name)).not.toContain('admin');
       expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(401);
       const res = await fetch(`http://127.0.0.1:${port}/metrics`, {
         headers: { authorization: `Bearer ${TOKEN}` },
@@ -391,6 +393,12 @@ describe('/metrics of a worker process without the admin role (METRICS_PORT)', (
       const text = await res.text();
       expect(total(text, 'hakdata_queue_jobs', { queue: 'requests', state: 'waiting' })).toBe(0);
       expect(samples(text).some((s) => s.name === 'hakdata_process_resident_memory_bytes')).toBe(true);
+      // Channel health comes from the process that holds the channels: the gateway.
+      const webchatUp = samples(text).find(
+        (s) => s.name === 'hakdata_channel_up' && s.labels.channel === 'webchat',
+      );
+      if (role === 'gateway') expect(webchatUp?.value).toBe(1);
+      else expect(webchatUp).toBeUndefined();
     } finally {
       await app?.stop();
       await ctx.cleanup();

@@ -1,3 +1,4 @@
+import type { Counter } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOtpService, type OtpService, type OtpServiceOptions } from '../../src/identity/otp.js';
 import {
@@ -6,6 +7,7 @@ import {
   webhookSigningKey,
 } from '../../src/identity/otp-providers/index.js';
 import { normalizePhone } from '../../src/identity/phone.js';
+import { createMetrics } from '../../src/metrics/metrics.js';
 import { FakeSmsGateway } from '../fakes/sms-gateway.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 
@@ -312,6 +314,60 @@ describe('OTP service', () => {
     await expect(otp.requestCode({ phone: '12345', ...newChat(), locale: 'id' })).rejects.toMatchObject({
       code: 'PHONE_INVALID',
     });
+  });
+
+  it('counts the funnel in metrics: issued, verified, refused by reason, deliveries by provider', async () => {
+    const metrics = createMetrics();
+    const clock = { now: Date.now() };
+    const provider = createWebhookOtpProvider({
+      url: gateway.url,
+      secret: ctx.config.otp.secret,
+      logger: ctx.logger,
+      timeoutMs: 1000,
+    });
+    const otp = createOtpService({ ...ctx, metrics }, provider, { now: () => clock.now, maxCodesPerChat: 2 });
+    const count = async (counter: Counter, labels: Record<string, string>) =>
+      (await counter.get()).values
+        .filter((v) =>
+          Object.entries(labels).every(([k, x]) => (v.labels as Record<string, unknown>)[k] === x),
+        )
+        .reduce((sum, v) => sum + v.value, 0);
+
+    const phone = await newPhone(true);
+    const chat = newChat();
+    await otp.requestCode({ phone, ...chat, locale: 'id' });
+    const first = await codeSentTo(phone);
+    expect(await otp.verifyCode({ phone, ...chat, code: wrongFor(first) })).toMatchObject({
+      reason: 'wrong',
+    });
+    clock.now += 300_000;
+    expect(await otp.verifyCode({ phone, ...chat, code: first })).toMatchObject({ reason: 'expired' });
+    expect(await otp.requestCode({ phone, ...chat, locale: 'id' })).toEqual({ status: 'sent' });
+    await otp.drain();
+    const second = /(\d{6})/.exec(gateway.messagesTo(phone).at(-1)!.text)![1]!;
+    deliveredCodes.add(second);
+    // The same number again at once (cooldown), then a third code in this chat (its limit is 2).
+    expect(await otp.requestCode({ phone, ...newChat(), locale: 'id' })).toMatchObject({
+      status: 'cooldown',
+    });
+    expect(await otp.requestCode({ phone: await newPhone(true), ...chat, locale: 'id' })).toMatchObject({
+      status: 'limited',
+    });
+    expect(await otp.verifyCode({ phone, ...chat, code: second })).toEqual({ ok: true });
+    // The gateway refuses the next delivery (4xx: not retried).
+    const other = await newPhone(true);
+    gateway.failNext(1, 400);
+    await otp.requestCode({ phone: other, ...newChat(), locale: 'id' });
+    await otp.drain();
+    for (const r of gateway.requests.filter((q) => q.to === other))
+      deliveredCodes.add(/(\d{6})/.exec(r.text)![1]!);
+
+    expect(await count(metrics.otpIssued, { purpose: 'verify' })).toBe(3);
+    expect(await count(metrics.otpVerified, { purpose: 'verify' })).toBe(1);
+    for (const reason of ['wrong', 'expired', 'cooldown', 'rate_limited'])
+      expect(await count(metrics.otpRefused, { reason }), reason).toBe(1);
+    expect(await count(metrics.otpDeliveries, { provider: 'webhook', result: 'delivered' })).toBe(2);
+    expect(await count(metrics.otpDeliveries, { provider: 'webhook', result: 'failed' })).toBe(1);
   });
 
   it('keeps codes and numbers out of the logs', async () => {

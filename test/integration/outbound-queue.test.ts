@@ -81,6 +81,18 @@ async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10_0
   }
 }
 
+type OutboundCounter = 'outboundSent' | 'outboundSendFailures' | 'outboundDeadLetters';
+
+/** What this context's metrics counted for the label values given (the others summed). */
+async function counted(metric: OutboundCounter, labels: Record<string, string>): Promise<number> {
+  const counter = ctx.metrics?.[metric];
+  if (!counter) throw new Error('the test context has no metrics');
+  const { values } = await counter.get();
+  return values
+    .filter((v) => Object.entries(labels).every(([k, x]) => (v.labels as Record<string, unknown>)[k] === x))
+    .reduce((sum, v) => sum + v.value, 0);
+}
+
 /** Chat ids that fall into distinct partitions (or the same one), so tests are not left to chance. */
 function chatsInPartitions(count: number, partitions: number, samePartition = false): string[] {
   const chats: string[] = [];
@@ -225,6 +237,11 @@ describe('outbound queue', () => {
     await queue.close();
     expect(failed.map((j) => j.failedReason)).toEqual(['dead-lettered: UNAVAILABLE']);
     expect(ctx.logLines.join('\n')).not.toContain('6281287611943');
+    // Counted by channel and purpose (issue 16): three failed sends, one dead letter, one sent.
+    const otp = { channel: 'fake-dl', purpose: 'otp' };
+    await waitFor(async () => (await counted('outboundSent', otp)) === 1);
+    expect(await counted('outboundSendFailures', { ...otp, code: 'UNAVAILABLE' })).toBe(3);
+    expect(await counted('outboundDeadLetters', { ...otp, reason: 'UNAVAILABLE' })).toBe(1);
   });
 
   it('dead-letters a blocked chat at once', async () => {
@@ -237,6 +254,12 @@ describe('outbound queue', () => {
     const letter = await ctx.models.DeadLetter.findOne({ channel: 'fake-blk' }).lean().orFail();
     expect(letter).toMatchObject({ reason: 'CHAT_BLOCKED', attempts: 1, maskedChat: '77****11' });
     expect(adapter.attempts).toHaveLength(1);
+    const promo = { channel: 'fake-blk', purpose: 'promo' };
+    await waitFor(
+      async () => (await counted('outboundDeadLetters', { ...promo, reason: 'CHAT_BLOCKED' })) === 1,
+    );
+    expect(await counted('outboundSendFailures', { ...promo, code: 'CHAT_BLOCKED' })).toBe(1);
+    expect(await counted('outboundSent', promo)).toBe(0);
   });
 
   it("keeps the platform's error code whole beside the masked detail, and never a number as a code", async () => {
