@@ -13,6 +13,6 @@ export function queueOptions(ctx: QueueStore): { connection: Redis; prefix: stri
 }
 
 /** Workers block on Redis: each takes its own connection (close it when the worker stops). */
-export function workerConnection(ctx: AppContext): Redis {
+export function workerConnection(ctx: Pick<QueueStore, 'redis'>): Redis {
   return ctx.redis.duplicate();
 }

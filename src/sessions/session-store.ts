@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { AppContext } from '../app/context.js';
+import type { RedisStore } from '../app/context.js';
 import type { Locale } from '../catalogue/index.js';
 import type { InboundMessage } from '../channels/types.js';
+import type { Config } from '../config/index.js';
 import { sessionKey } from '../identity/links.js';
 
 /** Where a conversation stands. Lives in Redis with an idle TTL (SESSION_TTL_SECONDS). */
@@ -43,8 +44,13 @@ function parseLoaded([session, meta]: (string | null | undefined)[] = []): {
   };
 }
 
+/** What the session store is handed: Redis, its key builder and the sessions' idle TTL. */
+export interface SessionStoreDeps extends RedisStore {
+  config: { conversation: Pick<Config['conversation'], 'sessionTtlSeconds'> };
+}
+
 export class SessionStore {
-  constructor(private readonly ctx: AppContext) {}
+  constructor(private readonly ctx: SessionStoreDeps) {}
 
   private metaKey(channel: string, chatId: string) {
     return this.ctx.key('chat-meta', channel, chatId);
