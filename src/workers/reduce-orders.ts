@@ -2,7 +2,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { type AnyBulkWriteOperation, Binary, BSON, type ObjectId } from 'mongodb';
 import type { Types } from 'mongoose';
 import type { AppContext } from '../app/context.js';
-import { bulkWriteInChunks } from '../db/index.js';
+import { bulkWriteInChunks, type Models } from '../db/index.js';
 
 /** What a finished order keeps after erasure: what bookkeeping needs, nothing personal. */
 const KEPT_FIELDS = [
@@ -78,6 +78,11 @@ const reduce = (order: OrderRow & Record<string, unknown>, at: Date) => {
   return { ...kept, anonymizedAt: at, updatedAt: at };
 };
 
+/** What the rewrite is handed: the MongoDB connection (staging, bulk writes) and the orders' model. */
+export interface ReduceOrdersDeps extends Pick<AppContext, 'mongo'> {
+  models: Pick<Models, 'ServiceOrder'>;
+}
+
 /**
  * Reduces a customer's finished orders to their bookkeeping fields, in bulk, and says how many
  * orders are reduced and how many kept (no count queries afterwards).
@@ -94,7 +99,7 @@ const reduce = (order: OrderRow & Record<string, unknown>, at: Date) => {
  * reduced by a later erase.
  */
 export async function reduceFinishedOrders(
-  ctx: AppContext,
+  ctx: ReduceOrdersDeps,
   customerId: Types.ObjectId,
   ref: string,
   at: Date,

@@ -1,8 +1,9 @@
 import { Queue, Worker } from 'bullmq';
-import type { AppContext } from '../app/context.js';
+import type { RedisStore } from '../app/context.js';
 import { recordAudit } from '../audit/record.js';
-import type { PrivacyRequest } from '../db/index.js';
-import { queueOptions, workerConnection } from '../queues/options.js';
+import type { Models, PrivacyRequest } from '../db/index.js';
+import type { Logger } from '../logging/logger.js';
+import { type QueueStore, queueOptions, workerConnection } from '../queues/options.js';
 import {
   claimReminders,
   createRequestReadModel,
@@ -47,6 +48,18 @@ export function dueReminders(
   return { send: due.at(-1), mark: due };
 }
 
+/**
+ * What the SLA check is handed: the requests it reads and marks, the audit log, Redis and its
+ * keys (the request lock), a logger. The schedule adds the queue's prefix.
+ */
+export interface SlaContext extends RedisStore {
+  models: Pick<Models, 'PrivacyRequest' | 'AuditEvent'>;
+  logger: Logger;
+}
+
+/** What the schedule is handed: the SLA check's context and where its queue lives. */
+export type SlaScheduleContext = SlaContext & QueueStore;
+
 export interface SlaDeps {
   staff?: StaffNotifier;
   now?: () => Date;
@@ -55,7 +68,7 @@ export interface SlaDeps {
 }
 
 export async function runSlaCheck(
-  ctx: AppContext,
+  ctx: SlaContext,
   deps: SlaDeps,
 ): Promise<{ ref: string; which: Reminder }[]> {
   const now = deps.now?.() ?? new Date();
@@ -100,7 +113,7 @@ export interface SlaSchedule {
 }
 
 export function startSlaSchedule(
-  ctx: AppContext,
+  ctx: SlaScheduleContext,
   deps: SlaDeps,
   options: { everyMs?: number } = {},
 ): SlaSchedule {

@@ -1,6 +1,5 @@
 import { Types } from 'mongoose';
-import type { AppContext } from '../../app/context.js';
-import type { ConsentEvent, Customer, PrivacyRequest, ServiceOrder } from '../../db/index.js';
+import type { ConsentEvent, Customer, Models, PrivacyRequest, ServiceOrder } from '../../db/index.js';
 import { AccessPackageError } from './errors.js';
 import { THIRD_PARTY_RECIPIENTS, type ThirdPartyRecipient } from './third-parties.js';
 
@@ -53,6 +52,11 @@ export type RequestRecord = Pick<
   | 'history'
   | 'createdAt'
 >;
+
+/** What the collection reads: the customer, their orders and their requests (never writes them). */
+export interface CollectDeps {
+  models: Pick<Models, 'Customer' | 'ServiceOrder' | 'PrivacyRequest'>;
+}
 
 export interface CollectedData {
   profile: ProfileRecord;
@@ -113,7 +117,7 @@ const REQUEST_FIELDS = [
  * those fields, and the profile's are dropped before anything else sees them.
  */
 export async function collectCustomerData(
-  ctx: AppContext,
+  ctx: CollectDeps,
   customerId: string,
   options: { refuseErased?: boolean } = {},
 ): Promise<CollectedData> {

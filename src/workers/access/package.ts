@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import type { AppContext } from '../../app/context.js';
 import type { Locale } from '../../catalogue/index.js';
-import { collectCustomerData } from './collect.js';
+import type { Config } from '../../config/index.js';
+import type { Logger } from '../../logging/logger.js';
+import { type CollectDeps, collectCustomerData } from './collect.js';
 import { serializeAccessPackage, toAccessPackage } from './json.js';
 import { renderAccessPdf } from './pdf.js';
 
@@ -20,6 +21,12 @@ export interface AccessPackageOptions {
   refuseErased?: boolean;
 }
 
+/** What the package is built from: the customer's data, the default language and business, a logger. */
+export interface AccessPackageDeps extends CollectDeps {
+  config: Pick<Config, 'defaultLocale' | 'business'>;
+  logger: Logger;
+}
+
 export interface BuiltAccessPackage {
   /** data-saya.json */
   json: Buffer;
@@ -34,7 +41,7 @@ export interface BuiltAccessPackage {
  * Throws AccessPackageError when the id names no customer.
  */
 export async function buildAccessPackage(
-  ctx: AppContext,
+  ctx: AccessPackageDeps,
   customerId: string,
   options: AccessPackageOptions = {},
 ): Promise<BuiltAccessPackage> {
