@@ -1,7 +1,7 @@
-import type { AppContext } from '../app/context.js';
 import type { Outbox } from '../outbound/index.js';
 import {
   auditClosed,
+  type BusinessContact,
   closingUnset,
   contactLine,
   createRequestReadModel,
@@ -10,6 +10,7 @@ import {
   RequestError,
   type RequestQueue,
   type RequestReadModel,
+  type TransitionDeps,
   transition,
 } from '../requests/index.js';
 import { localeOf, text } from './outcome.js';
@@ -23,6 +24,12 @@ import { localeOf, text } from './outcome.js';
 
 /** Job states in which BullMQ will still run the job by itself. */
 const LIVE_STATES = new Set(['active', 'waiting', 'waiting-children', 'delayed', 'prioritized']);
+
+/**
+ * What a pass reads and writes: the requests (read, closed when they keep dying, their missing
+ * audit events written) through `transition`'s deps, and the business's contact for the message.
+ */
+export type ReconcileContext = TransitionDeps & BusinessContact;
 
 export interface ReconcileDeps {
   outbox: Outbox;
@@ -42,7 +49,7 @@ export interface ReconcileReport {
 }
 
 export async function reconcileRequests(
-  ctx: AppContext,
+  ctx: ReconcileContext,
   queue: RequestQueue,
   deps: ReconcileDeps,
 ): Promise<ReconcileReport> {
@@ -81,7 +88,7 @@ export async function reconcileRequests(
   return report;
 }
 
-async function giveUp(ctx: AppContext, deps: ReconcileDeps, r: JobbedRequest): Promise<void> {
+async function giveUp(ctx: ReconcileContext, deps: ReconcileDeps, r: JobbedRequest): Promise<void> {
   await deps.outbox.send(
     r.channel,
     r.chatId,
