@@ -211,6 +211,27 @@ describe('flows check of flows/intents.yaml', () => {
     );
   });
 
+  it('reports phrases of two intents that one message matches equally, and a phrase that is an opt-out word', () => {
+    // "harga" is a word of <price>: the message "harga" would go to whichever comes first in the file.
+    const word = checkEdited((y) =>
+      y.replace('    phrases: [bantuan, help,', '    phrases: [harga, bantuan, help,'),
+    );
+    expect(word).toMatch(
+      /intents\.business\.phrases\[0\]: phrase "<price>" is also claimed by intents\.help\.phrases\[0\] \("harga"\)/,
+    );
+    const pair = checkEdited((y) => y.replace('    phrases: [status,', '    phrases: ["cek data", status,'));
+    expect(pair).toMatch(
+      /intents\.access\.phrases\[0\]: phrase "<see> <mydata>" is also claimed by intents\.status\.phrases\[0\] \("cek data"\)/,
+    );
+    // The whole message "quit" is opt_out's word: the help phrase could never be what it means.
+    const optOutWord = checkEdited((y) =>
+      y.replace('    phrases: [bantuan, help,', '    phrases: [quit, bantuan, help,'),
+    );
+    expect(optOutWord).toMatch(
+      /intents\.help\.phrases\[0\]: phrase "quit" is also claimed by intents\.opt_out\.words\[\d+\] \("quit"\)/,
+    );
+  });
+
   it('reports unknown groups, unknown flows and missing texts', () => {
     const report = checkEdited((y) =>
       y

@@ -251,6 +251,9 @@ export function compileLexicon(file: IntentsFile): { lexicon: Lexicon; problems:
   // Who claims which phrase: the same words (in any order, same polarity) for two intents is
   // ambiguous, and which one wins would depend on the file's order.
   const claims = new Map<string, string>();
+  const ownerOf = (w: string) => w.split('.').slice(0, 2).join('.');
+  /** Every phrase claimed, in the file's order, for the overlap check after the intents. */
+  const claimed: { phrase: Phrase; polarity: 'phrases' | 'refused'; key: string }[] = [];
   const claim = (phrases: Phrase[], polarity: 'phrases' | 'refused') => {
     for (const p of phrases) {
       const where = p.where;
@@ -258,7 +261,7 @@ export function compileLexicon(file: IntentsFile): { lexicon: Lexicon; problems:
         .map((e) => ('group' in e ? `<${e.group}>` : e.word))
         .sort()
         .join(' ')}`;
-      const ownerOf = (w: string) => w.split('.').slice(0, 2).join('.');
+      claimed.push({ phrase: p, polarity, key });
       const previous = claims.get(key);
       if (previous && ownerOf(previous) !== ownerOf(where)) {
         problem(where, `phrase "${p.source}" is also claimed by ${previous}`);
@@ -267,6 +270,8 @@ export function compileLexicon(file: IntentsFile): { lexicon: Lexicon; problems:
       } else claims.set(key, where);
     }
   };
+  /** opt_out's whole-message words, as read: a phrase of another intent may not be one of them. */
+  const optOutWordClaims: { tokens: string[]; source: string; where: string }[] = [];
 
   const references: Lexicon['references'] = { flows: [], texts: [] };
   const intents: CompiledIntent[] = [];
@@ -339,7 +344,10 @@ export function compileLexicon(file: IntentsFile): { lexicon: Lexicon; problems:
     for (const [i, w] of (spec.words ?? []).entries()) {
       const tokens = entryTokens(w);
       if (tokens.length === 0) problem(`${where}.words[${i}]`, `"${w}" reads as nothing`);
-      else words.add(tokens.join(' '));
+      else {
+        words.add(tokens.join(' '));
+        optOutWordClaims.push({ tokens, source: w, where: `${where}.words[${i}]` });
+      }
       learn(tokens);
     }
     const unsure = compileList(spec.unsure_with, `${where}.unsure_with`).flatMap((p) => {
@@ -358,6 +366,56 @@ export function compileLexicon(file: IntentsFile): { lexicon: Lexicon; problems:
   }
 
   if (!optOut) problem('intents', 'missing intent "opt_out" (natural-language opt-out needs it)');
+
+  // Claimed by two intents in other words: phrases one message matches equally (as many elements,
+  // each sharing a word with one of the other's: "harga" and "<price>", "cek data" and
+  // "<see> <mydata>") leave the choice to the file's order; a phrase that is one of opt_out's
+  // whole-message words ("quit") never wins. Exact repeats were reported above.
+  const meet = (a: Element, b: Element) =>
+    'word' in a
+      ? 'word' in b
+        ? a.word === b.word
+        : b.members.has(a.word)
+      : 'word' in b
+        ? a.members.has(b.word)
+        : [...a.members].some((m) => b.members.has(m));
+  /** Whether each element of `a` can be paired with its own element of `b` that it meets. */
+  const pairUp = (a: Element[], b: Element[], used: boolean[] = b.map(() => false), i = 0): boolean => {
+    if (i === a.length) return true;
+    for (let j = 0; j < b.length; j++) {
+      if (used[j] || !meet(a[i] as Element, b[j] as Element)) continue;
+      used[j] = true;
+      if (pairUp(a, b, used, i + 1)) return true;
+      used[j] = false;
+    }
+    return false;
+  };
+  for (const [n, later] of claimed.entries()) {
+    for (const earlier of claimed.slice(0, n)) {
+      if (earlier.polarity !== later.polarity || earlier.key === later.key) continue;
+      if (ownerOf(earlier.phrase.where) === ownerOf(later.phrase.where)) continue;
+      if (earlier.phrase.elements.length !== later.phrase.elements.length) continue;
+      if (!pairUp(later.phrase.elements, earlier.phrase.elements)) continue;
+      problem(
+        later.phrase.where,
+        `phrase "${later.phrase.source}" is also claimed by ${earlier.phrase.where} ("${earlier.phrase.source}"): one message matches both`,
+      );
+    }
+  }
+  for (const { phrase, polarity } of claimed) {
+    if (polarity !== 'phrases' || ownerOf(phrase.where) === 'intents.opt_out') continue;
+    for (const word of optOutWordClaims) {
+      if (word.tokens.length !== phrase.elements.length) continue;
+      if (
+        !pairUp(
+          phrase.elements,
+          word.tokens.map((w) => ({ word: w })),
+        )
+      )
+        continue;
+      problem(phrase.where, `phrase "${phrase.source}" is also claimed by ${word.where} ("${word.source}")`);
+    }
+  }
   const stopWords = groups.get('stop') ?? new Set<string>();
   if (!groups.has('stop')) problem('groups', 'missing group "stop" (it ends a negation\'s reach)');
 
