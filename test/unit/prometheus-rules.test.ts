@@ -66,4 +66,22 @@ describe('Prometheus alert rules', () => {
           expect(name, `${alert}: ${name}`).toMatch(/^hakdata_/);
     }
   });
+
+  it("are each explained in the README's Running it table, and that table names no other", () => {
+    const rules = parse(readFileSync(RULES, 'utf8')) as { groups: { rules: { alert: string }[] }[] };
+    const alerts = rules.groups.flatMap((g) => g.rules.map((r) => r.alert)).sort();
+    const readme = readFileSync('README.md', 'utf8');
+    const section = readme.slice(
+      readme.indexOf('\n## Running it'),
+      readme.indexOf('\n## ', readme.indexOf('\n## Running it') + 1),
+    );
+    expect(section.length, 'README has a Running it section').toBeGreaterThan(100);
+    const rows = [...section.matchAll(/^\| `(Hakdata\w+)` \([a-z]+\) \| (.+?) \| (.+?) \|$/gm)];
+    expect(rows.map((r) => r[1]).sort()).toEqual(alerts);
+    // Each says what it means and what to do.
+    for (const [, alert, means, todo] of rows) {
+      expect(means?.length, `${alert}: what it means`).toBeGreaterThan(20);
+      expect(todo?.length, `${alert}: what to do`).toBeGreaterThan(20);
+    }
+  });
 });
