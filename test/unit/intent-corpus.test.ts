@@ -64,3 +64,38 @@ describe('intent corpus (test/conversations/intents/corpus.yaml)', () => {
     expect(falseOptOuts.map((c) => c.text)).toEqual([]);
   });
 });
+
+describe("the README's corpus figures", () => {
+  /** README rows (their first words) and the labels they count. */
+  const ROWS: [string, string[]][] = [
+    ['opt-out, clear', ['opt_out']],
+    ['opt-out, probable', ['opt_out?']],
+    ['access', ['access']],
+    ['update', ['update', ...UPDATE_FIELDS.map((f) => `update.${f}`)]],
+    ['delete', ['delete']],
+    ['status', ['status']],
+    ['help', ['help']],
+    ['policy', ['policy']],
+    ['business', ['business']],
+    ['subscribe', ['subscribe']],
+    ['restrict processing', ['restrict']],
+    ['lift a restriction', ['resume']],
+    ['none', ['none']],
+  ];
+  const readme = readFileSync('README.md', 'utf8');
+  const section = readme.slice(readme.indexOf('**Corpus**'), readme.indexOf('**false opt-outs**') + 100);
+  const count = (labels: string[]) =>
+    labels.reduce((n, l) => n + (corpus[l as keyof typeof corpus]?.length ?? 0), 0);
+
+  it('are this corpus: the total, each row recognised / total, and the false opt-outs', () => {
+    expect(section).toContain(`${cases.length} phrasings`);
+    for (const [row, labels] of ROWS) {
+      const n = count(labels);
+      const line = section.split('\n').find((l) => l.startsWith(`| ${row}`));
+      expect(line, row).toMatch(new RegExp(`\\| ${n} / ${n} \\|$`));
+    }
+    expect(ROWS.flatMap(([, labels]) => labels).sort()).toEqual(Object.keys(corpus).sort());
+    const notClear = cases.length - count(['opt_out']);
+    expect(section).toMatch(new RegExp(`\\*\\*false opt-outs\\*\\* \\| \\*\\*0\\*\\* of the ${notClear} `));
+  });
+});
