@@ -9,8 +9,9 @@ export async function buildAdminServer(ctx: AppContext): Promise<FastifyInstance
     loggerInstance: ctx.logger.child({ component: 'admin' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
-    // Off unless TRUST_PROXY names the proxy (or a hop count): otherwise anyone could choose the
-    // address the sign-in limits count them by with a forged X-Forwarded-For.
+    // Off unless TRUST_PROXY names the proxy's addresses (hop counts are refused by the config):
+    // otherwise anyone could choose the address the sign-in limits count them by with a forged
+    // X-Forwarded-For.
     trustProxy: ctx.config.admin.trustProxy,
   });
   for (const plugin of adminPlugins) {
