@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { AppContext } from '../app/context.js';
 import { channelDefinition } from '../channels/registry.js';
 import type { DeliveryFailure, OutboundMessage } from '../channels/types.js';
-import type { DeadLetterReason } from '../db/index.js';
+import type { Config } from '../config/index.js';
+import type { DeadLetterReason, Models } from '../db/index.js';
 import { keyedHash } from '../identity/keyed-hash.js';
 import { maskPhone } from '../privacy/index.js';
 import type { OutboundJobData } from './queues.js';
@@ -73,7 +73,17 @@ export function platformCodeOf(value: string | undefined): string | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
-export function chatHash(ctx: AppContext, channel: string, chatId: string): string {
+/** What a chat's hash is keyed with: the OTP secret. */
+export interface ChatHashSecret {
+  config: { otp: Pick<Config['otp'], 'secret'> };
+}
+
+/** What a dead letter is written with: its collection, and the secret its chat's hash is keyed with. */
+export interface DeadLetterDeps extends ChatHashSecret {
+  models: Pick<Models, 'DeadLetter'>;
+}
+
+export function chatHash(ctx: ChatHashSecret, channel: string, chatId: string): string {
   return keyedHash(ctx.config.otp.secret, 'outbound-chat', `${channel}\u0000${chatId}`);
 }
 
@@ -83,7 +93,7 @@ export function chatHash(ctx: AppContext, channel: string, chatId: string): stri
  * job as it rests (sealed or redacted), which carries the chat's hash and masked form.
  */
 export async function recordDeadLetter(
-  ctx: AppContext,
+  ctx: DeadLetterDeps,
   input: {
     key: string;
     data: DeadLetterSource | OutboundJobData;
@@ -142,7 +152,10 @@ export async function recordDeadLetter(
  * A message the platform accepted and later reported as not delivered (a status webhook): a dead
  * letter like any other, keyed by the platform's message id (hashed: it may encode the number).
  */
-export function recordDeliveryFailure(ctx: AppContext, failure: DeliveryFailure): Promise<DeadLetterNotice> {
+export function recordDeliveryFailure(
+  ctx: DeadLetterDeps,
+  failure: DeliveryFailure,
+): Promise<DeadLetterNotice> {
   return recordDeadLetter(ctx, {
     key: `status/${failure.channel}/${keyedHash(ctx.config.otp.secret, 'dead-letter-status', failure.messageId)}`,
     data: {

@@ -6,7 +6,7 @@ import { fitMessage } from '../channels/fit.js';
 import { channelDefinition } from '../channels/registry.js';
 import type { OutboundMessage } from '../channels/types.js';
 import { logTag } from '../logging/logger.js';
-import { queueOptions } from '../queues/options.js';
+import { type QueueStore, queueOptions } from '../queues/options.js';
 import { chatHash, maskChatId } from './dead-letter.js';
 import {
   channelNameSchema,
@@ -21,7 +21,7 @@ import {
   type SealedContent,
   sealContext,
 } from './queues.js';
-import { seal, sealingKey } from './seal.js';
+import { type SealStore, seal, sealingKey } from './seal.js';
 import type { OutboundMeta, Outbox } from './types.js';
 
 export interface OutboxOptions {
@@ -53,6 +53,9 @@ export interface OutboxHandle extends Outbox {
   stats(): OutboxStats;
 }
 
+/** The chats' sealing keys, the partition queues, the logger and the duplicate counter. */
+export type OutboxDeps = SealStore & QueueStore & Pick<AppContext, 'logger' | 'metrics'>;
+
 /** Raised for a call the outbox cannot queue (bad channel name, malformed message). */
 export class OutboxError extends Error {
   constructor(
@@ -75,7 +78,7 @@ const sendArgsSchema = z.object({
  * The producer side of the outbound queue: every message to a customer or to staff is queued
  * here and sent by the outbound worker, in order per chat.
  */
-export function createOutbox(ctx: AppContext, options: OutboxOptions = {}): OutboxHandle {
+export function createOutbox(ctx: OutboxDeps, options: OutboxOptions = {}): OutboxHandle {
   const partitions = options.partitions ?? defaultPartitions;
   const dedupeTtlMs = options.dedupeTtlMs ?? 24 * 3600_000;
   const keepFailedSeconds = options.keepFailedSeconds ?? 24 * 3600;

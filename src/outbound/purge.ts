@@ -1,7 +1,6 @@
 import { Queue } from 'bullmq';
-import type { AppContext } from '../app/context.js';
 import type { OutboundMessage } from '../channels/types.js';
-import { queueOptions } from '../queues/options.js';
+import { type QueueStore, queueOptions } from '../queues/options.js';
 import { chatHash } from './dead-letter.js';
 import {
   defaultPartitions,
@@ -13,7 +12,7 @@ import {
   sealContext,
   sealedContentSchema,
 } from './queues.js';
-import { destroySealingKey, openingKey, unseal } from './seal.js';
+import { destroySealingKey, openingKey, type SealStore, unseal } from './seal.js';
 
 /** Job states a message can rest in before or after its send (active ones are mid-send: left alone). */
 const RESTING = ['waiting', 'delayed', 'prioritized', 'paused', 'failed', 'waiting-children'] as const;
@@ -30,6 +29,9 @@ export interface OutboundPurge {
   spared: SparedMessage[];
 }
 
+/** The chats' sealing keys and their partition queues. */
+export type OutboundPurgeDeps = SealStore & QueueStore;
+
 export interface SparedMessage {
   channel: string;
   chatId: string;
@@ -45,7 +47,7 @@ export interface SparedMessage {
  * it is destroyed, and only a job actually removed (not taken by a sender meanwhile) counts.
  */
 export async function purgeChatOutbound(
-  ctx: AppContext,
+  ctx: OutboundPurgeDeps,
   chats: { channel: string; chatId: string }[],
   partitions: PartitionRule = defaultPartitions,
   keep?: (message: OutboundMessage) => boolean,

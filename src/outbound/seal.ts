@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import type { AppContext } from '../app/context.js';
-import { chatHash } from './dead-letter.js';
+import type { RedisStore } from '../app/context.js';
+import { type ChatHashSecret, chatHash } from './dead-letter.js';
 
 /**
  * Crypto-shredding of queued messages. A message waiting in Redis (text, buttons, a document,
@@ -21,7 +21,10 @@ const KEY_TTL_SECONDS = 7 * 24 * 3600;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
-const keyName = (ctx: AppContext, hash: string) => ctx.key('outbound-key', hash);
+/** Redis for the chats' keys, and the secret a chat's hash (the key's name) is keyed with. */
+export type SealStore = RedisStore & ChatHashSecret;
+
+const keyName = (ctx: Pick<RedisStore, 'key'>, hash: string) => ctx.key('outbound-key', hash);
 
 // Get the chat's key and renew its lifetime, or store the new one: one round trip, atomic, so two
 // producers of one chat never seal with different keys.
@@ -33,7 +36,7 @@ return ARGV[1]`;
 const KEY_SHA = createHash('sha1').update(KEY_SCRIPT).digest('hex');
 
 /** The chat's sealing key, made when missing, its lifetime renewed. */
-export async function sealingKey(ctx: AppContext, channel: string, chatId: string): Promise<Buffer> {
+export async function sealingKey(ctx: SealStore, channel: string, chatId: string): Promise<Buffer> {
   const args = [
     keyName(ctx, chatHash(ctx, channel, chatId)),
     randomBytes(32).toString('base64'),
@@ -51,13 +54,13 @@ export async function sealingKey(ctx: AppContext, channel: string, chatId: strin
 }
 
 /** The key a sealed message of this chat needs, or undefined once erasure destroyed it. */
-export async function openingKey(ctx: AppContext, hash: string): Promise<Buffer | undefined> {
+export async function openingKey(ctx: RedisStore, hash: string): Promise<Buffer | undefined> {
   const value = await ctx.redis.get(keyName(ctx, hash));
   return value ? Buffer.from(value, 'base64') : undefined;
 }
 
 /** Erasure: the chat's queued messages can no longer be read by anyone. Returns whether a key existed. */
-export async function destroySealingKey(ctx: AppContext, channel: string, chatId: string): Promise<boolean> {
+export async function destroySealingKey(ctx: SealStore, channel: string, chatId: string): Promise<boolean> {
   return (await ctx.redis.del(keyName(ctx, chatHash(ctx, channel, chatId)))) > 0;
 }
 

@@ -1,9 +1,10 @@
 import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Component } from '../app/component.js';
-import type { AppContext } from '../app/context.js';
-import { channelDefinition, channelDefinitions } from '../channels/registry.js';
+import type { AppContext, RedisStore } from '../app/context.js';
+import { type ChannelDeps, channelDefinition, channelDefinitions } from '../channels/registry.js';
 import { type ChannelAdapter, type ChannelErrorCode, ChannelSendError } from '../channels/types.js';
+import type { Models } from '../db/index.js';
 import { logTag } from '../logging/logger.js';
 import { countDeadLetter, countSendFailure, countSent } from '../metrics/outbound.js';
 import { queueOptions, workerConnection } from '../queues/options.js';
@@ -73,6 +74,15 @@ const UNLIMITED = { max: 100_000, duration: 1000 };
 const DEAD_LETTERED = 'dead-lettered';
 
 /**
+ * What the sender reads: Redis (its queues, the chats' keys), the dead-letter collection, the config
+ * (the Redis prefix, the secret chats are hashed with, each channel's pace from its own settings),
+ * the logger and the send metrics.
+ */
+export interface OutboundWorkerDeps extends RedisStore, Pick<AppContext, 'config' | 'logger' | 'metrics'> {
+  models: Pick<Models, 'DeadLetter'>;
+}
+
+/**
  * Sends queued outbound messages through the channel adapters.
  *
  * Per partition: concurrency 1, so a chat's messages go in order. When a message must wait
@@ -87,7 +97,10 @@ const DEAD_LETTERED = 'dead-lettered';
  * chat key is gone (the customer was erased) is dropped unread; a dead-lettered job is redacted
  * to its masked chat and reason, so the failed list on the dashboard holds nothing personal.
  */
-export function createOutboundWorker(ctx: AppContext, options: OutboundWorkerOptions): OutboundWorker {
+export function createOutboundWorker(
+  ctx: OutboundWorkerDeps,
+  options: OutboundWorkerOptions,
+): OutboundWorker {
   const partitions = options.partitions ?? defaultPartitions;
   const maxFailures = options.maxFailures ?? 8;
   const maxRateLimitHits = options.maxRateLimitHits ?? 20;
@@ -423,13 +436,16 @@ export function createOutboundWorker(ctx: AppContext, options: OutboundWorkerOpt
   };
 }
 
+/** The sender's part, and what the channels' adapters are made with. */
+export type StatelessOutboundDeps = OutboundWorkerDeps & ChannelDeps;
+
 /**
  * For the worker role: sends for every enabled channel whose API any process may call
  * (sendFrom 'any', e.g. Telegram). WhatsApp messages are sent by the gateway that holds the
  * session, which builds its own outbound worker with its adapters.
  */
 export function createStatelessOutboundComponent(
-  ctx: AppContext,
+  ctx: StatelessOutboundDeps,
   hooks: Pick<OutboundWorkerOptions, 'onDeadLetter' | 'onSent'> = {},
 ): OutboundWorker | undefined {
   const definitions = channelDefinitions.filter((d) => d.sendFrom === 'any' && d.enabled(ctx));
