@@ -1,9 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { AppContext } from '../app/context.js';
 import type { Button, InboundMessage, OutboundMessage } from '../channels/types.js';
-import { type ChatMeta, type Session, SessionStore } from '../sessions/session-store.js';
-import { actionsByName, type EngineDeps } from './actions/index.js';
+import type { Config } from '../config/index.js';
+import {
+  type ChatMeta,
+  type Session,
+  SessionStore,
+  type SessionStoreDeps,
+} from '../sessions/session-store.js';
+import { type ActionApp, actionsByName, type EngineDeps } from './actions/index.js';
 import type { FlowCatalog, LoadedFlows } from './flow-loader.js';
 import type { Flow, Step } from './flow-schema.js';
 import { INPUT_TEXTS, validateInput } from './inputs.js';
@@ -96,6 +101,18 @@ const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u200B-\u200F\u202
 
 const nonce = () => randomBytes(3).toString('base64url');
 
+/**
+ * What the engine reads of the app: what its actions do, the session store's Redis (when it is not
+ * given one), and of the settings the opt-out and opt-in words, the default language and the
+ * business's details (the texts quote them).
+ */
+export type EngineApp = ActionApp &
+  SessionStoreDeps & {
+    config: Pick<Config, 'defaultLocale' | 'business'> & {
+      conversation: Pick<Config['conversation'], 'optOutWords' | 'optInWords'>;
+    };
+  };
+
 export class ConversationEngine {
   private readonly store: SessionStore;
   private readonly router: KeywordRouter;
@@ -108,7 +125,7 @@ export class ConversationEngine {
   private readonly chains = new Map<string, Promise<unknown>>();
 
   constructor(
-    readonly app: AppContext,
+    readonly app: EngineApp,
     readonly deps: EngineDeps,
     readonly loaded: LoadedFlows,
   ) {

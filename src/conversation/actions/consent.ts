@@ -1,9 +1,8 @@
-import type { AppContext } from '../../app/context.js';
 import type { InboundMessage } from '../../channels/types.js';
 import { linkedCustomer } from '../../identity/links.js';
 import { promoOfReply } from '../../promo/index.js';
 import { chatSuppressionHash, suppress } from '../../requests/index.js';
-import { type ActionCall, type ActionResult, defineAction } from './types.js';
+import { type ActionApp, type ActionCall, type ActionResult, defineAction } from './types.js';
 
 /**
  * Who may change marketing consent without a code: on WhatsApp the sender's own number proves
@@ -11,7 +10,7 @@ import { type ActionCall, type ActionResult, defineAction } from './types.js';
  * link has expired); otherwise the chat must be linked to a verified customer.
  */
 async function provenCustomer(
-  app: AppContext,
+  app: ActionApp,
   inbound: InboundMessage,
   promo: { customerId: string } | undefined,
 ): Promise<string | undefined> {
@@ -26,7 +25,7 @@ async function provenCustomer(
 }
 
 /** The chat (not a customer) is suppressed: nothing is known about it, and nothing more is asked. */
-async function suppressChat(app: AppContext, inbound: InboundMessage): Promise<void> {
+async function suppressChat(app: ActionApp, inbound: InboundMessage): Promise<void> {
   await suppress(app, {
     hash: chatSuppressionHash(app, inbound.channel, inbound.chatId),
     kind: 'chat',

@@ -20,4 +20,4 @@ export const actions: ActionDefinition[] = [
 ];
 
 export const actionsByName = new Map(actions.map((a) => [a.name, a]));
-export type { ActionDefinition, EngineDeps, OtpPort } from './types.js';
+export type { ActionApp, ActionDefinition, EngineDeps, OtpPort } from './types.js';

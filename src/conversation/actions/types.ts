@@ -1,6 +1,9 @@
 import type { AppContext } from '../../app/context.js';
 import type { InboundMessage, OutboundMessage } from '../../channels/types.js';
-import type { RequestService } from '../../requests/index.js';
+import type { Models } from '../../db/index.js';
+import type { LinkStore } from '../../identity/links.js';
+import type { promoOfReply } from '../../promo/index.js';
+import type { RequestService, SuppressionSecret, SuppressionStore } from '../../requests/index.js';
 import type { Session, SessionStore } from '../../sessions/session-store.js';
 import type { Locale, Translate } from '../locales.js';
 
@@ -34,8 +37,18 @@ export interface EngineDeps {
   sessions?: SessionStore;
 }
 
+/**
+ * What the actions read of the app: the chat links (Redis and their settings), customers, the
+ * do-not-market list and the promotion a message replies to, and the logger.
+ */
+export type ActionApp = LinkStore &
+  SuppressionSecret &
+  SuppressionStore &
+  Parameters<typeof promoOfReply>[0] &
+  Pick<AppContext, 'logger'> & { models: Pick<Models, 'Customer'> };
+
 export interface ActionCall {
-  app: AppContext;
+  app: ActionApp;
   deps: EngineDeps;
   inbound: InboundMessage;
   session: Session;
