@@ -1,13 +1,17 @@
 import type { OutboundMessage } from '../channels/types.js';
-import { contactLine } from '../requests/index.js';
+import { type BusinessContact, contactLine } from '../requests/index.js';
 import { AccessPackageError } from './access/errors.js';
+import type { AccessPackageDeps } from './access/package.js';
 import { failed, localeOf, type RequestHandler, text } from './outcome.js';
+
+/** What the access handler is handed: what the package is built from, and the business's contact. */
+export type AccessHandlerDeps = BusinessContact & AccessPackageDeps;
 
 /**
  * Sends the customer a copy of everything held about them: `data-saya.json` (portable) and
  * `data-saya.pdf` (readable, Indonesian). The package itself is built in ./access/package.ts.
  */
-export const sendAccessPackage: RequestHandler = async (ctx, request, deps) => {
+export const sendAccessPackage: RequestHandler<AccessHandlerDeps> = async (ctx, request, deps) => {
   const locale = localeOf(request);
   const ref = request.ref;
   if (!request.customerId || !deps.buildAccessPackage)

@@ -1,18 +1,22 @@
-import { type ConsentEvent, serverShape } from '../db/index.js';
+import type { AppContext, RedisStore } from '../app/context.js';
+import { type ConsentEvent, type Models, type PrivacyRequest, serverShape } from '../db/index.js';
 import {
+  type BusinessContact,
   type ConsentChanges,
   chatSuppressionHash,
   contactLine,
   liftOptOut,
   payloadOf,
   phoneSuppressionHash,
+  type SuppressionSecret,
+  type SuppressionStore,
   suppress,
   withCustomerLock,
 } from '../requests/index.js';
 import { failed, localeOf, type RequestHandler, text } from './outcome.js';
 
 /** The stored proof, read through the payload union; a malformed one counts as no proof (menu). */
-const proofOf = (request: Parameters<RequestHandler>[1]): ConsentChanges => {
+const proofOf = (request: Pick<PrivacyRequest, 'type' | 'changes'>): ConsentChanges => {
   const parsed = payloadOf({ type: request.type as 'unsubscribe' | 'subscribe', changes: request.changes });
   return parsed.ok ? (parsed.payload.changes ?? {}) : {};
 };
@@ -21,7 +25,17 @@ const proofOf = (request: Parameters<RequestHandler>[1]): ConsentChanges => {
  * Marketing consent off (unsubscribe) or on (subscribe), with the proof UU PDP asks for: when,
  * through which channel, in which words, in reply to which promotion, under which request.
  */
-export const applyConsent: RequestHandler = async (ctx, request, deps) => {
+/**
+ * What a change of consent reads and writes: the customer (under its lock in Redis; how to write
+ * depends on the server's shape), the do-not-market list and its hashes' secret, the contact.
+ */
+export type ConsentDeps = BusinessContact &
+  SuppressionSecret &
+  SuppressionStore &
+  RedisStore &
+  Pick<AppContext, 'mongo'> & { models: Pick<Models, 'Customer'> };
+
+export const applyConsent: RequestHandler<ConsentDeps> = async (ctx, request, deps) => {
   const granted = request.type === 'subscribe';
   const locale = localeOf(request);
   const ref = request.ref;

@@ -1,16 +1,17 @@
-import type { AppContext } from '../app/context.js';
-import { channelDefinitions } from '../channels/registry.js';
+import type { RedisStore } from '../app/context.js';
+import { type ChannelStore, channelDefinitions } from '../channels/registry.js';
 import {
   chatsHoldingPhone,
   chatsOfCustomer,
   forgetPhoneChats,
+  type LinkStore,
   linkKey,
   purgeCustomerChats,
   sessionKey,
 } from '../identity/links.js';
-import { otpKeysOfPhone } from '../identity/otp.js';
+import { type OtpKeys, otpKeysOfPhone } from '../identity/otp.js';
 import { removeDevOtpEntries } from '../identity/otp-providers/console.js';
-import { type Outbox, purgeChatOutbound } from '../outbound/index.js';
+import { type OutboundPurgeDeps, type Outbox, purgeChatOutbound } from '../outbound/index.js';
 import type { KeepMessage } from './erase-keeps.js';
 
 export interface Chat {
@@ -42,7 +43,13 @@ export interface RedisCopiesErased {
   statusCache: number;
 }
 
-const chatMetaKey = (ctx: AppContext, c: Chat) => ctx.key('chat-meta', c.channel, c.chatId);
+/**
+ * What erasure reaches in Redis: the chat links and sessions (LinkStore), the OTP keys of the phone,
+ * what each channel keeps of a chat, the outbound queues and sealing keys; all in Redis, by its keys.
+ */
+export type RedisCopiesDeps = LinkStore & OtpKeys & ChannelStore & OutboundPurgeDeps;
+
+const chatMetaKey = (ctx: Pick<RedisStore, 'key'>, c: Chat) => ctx.key('chat-meta', c.channel, c.chatId);
 const sameChat = (a: Chat, b: Chat) => a.channel === b.channel && a.chatId === b.chatId;
 
 function unique(chats: Chat[]): Chat[] {
@@ -66,7 +73,7 @@ function unique(chats: Chat[]): Chat[] {
  *   cached `status` list.
  */
 export async function eraseRedisCopies(
-  ctx: AppContext,
+  ctx: RedisCopiesDeps,
   input: {
     customerId: string;
     phone?: string;
@@ -164,7 +171,7 @@ function sessionHolds(raw: string, phone: string): boolean {
  * (`status:<customerId>:…`). One SCAN of the installation's keys.
  */
 async function deleteByScan(
-  ctx: AppContext,
+  ctx: RedisStore,
   customerId: string,
   chats: Chat[],
 ): Promise<{ dedupeMarkers: number; statusCache: number }> {

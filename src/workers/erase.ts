@@ -1,19 +1,23 @@
-import type { AppContext } from '../app/context.js';
-import type { PrivacyRequest } from '../db/index.js';
-import { linkedCustomer } from '../identity/links.js';
+import type { RedisStore } from '../app/context.js';
+import type { Models, PrivacyRequest } from '../db/index.js';
+import { type LinkStore, linkedCustomer } from '../identity/links.js';
 import {
+  type BusinessContact,
   contactLine,
   phoneSuppressionHash,
   RequestError,
+  type SuppressionSecret,
+  type SuppressionStore,
   scrubOtherRequests,
   suppress,
+  type TransitionDeps,
   transition,
   withCustomerLock,
 } from '../requests/index.js';
-import { eraseRedisCopies } from './erase-copies.js';
+import { eraseRedisCopies, type RedisCopiesDeps } from './erase-copies.js';
 import { erasureKeeps, type PersonalValues } from './erase-keeps.js';
 import { failed, localeOf, type RequestHandler, text } from './outcome.js';
-import { reduceFinishedOrders } from './reduce-orders.js';
+import { type ReduceOrdersDeps, reduceFinishedOrders } from './reduce-orders.js';
 
 /** What replaces a chat id on the requests of an erased customer. */
 export const ERASED = '[erased]';
@@ -33,11 +37,25 @@ const PERSONAL_CUSTOMER_FIELDS = [
 const unsetOf = (fields: readonly string[]) => Object.fromEntries(fields.map((f) => [f, 1]));
 
 /**
+ * What an erasure is handed: it reaches every store the customer's data is in. The customer, their
+ * requests (read, cancelled through `transition`, scrubbed) and promo records; the do-not-market
+ * list and its hashes' secret; every copy in Redis; the orders' rewrite; the customer's lock.
+ */
+export type EraseDeps = TransitionDeps &
+  BusinessContact &
+  SuppressionSecret &
+  SuppressionStore &
+  RedisCopiesDeps &
+  ReduceOrdersDeps &
+  LinkStore &
+  RedisStore & { models: Pick<Models, 'Customer' | 'PrivacyRequest' | 'PromoDelivery' | 'PromoMessage'> };
+
+/**
  * Erases a customer as the policy says: personal data goes, obligations stay. Each step is
  * idempotent and the ordering makes a re-run after a crash safe: the customer document, which
  * holds the phone needed for the suppression hash, is anonymized last.
  */
-export const eraseCustomer: RequestHandler = async (ctx, request, deps) => {
+export const eraseCustomer: RequestHandler<EraseDeps> = async (ctx, request, deps) => {
   const { Customer } = ctx.models;
   const locale = localeOf(request);
   const ref = request.ref;
@@ -140,7 +158,10 @@ export const eraseCustomer: RequestHandler = async (ctx, request, deps) => {
 type OtherRequest = Pick<PrivacyRequest, '_id' | 'ref' | 'status' | 'channel' | 'chatId' | 'changes'>;
 
 /** The customer's other requests: one read serves the chat purge, the cancellations and `keep`. */
-async function otherRequestsOf(ctx: AppContext, request: PrivacyRequest): Promise<OtherRequest[]> {
+async function otherRequestsOf(
+  ctx: { models: Pick<Models, 'PrivacyRequest'> },
+  request: PrivacyRequest,
+): Promise<OtherRequest[]> {
   return ctx.models.PrivacyRequest.find(
     { customerId: request.customerId, ref: { $ne: request.ref } },
     { ref: 1, status: 1, channel: 1, chatId: 1, changes: 1 },
@@ -173,7 +194,7 @@ function personalValuesOf(
  * chat since (a shared phone or family chat): that customer's copies are not ours to erase.
  */
 async function chatsOfRequests(
-  ctx: AppContext,
+  ctx: LinkStore,
   customerId: string,
   requests: OtherRequest[],
 ): Promise<{ channel: string; chatId: string }[]> {
@@ -187,7 +208,7 @@ async function chatsOfRequests(
 }
 
 async function cancelOtherOpenRequests(
-  ctx: AppContext,
+  ctx: TransitionDeps,
   request: PrivacyRequest,
   others: OtherRequest[],
   at: Date,

@@ -1,4 +1,3 @@
-import type { AppContext } from '../app/context.js';
 import type { AuditInput } from '../audit/record.js';
 import type { OutboundMessage } from '../channels/types.js';
 import type { PrivacyRequest } from '../db/index.js';
@@ -11,6 +10,7 @@ import {
   type StaffNotifier,
   toLocale,
 } from '../requests/index.js';
+import type { AccessPackageDeps } from './access/package.js';
 
 /**
  * What a request handler hands back to the runner, which tells the customer and closes the
@@ -32,7 +32,7 @@ export type RequestOutcome = (
 
 /** Builds the access package; src/workers/access/package.ts provides the real one. */
 export type BuildAccessPackage = (
-  ctx: AppContext,
+  ctx: AccessPackageDeps,
   customerId: string,
   options?: { locale?: Locale; requestRef?: string; now?: Date; refuseErased?: boolean },
 ) => Promise<{ json: Buffer; pdf: Buffer; summary: Record<string, unknown> }>;
@@ -49,8 +49,9 @@ export interface HandlerDeps {
   checkpoint?: (ref: string, step: string) => Promise<void>;
 }
 
-export type RequestHandler = (
-  ctx: AppContext,
+/** A handler of one request type, handed `Ctx`: what it reads (its module's own deps type). */
+export type RequestHandler<Ctx> = (
+  ctx: Ctx,
   request: PrivacyRequest,
   deps: HandlerDeps,
 ) => Promise<RequestOutcome>;

@@ -1,12 +1,12 @@
 import { type Job, Worker } from 'bullmq';
 import { isValidObjectId } from 'mongoose';
-import type { AppContext } from '../app/context.js';
 import type { PrivacyRequest, RequestType } from '../db/index.js';
 import { timeRequestJob } from '../metrics/requests.js';
 import { maskString } from '../privacy/index.js';
-import { workerConnection } from '../queues/options.js';
+import { type QueueStore, workerConnection } from '../queues/options.js';
 import {
   auditClosing,
+  type BusinessContact,
   closingUnset,
   contactLine,
   countResumedAttempt,
@@ -14,17 +14,27 @@ import {
   REQUEST_QUEUE,
   RequestError,
   type RequestJobData,
+  type TransitionDeps,
   transition,
   writePendingAudit,
 } from '../requests/index.js';
-import { sendAccessPackage } from './access-worker.js';
-import { applyConsent } from './consent.js';
-import { eraseCustomer } from './erase.js';
+import { type AccessHandlerDeps, sendAccessPackage } from './access-worker.js';
+import { applyConsent, type ConsentDeps } from './consent.js';
+import { type EraseDeps, eraseCustomer } from './erase.js';
 import { type HandlerDeps, localeOf, type RequestHandler, type RequestOutcome, text } from './outcome.js';
-import { applyRestriction } from './restrict.js';
-import { applyUpdate } from './update.js';
+import { applyRestriction, type RestrictionDeps } from './restrict.js';
+import { applyUpdate, type UpdateDeps } from './update.js';
 
-export const REQUEST_HANDLERS: Record<RequestType, RequestHandler> = {
+/** What the handlers are handed, together: each names its own part in its module. */
+export type HandlersContext = AccessHandlerDeps & UpdateDeps & EraseDeps & ConsentDeps & RestrictionDeps;
+
+/** What running one request reads: the handlers' context, the status changes and their audit. */
+export type ProcessContext = HandlersContext & TransitionDeps & BusinessContact;
+
+/** And the worker: its queue's Redis and prefix (the metrics and logger are in the above). */
+export type RequestWorkerContext = ProcessContext & QueueStore;
+
+export const REQUEST_HANDLERS: Record<RequestType, RequestHandler<HandlersContext>> = {
   access: sendAccessPackage,
   update: applyUpdate,
   erase: eraseCustomer,
@@ -46,7 +56,7 @@ const ACTOR = 'system:request-worker';
  * request is closed as failed and the customer told.
  */
 export async function processRequest(
-  ctx: AppContext,
+  ctx: ProcessContext,
   deps: HandlerDeps,
   ref: string,
   options: { finalAttempt?: boolean; id?: string } = {},
@@ -148,7 +158,7 @@ type Claim =
  * or not runnable (cancelled, closed, waiting for staff, unknown). The claim's audit event is
  * written with the closing ones; until then it is in `history`.
  */
-async function claim(ctx: AppContext, ref: string, id: string | undefined, at: Date): Promise<Claim> {
+async function claim(ctx: TransitionDeps, ref: string, id: string | undefined, at: Date): Promise<Claim> {
   try {
     const request = await transition(ctx, {
       ref,
@@ -189,7 +199,7 @@ export interface RunningWorker {
 }
 
 export function startRequestWorker(
-  ctx: AppContext,
+  ctx: RequestWorkerContext,
   deps: HandlerDeps,
   options: RequestWorkerOptions = {},
 ): RunningWorker {

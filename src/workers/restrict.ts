@@ -1,8 +1,14 @@
-import type { ProcessingRestriction } from '../db/index.js';
-import { contactLine, payloadOf, withCustomerLock } from '../requests/index.js';
+import type { RedisStore } from '../app/context.js';
+import type { Models, ProcessingRestriction } from '../db/index.js';
+import type { Logger } from '../logging/logger.js';
+import { type BusinessContact, contactLine, payloadOf, withCustomerLock } from '../requests/index.js';
 import { failed, localeOf, type RequestHandler, text } from './outcome.js';
 
 const ACTOR = 'system:restrict-worker';
+
+/** What a restriction reads and writes: the customer (under its lock in Redis), the contact, a logger. */
+export type RestrictionDeps = BusinessContact &
+  RedisStore & { models: Pick<Models, 'Customer'>; logger: Logger };
 
 /**
  * Places or lifts a restriction of processing (UU PDP art. 11) on `customers.processingRestriction`.
@@ -10,7 +16,7 @@ const ACTOR = 'system:restrict-worker';
  * except their own access package, and staff see a badge. The customer's reason is kept on the
  * customer only; the audit trail records that one was given and how long, never its words.
  */
-export const applyRestriction: RequestHandler = async (ctx, request, deps) => {
+export const applyRestriction: RequestHandler<RestrictionDeps> = async (ctx, request, deps) => {
   const { Customer } = ctx.models;
   const locale = localeOf(request);
   const ref = request.ref;

@@ -1,11 +1,22 @@
-import { changedFields, contactLine, payloadOf, withCustomerLock } from '../requests/index.js';
+import type { RedisStore } from '../app/context.js';
+import type { Models } from '../db/index.js';
+import {
+  type BusinessContact,
+  changedFields,
+  contactLine,
+  payloadOf,
+  withCustomerLock,
+} from '../requests/index.js';
 import { failed, localeOf, type RequestHandler, text } from './outcome.js';
 
 /**
  * Applies a validated change of name, address, email, payment method or phone. A phone already
  * held by someone else gets the same answer as any unusable number, so the reply reveals nothing.
  */
-export const applyUpdate: RequestHandler = async (ctx, request, deps) => {
+/** What an update reads and writes: the customer (under its lock in Redis), the business's contact. */
+export type UpdateDeps = BusinessContact & RedisStore & { models: Pick<Models, 'Customer'> };
+
+export const applyUpdate: RequestHandler<UpdateDeps> = async (ctx, request, deps) => {
   const { Customer } = ctx.models;
   const locale = localeOf(request);
   const ref = request.ref;

@@ -17,12 +17,27 @@ const CEILINGS: Record<string, { max: number; why: string }> = {
   admin: { max: 2, why: 'server.ts and plugins.ts compose the admin server from the context' },
   audit: { max: 0, why: '' },
   channels: { max: 0, why: '' },
+  conversation: {
+    max: 1,
+    why: "runtime.ts: the conversation's composition (OTP service and provider, request service, sessions, engine)",
+  },
+  gateway: {
+    max: 1,
+    why: "component.ts: the gateway's composition (outbox, conversation, adapters, staff chat, session worker)",
+  },
   identity: { max: 0, why: '' },
   metrics: { max: 0, why: '' },
+  outbound: { max: 0, why: '' },
+  queues: { max: 0, why: '' },
   reports: { max: 0, why: '' },
   requests: { max: 0, why: '' },
   staff: { max: 1, why: "console/index.ts: the console's composition (request service, routes' deps)" },
   'staff/chat': { max: 0, why: '' },
+  sessions: { max: 0, why: '' },
+  workers: {
+    max: 1,
+    why: "requests-component.ts: the worker role's composition (outbox, staff notifier, queue, worker, SLA)",
+  },
 };
 
 function tsFiles(dir: string): string[] {
