@@ -1,3 +1,4 @@
+import type { Job, JobType } from 'bullmq';
 import type { Outbox } from '../outbound/index.js';
 import {
   auditClosed,
@@ -24,6 +25,15 @@ import { localeOf, text } from './outcome.js';
 
 /** Job states in which BullMQ will still run the job by itself. */
 const LIVE_STATES = new Set(['active', 'waiting', 'waiting-children', 'delayed', 'prioritized']);
+/** The lists and sets that hold the jobs in those states (`waiting` is `wait` or `paused`). */
+const LIVE_TYPES: readonly JobType[] = [
+  'active',
+  'waiting',
+  'paused',
+  'waiting-children',
+  'delayed',
+  'prioritized',
+];
 
 /**
  * What a pass reads and writes: the requests (read, closed when they keep dying, their missing
@@ -59,16 +69,28 @@ export async function reconcileRequests(
   const open = await requests.withJobs();
 
   const report: ReconcileReport = { checked: open.length, requeued: [], failed: [], audited: 0 };
+  // Every job BullMQ will still run, by id, in one round trip (one script reads the lists at
+  // once): most open requests have one, and asking job by job cost two round trips each.
+  const alive = new Set(await queue.getRanges([...LIVE_TYPES], 0, -1));
+  // The rest is looked at one by one: its job, if any, is needed to remove it.
+  const lost: { r: JobbedRequest; job: Job | undefined }[] = [];
   for (const r of open) {
+    if (alive.has(r.ref)) continue;
     const job = await queue.getJob(r.ref);
     const state = job ? await job.getState() : 'missing';
     if (LIVE_STATES.has(state)) continue;
+    lost.push({ r, job });
+  }
 
-    // The job is gone or finished while the request is not: look again, it may just have finished.
-    const fresh = await requests.stateOf(r.ref);
-    if (!fresh || (fresh.status !== 'queued' && fresh.status !== 'processing')) continue;
+  // The job is gone or finished while the request is not: look again, it may just have finished
+  // (a worker closes a request before its job leaves the live states). One query for all of them
+  // (none when nothing is lost).
+  const fresh = new Map((await requests.statesOf(lost.map(({ r }) => r._id))).map((s) => [String(s._id), s]));
+  for (const { r, job } of lost) {
+    const current = fresh.get(String(r._id));
+    if (!current || (current.status !== 'queued' && current.status !== 'processing')) continue;
 
-    if (fresh.status === 'processing' && fresh.attempts >= maxAttempts) {
+    if (current.status === 'processing' && current.attempts >= maxAttempts) {
       await giveUp(ctx, deps, r).catch((err) => {
         if (!(err instanceof RequestError)) throw err;
       });
