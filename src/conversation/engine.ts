@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Button, InboundMessage, OutboundMessage } from '../channels/types.js';
 import type { Config } from '../config/index.js';
+import { promoOfReply } from '../promo/index.js';
 import {
   type ChatMeta,
   type Session,
@@ -277,7 +278,9 @@ class Turn {
       return;
     }
     const text = raw.replace(CONTROL, '').trim();
-    const command = text ? this.engine.command(text) : undefined;
+    let command = text ? this.engine.command(text) : undefined;
+    // "cancel" quoting a promotion is one of the FCC's revocation words: STOP, not "nothing to cancel".
+    if (command === 'cancel' && (await this.quotesPromotion())) command = 'opt_out';
     // A sentence that is not a command nor a button is read for what it asks (flows/intents.yaml).
     const decision =
       text && !command && !this.inbound.action
@@ -310,6 +313,11 @@ class Turn {
       this.say('engine.not_understood');
     }
     await this.startFlow('menu');
+  }
+
+  private async quotesPromotion(): Promise<boolean> {
+    if (!this.inbound.replyToMessageId) return false;
+    return (await promoOfReply(this.engine.app, this.inbound)) !== undefined;
   }
 
   private async runCommand(command: GlobalCommand, text: string): Promise<void> {
@@ -577,6 +585,9 @@ class Turn {
         }
         const result = validateInput(step.input, raw);
         if (!result.ok) {
+          // Not an answer but a sentence asking something else ("berapa harga sedot wc?" when the
+          // phone number was asked): what it asks, as at the other steps, not the question again.
+          if (decision && (await this.startIntent(decision, text))) return;
           this.say(step.invalid ?? result.reason);
           return;
         }

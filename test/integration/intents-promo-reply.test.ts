@@ -101,6 +101,27 @@ describe('natural-language opt-out in reply to a promotion', () => {
     });
   });
 
+  it.each(['cancel', 'Batal'])(
+    '"%s" quoting the promo is one of the FCC\'s revocation words: opted out at once, not "nothing to cancel"',
+    async (word) => {
+      const chatId = word === 'cancel' ? '710004' : '710005';
+      const customerId = await promoReceived(chatId, `promo-nl-${word}`, '71');
+      const replies = await conversation.engine.handle(message(chatId, '72', word, '71'));
+      expect(replies).toHaveLength(1);
+      expect(texts(replies)).toMatch(/^Baik, Anda tidak akan menerima promosi lagi/);
+      const [request] = await unsubscribes(customerId);
+      expect(request?.changes).toMatchObject({ promoId: `promo-nl-${word}`, messageId: '72', words: word });
+    },
+  );
+
+  it('"batal" quoting a message that is not a promotion still cancels, and opts nobody out', async () => {
+    const chatId = '710006';
+    const customerId = await promoReceived(chatId, 'promo-nl-not-quoted', '81');
+    const replies = await conversation.engine.handle(message(chatId, '83', 'batal', '82'));
+    expect(texts(replies)).toMatch(/Tidak ada proses yang sedang berjalan untuk dibatalkan/);
+    expect(await unsubscribes(customerId)).toHaveLength(0);
+  });
+
   it('a reply about something else changes nothing', async () => {
     const chatId = '710003';
     const customerId = await promoReceived(chatId, 'promo-nl-other', '61');
