@@ -7,6 +7,7 @@ import { readDevOtpOutbox } from '../../src/identity/otp-providers/index.js';
 import { outboundQueueName } from '../../src/outbound/queues.js';
 import { parsePromo, sendPromo } from '../../src/promo/index.js';
 import { staffCallbackData } from '../../src/staff/staff-cards.js';
+import { type CloudSentMessage, FakeGraphApi } from '../fakes/graph-api.js';
 import { FakeTelegramBotApi } from '../fakes/telegram-bot-api.js';
 import { FakeWhatsAppPlatform } from '../fakes/whatsapp-client.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
@@ -15,7 +16,7 @@ import { describeHit, type Hit, type Needle, sweepMongo, sweepRedis } from '../h
 
 /**
  * The erasure sweep (issue 19): one customer per channel that can carry documents (Telegram,
- * WhatsApp, web chat) goes through the whole journey: update the email, ask for access from a
+ * WhatsApp Web, web chat, and the WhatsApp Cloud API added since) goes through the whole journey: update the email, ask for access from a
  * chat that refuses the documents, STOP, a promotion, and a delete that staff must approve
  * (an unpaid scheduled order). A second chat of each channel stops half-way through verifying
  * the customer's number. Then every MongoDB collection and every Redis key of the installation
@@ -31,7 +32,7 @@ const STAFF = 9001;
 const WAIT = { timeoutMs: 30_000 };
 
 interface Person {
-  channel: 'telegram' | 'whatsapp' | 'webchat';
+  channel: 'telegram' | 'whatsapp' | 'webchat' | 'whatsapp-cloud';
   customerNo: string;
   name: string;
   phone: string;
@@ -71,6 +72,16 @@ const PEOPLE: Person[] = [
     oldEmail: 'yulia.lama@contoh.co.id',
     newEmail: 'yulia.baru@contoh.co.id',
     address: 'Perumahan Cempaka Blok C3, Tangerang',
+  },
+  {
+    channel: 'whatsapp-cloud',
+    customerNo: 'SW-000004',
+    name: 'Bambang Wicaksono Putro',
+    phone: '+6281398765404',
+    typed: '0813-9876-5404',
+    oldEmail: 'bambang.lama@contoh.co.id',
+    newEmail: 'bambang.baru@contoh.co.id',
+    address: 'Jl. Flamboyan Indah No. 21, Bogor',
   },
 ];
 
@@ -114,6 +125,7 @@ interface Chat {
 
 let t: TestApp;
 let fake: FakeTelegramBotApi;
+let graph: FakeGraphApi;
 const platform = new FakeWhatsAppPlatform('ready');
 const whatsapp = channelDefinitions.find((d) => d.name === 'whatsapp');
 const originalWhatsAppAdapter = whatsapp?.createAdapter;
@@ -232,6 +244,55 @@ class WebChat implements Chat {
   }
 }
 
+/**
+ * A WhatsApp Cloud API chat: the customer writes through Meta's (fake) webhooks and presses the
+ * interactive buttons; a template's parameters are what it shows (outside the 24-hour window a
+ * request notice goes as the request-update template).
+ */
+class CloudChat implements Chat {
+  private after = 0;
+  constructor(readonly chatId: string) {}
+  private shown(m: CloudSentMessage): string {
+    if (m.type !== 'template') return m.text;
+    const body = m.body.template as { components?: { parameters?: { text?: string }[] }[] };
+    return (body.components ?? []).flatMap((c) => (c.parameters ?? []).map((p) => p.text ?? '')).join(' | ');
+  }
+  async mark() {
+    this.after = graph.messages.length;
+  }
+  async say(text: string) {
+    expect((await graph.userSends(this.chatId, text)).status).toBe(200);
+  }
+  async press(label: string) {
+    expect((await graph.pressButton(this.chatId, label)).status).toBe(200);
+  }
+  async waitFor(part: string) {
+    return pollUntil(
+      `WhatsApp Cloud ${this.chatId.slice(0, 4)}… to get "${part}"`,
+      async () =>
+        graph.messages
+          .slice(this.after)
+          .filter((m) => m.to === this.chatId)
+          .map((m) => this.shown(m))
+          .find((x) => x.includes(part)),
+      {
+        ...WAIT,
+        explain: async () =>
+          JSON.stringify(
+            graph.messages
+              .slice(this.after)
+              .filter((m) => m.to === this.chatId)
+              .map((m) => this.shown(m)),
+          ),
+      },
+    );
+  }
+}
+
+/** WhatsApp (Web and Cloud API) proves the sender's number: verification offers it. */
+const offersSenderPhone = (channel: Person['channel']) =>
+  channel === 'whatsapp' || channel === 'whatsapp-cloud';
+
 interface Journey {
   person: Person;
   chat: Chat;
@@ -262,10 +323,10 @@ async function codeFor(phone: string, since: number): Promise<string> {
 /** Verification inside a flow: WhatsApp offers the sender's number, the others type it. */
 async function verify(j: Journey): Promise<void> {
   const since = Date.now();
-  if (j.person.channel === 'whatsapp') {
+  if (offersSenderPhone(j.person.channel)) {
     await j.chat.waitFor('Kirim kode ke nomor ini');
     await mark(j.chat);
-    await j.chat.say('Ya');
+    await j.chat.press('Ya');
   } else {
     await j.chat.waitFor('nomor HP');
     await mark(j.chat);
@@ -304,8 +365,10 @@ beforeAll(async () => {
     return client;
   };
   fake = await FakeTelegramBotApi.start({ maxPollSeconds: 1, knownChats: [STAFF_CHAT] });
+  graph = await FakeGraphApi.start();
   t = await startTestApp({
     ...fake.env,
+    ...graph.env,
     TELEGRAM_STAFF_CHAT_ID: String(STAFF_CHAT),
     TELEGRAM_STAFF_USER_IDS: String(STAFF),
     WHATSAPP_ENABLED: 'true',
@@ -352,6 +415,7 @@ beforeAll(async () => {
       },
     ]);
   }
+  graph.webhookUrl = `${t.baseUrl}/whatsapp-cloud/webhook`;
   await fake.waitForCall('getUpdates', () => true, WAIT);
   await pollUntil('WhatsApp connected', async () => platform.clients.length > 0, WAIT);
   journeys = [
@@ -368,12 +432,19 @@ beforeAll(async () => {
       halfway: await WebChat.open(),
       codeAt: 0,
     },
+    {
+      person: PEOPLE[3]!,
+      chat: new CloudChat('6281398765404'),
+      halfway: new CloudChat('6281311110004'),
+      codeAt: 0,
+    },
   ];
 }, 90_000);
 
 afterAll(async () => {
   await t?.stop();
   await fake?.close();
+  await graph?.stop();
   if (whatsapp && originalWhatsAppAdapter) whatsapp.createAdapter = originalWhatsAppAdapter;
 });
 
@@ -400,10 +471,10 @@ async function stopHalfway(j: Journey) {
   const h = j.halfway;
   await mark(h);
   await h.say('akses');
-  if (j.person.channel === 'whatsapp') {
+  if (offersSenderPhone(j.person.channel)) {
     await h.waitFor('Kirim kode ke nomor ini');
     await mark(h);
-    await h.say('Tidak');
+    await h.press('Tidak');
   }
   await h.waitFor('nomor HP');
   await mark(h);
@@ -418,9 +489,11 @@ async function accessRefused(j: Journey) {
   await j.chat.say('akses');
   await j.chat.waitFor('dua dokumen');
   await mark(j.chat);
-  // Telegram: the customer blocks the bot (403 to every send); WhatsApp: files are rejected.
+  // Telegram: the customer blocks the bot (403 to every send); WhatsApp: files are rejected;
+  // WhatsApp Cloud API: Meta accepts the sends, then reports them failed (131026, undeliverable).
   if (channel === 'telegram') fake.userBlocksBot(Number(j.chat.chatId));
   if (channel === 'whatsapp') whatsappRefusesMedia = true;
+  if (channel === 'whatsapp-cloud') graph.undeliverable.add(j.chat.chatId);
   await j.chat.press('Ya');
   // A blocked chat gets no "queued" reply either (it is dead-lettered with the rest).
   if (channel !== 'telegram') await j.chat.waitFor('akan dikirim');
@@ -457,6 +530,7 @@ async function accessRefused(j: Journey) {
     fake.userUnblocksBot(Number(j.chat.chatId));
   }
   if (channel === 'whatsapp') whatsappRefusesMedia = false;
+  if (channel === 'whatsapp-cloud') graph.undeliverable.delete(j.chat.chatId);
 }
 
 async function stop(j: Journey) {
@@ -508,7 +582,7 @@ async function flaggedDelete(j: Journey) {
 
 /** Every outbound partition empty: nothing left to send or retry. */
 async function outboundDrained(): Promise<boolean> {
-  const names = ['telegram', 'webchat'].flatMap((c) =>
+  const names = ['telegram', 'webchat', 'whatsapp-cloud'].flatMap((c) =>
     Array.from({ length: 8 }, (_, p) => outboundQueueName(c, p)),
   );
   names.push(outboundQueueName('whatsapp', 0));
@@ -522,10 +596,11 @@ async function outboundDrained(): Promise<boolean> {
     ]);
     if (wait + active + delayed + prioritized > 0) return false;
   }
-  return true;
+  // Meta's webhooks (the statuses of the last sends name the number) taken off by the gateway.
+  return (await t.ctx.redis.llen(`${t.ctx.config.redisPrefix}:whatsapp-cloud:events`)) === 0;
 }
 
-describe('erasure sweep: Telegram, WhatsApp and web chat', () => {
+describe('erasure sweep: Telegram, WhatsApp Web, web chat and the WhatsApp Cloud API', () => {
   it('the sweep itself finds what it looks for, in every Redis type and in base64 and JSON', async () => {
     const probe: Needle[] = [{ label: 'probe', value: 'Probe Pelanggan Unik' }];
     const p = `${t.ctx.config.redisPrefix}:sweep-probe`;
@@ -568,7 +643,7 @@ describe('erasure sweep: Telegram, WhatsApp and web chat', () => {
       parsePromo({
         id: 'sweep-promo',
         message: { id: 'Diskon 20% sedot WC!', en: '20% off septic pumping!' },
-        channels: ['telegram', 'whatsapp', 'webchat'],
+        channels: ['telegram', 'whatsapp', 'webchat', 'whatsapp-cloud'],
         audience: { area: 'Sweep' },
       }),
     );
@@ -598,6 +673,12 @@ describe('erasure sweep: Telegram, WhatsApp and web chat', () => {
     }
     // The half-way WhatsApp chat holds the number in its session.
     expect(redis.some((h) => h.label === 'whatsapp: phone +62' && h.where.includes(':session:'))).toBe(true);
+    // On the WhatsApp Cloud API the chat id is the number: the customer's chat's keys name it.
+    expect(
+      redis.some(
+        (h) => h.label === 'whatsapp-cloud: phone 62' && h.where.includes(':whatsapp-cloud:6281398765404'),
+      ),
+    ).toBe(true);
   });
 
   it('each deletes; staff approve; afterwards nothing of them is in MongoDB or Redis but what is kept on purpose', async () => {
