@@ -1,7 +1,9 @@
 import type { Types } from 'mongoose';
-import type { AppContext } from '../app/context.js';
 import type { Locale } from '../catalogue/index.js';
+import type { Config } from '../config/index.js';
+import type { Models } from '../db/index.js';
 import { keyedHash } from '../identity/keyed-hash.js';
+import type { LinkStore } from '../identity/links.js';
 import { chatSuppressionHash, phoneSuppressionHash } from '../requests/index.js';
 import { SessionStore } from '../sessions/session-store.js';
 import { heldByCustomer, type OptOutWatch, REQUEST_FACTS, type RequestFacts } from './opt-out-watch.js';
@@ -30,6 +32,16 @@ export const SKIP_REASON_TEXT: Record<SkipReason, string> = {
   suppressed_chat: 'chat on the do-not-market list',
   no_chat: 'no reachable chat on the promo channels',
   not_found: 'customer no longer exists',
+};
+
+/**
+ * What the check reads: the customer's record, their requests and the do-not-market list; the
+ * chat links and sessions in Redis (a chat's language); the OTP secret the do-not-market hashes
+ * are keyed with (in the LinkStore's config) and the default language.
+ */
+export type EligibilityDeps = LinkStore & {
+  config: Pick<Config, 'defaultLocale'>;
+  models: Pick<Models, 'Customer' | 'PrivacyRequest' | 'Suppression'>;
 };
 
 export type Eligibility =
@@ -76,7 +88,7 @@ type Listed = (hashes: string[]) => Promise<ReadonlySet<string>>;
  * a send. Redis only, but for `listed`.
  */
 async function reach(
-  ctx: AppContext,
+  deps: EligibilityDeps,
   channel: string,
   customers: { customer: Standing | null | undefined; held: SkipReason | undefined }[],
   listed: Listed,
@@ -87,7 +99,7 @@ async function reach(
       async ({ customer, held }): Promise<Eligibility | { customer: Standing; chatId: string }> => {
         const reason = standingReason(customer, held);
         if (reason || !customer) return { ok: false, reason: reason ?? 'not_found' };
-        const chatId = await chatOn(ctx, channel, customer);
+        const chatId = await chatOn(deps, channel, customer);
         return chatId ? { customer, chatId } : { ok: false, reason: 'no_chat' };
       },
     ),
@@ -96,9 +108,9 @@ async function reach(
     'ok' in d
       ? undefined
       : {
-          chat: chatSuppressionHash(ctx, channel, d.chatId),
-          legacy: legacyChatHash(ctx, channel, d.chatId),
-          phone: d.customer.phone ? phoneSuppressionHash(ctx, d.customer.phone) : undefined,
+          chat: chatSuppressionHash(deps, channel, d.chatId),
+          legacy: legacyChatHash(deps, channel, d.chatId),
+          phone: d.customer.phone ? phoneSuppressionHash(deps, d.customer.phone) : undefined,
         },
   );
   const hashes = keys.flatMap((k) => (k ? [k.chat, k.legacy, ...(k.phone ? [k.phone] : [])] : []));
@@ -112,7 +124,7 @@ async function reach(
     if (k.phone && onList.has(k.phone)) return { ok: false, reason: 'suppressed_phone', chatHash: k.chat };
     if (onList.has(k.chat) || onList.has(k.legacy))
       return { ok: false, reason: 'suppressed_chat', chatHash: k.chat };
-    const locale = sessions[i]?.meta?.locale ?? ctx.config.defaultLocale;
+    const locale = sessions[i]?.meta?.locale ?? deps.config.defaultLocale;
     return { ok: true, chatId: d.chatId, chatHash: k.chat, locale };
   });
 }
@@ -125,11 +137,11 @@ async function reach(
  * is accepted, applied or not.
  */
 export async function checkBatch(
-  ctx: AppContext,
+  deps: EligibilityDeps,
   watch: OptOutWatch,
   recipients: Standing[],
   channel: string,
-  store: SessionStore = new SessionStore(ctx),
+  store: SessionStore = new SessionStore(deps),
 ): Promise<Eligibility[]> {
   if (recipients.length === 0) return [];
   const changes = await watch.changes();
@@ -137,7 +149,7 @@ export async function checkBatch(
   // By key, and only the few a request since names (`{_id}` alone: FerretDB hands it to its backend).
   const reread = await Promise.all(
     changed.map((r) =>
-      withStorageRetry(() => ctx.models.Customer.findById(r._id, STANDING_FIELDS).lean<Standing>()),
+      withStorageRetry(() => deps.models.Customer.findById(r._id, STANDING_FIELDS).lean<Standing>()),
     ),
   );
   const fresh = new Map(changed.map((r, i) => [String(r._id), reread[i]] as const));
@@ -148,7 +160,7 @@ export async function checkBatch(
       held: watch.heldAtStart.get(id) ?? changes.held.get(id),
     };
   });
-  return reach(ctx, channel, customers, async () => watch.suppressed, store);
+  return reach(deps, channel, customers, async () => watch.suppressed, store);
 }
 
 /**
@@ -157,12 +169,12 @@ export async function checkBatch(
  * requests, and each hash on the do-not-market list, all by key.
  */
 export async function checkRecipient(
-  ctx: AppContext,
+  deps: EligibilityDeps,
   customerId: Types.ObjectId,
   channel: string,
-  store: SessionStore = new SessionStore(ctx),
+  store: SessionStore = new SessionStore(deps),
 ): Promise<Eligibility> {
-  const { Customer, PrivacyRequest, Suppression } = ctx.models;
+  const { Customer, PrivacyRequest, Suppression } = deps.models;
   const [customer, requests] = await Promise.all([
     withStorageRetry(() => Customer.findById(customerId, STANDING_FIELDS).lean<Standing>()),
     withStorageRetry(() => PrivacyRequest.find({ customerId }, REQUEST_FACTS).lean<RequestFacts[]>()),
@@ -174,7 +186,7 @@ export async function checkRecipient(
     return new Set(hashes.filter((_, i) => found[i]));
   };
   const [one] = await reach(
-    ctx,
+    deps,
     channel,
     [{ customer, held: heldByCustomer(requests).get(String(customerId)) }],
     listed,
@@ -187,6 +199,6 @@ export async function checkRecipient(
  * The opt-out action for unknown chats (conversation/actions/consent.ts) hashes `channel:chatId`
  * where the consent worker hashes `channel\nchatId`; both forms are checked until they agree.
  */
-function legacyChatHash(ctx: AppContext, channel: string, chatId: string): string {
-  return keyedHash(ctx.config.otp.secret, 'chat', `${channel}:${chatId}`);
+function legacyChatHash(deps: EligibilityDeps, channel: string, chatId: string): string {
+  return keyedHash(deps.config.otp.secret, 'chat', `${channel}:${chatId}`);
 }

@@ -1,13 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import type { Types } from 'mongoose';
-import type { AppContext } from '../app/context.js';
+import type { Connection, Types } from 'mongoose';
 import { ChannelSendError } from '../channels/types.js';
-import { bulkWriteInChunks } from '../db/index.js';
+import { bulkWriteInChunks, type Models } from '../db/index.js';
+import type { Logger } from '../logging/logger.js';
 import { type OutboundMeta, sanitizeDetail } from '../outbound/index.js';
 import type { SessionStore } from '../sessions/session-store.js';
-import { checkBatch, checkRecipient, type Eligibility, type Standing } from './eligibility.js';
-import { promoText } from './message.js';
+import {
+  checkBatch,
+  checkRecipient,
+  type Eligibility,
+  type EligibilityDeps,
+  type Standing,
+} from './eligibility.js';
+import { type PromoTextDeps, promoText } from './message.js';
 import type { OptOutWatch } from './opt-out-watch.js';
 import { withStorageRetry } from './storage.js';
 import type { PromoWriter } from './store.js';
@@ -39,8 +45,22 @@ export interface Lane {
   stopped?: string;
 }
 
+/** Deliveries, written in chunks over their connection (db/chunked.ts). */
+export interface DeliveryStore {
+  mongo: Connection;
+  models: Pick<Models, 'PromoDelivery'>;
+}
+
+/**
+ * What a lane reads and writes: the send-time check's reads, the words of the text, the
+ * deliveries and the platform message ids (`promomessages`).
+ */
+export type LaneStores = EligibilityDeps &
+  PromoTextDeps &
+  DeliveryStore & { models: Pick<Models, 'PromoMessage'> };
+
 export interface LaneDeps {
-  ctx: AppContext;
+  ctx: LaneStores;
   promoId: string;
   message: { id: string; en: string };
   transport: PromoTransport;
@@ -55,7 +75,7 @@ export interface LaneDeps {
   maxRateLimitRetries: number;
   maxConsecutiveFailures: number;
   onProgress: () => void;
-  log: AppContext['logger'];
+  log: Logger;
 }
 
 const OPEN_BACKOFF_CAP_MS = 30_000;
@@ -376,15 +396,15 @@ async function recordOutcomes(
   }
 }
 
-export type DeliveryWrite = Parameters<AppContext['models']['PromoDelivery']['bulkWrite']>[0][number];
+export type DeliveryWrite = Parameters<Models['PromoDelivery']['bulkWrite']>[0][number];
 
 /**
  * Writes to deliveries, each by its key alone, in commands small enough for FerretDB on
  * PostgreSQL, which holds a connection per matching statement until the command ends (db/chunked.ts).
  */
-export async function writeDeliveriesByKey(ctx: AppContext, statements: DeliveryWrite[]): Promise<void> {
-  await bulkWriteInChunks(ctx.mongo, statements, (chunk) =>
-    withStorageRetry(() => ctx.models.PromoDelivery.bulkWrite(chunk, { ordered: false })),
+export async function writeDeliveriesByKey(store: DeliveryStore, statements: DeliveryWrite[]): Promise<void> {
+  await bulkWriteInChunks(store.mongo, statements, (chunk) =>
+    withStorageRetry(() => store.models.PromoDelivery.bulkWrite(chunk, { ordered: false })),
   );
 }
 

@@ -8,6 +8,7 @@ import { checkBatch } from './eligibility.js';
 import { PromoError } from './errors.js';
 import type { PromoFile } from './file.js';
 import {
+  type DeliveryStore,
   type DeliveryWrite,
   deliveryId,
   type Lane,
@@ -19,7 +20,7 @@ import { OptOutWatch } from './opt-out-watch.js';
 import { assignLanes, type Plan, planOf, undecidedCount } from './plan.js';
 import { isChannelEnabled } from './recipients.js';
 import { withStorageRetry } from './storage.js';
-import { newLease, PromoWriter, sum, takeLease, tallyDeliveries } from './store.js';
+import { newLease, type PromoStoreDeps, PromoWriter, sum, takeLease, tallyDeliveries } from './store.js';
 import { SendThrottle } from './throttle.js';
 import { createPromoTransport, type PromoTransport } from './transport.js';
 
@@ -181,7 +182,7 @@ async function dryRun(
 
 /** Creates the promo, or takes over an existing one from a sender that is gone. */
 async function takePromo(
-  ctx: AppContext,
+  store: PromoStoreDeps,
   plan: Plan,
   audience: AudienceSnapshot,
   lease: ReturnType<typeof newLease>,
@@ -191,7 +192,7 @@ async function takePromo(
   const { promoId } = plan;
   if (!plan.existing) {
     try {
-      await ctx.models.Promo.create({
+      await store.models.Promo.create({
         promoId,
         fileHash: plan.fileHash,
         message: plan.message,
@@ -217,7 +218,7 @@ async function takePromo(
       throw new PromoError('PROMO_EXISTS', `Promo "${promoId}" was just started by another sender.`);
     }
   }
-  const taken = await takeLease(ctx, promoId, lease, options.force ?? false);
+  const taken = await takeLease(store, promoId, lease, options.force ?? false);
   if (taken.ok) return;
   const seen = Math.max(0, Math.round((Date.now() - (taken.holder.until.getTime() - leaseMs)) / 1000));
   throw new PromoError(
@@ -233,8 +234,8 @@ async function takePromo(
  * closed as INTERRUPTED, never sent again. Queued ones (outbox) are withdrawn and sent again
  * instead: their dedupe key drops a copy. Only after a crash, so each read is a plain equality.
  */
-async function recoverInterrupted(ctx: AppContext, promo: Promo) {
-  const { PromoDelivery, Promo: Promos } = ctx.models;
+async function recoverInterrupted(store: DeliveryStore & PromoStoreDeps, promo: Promo) {
+  const { PromoDelivery, Promo: Promos } = store.models;
   const { promoId } = promo;
   const batches = promo.inFlight ?? [];
   const fields = { _id: 1, via: 1, state: 1 } as const;
@@ -265,7 +266,7 @@ async function recoverInterrupted(ctx: AppContext, promo: Promo) {
             },
           },
   );
-  await writeDeliveriesByKey(ctx, statements);
+  await writeDeliveriesByKey(store, statements);
   if (batches.length > 0)
     await withStorageRetry(() => Promos.updateOne({ promoId }, { $pullAll: { inFlight: batches } }));
   const requeued = uncertain.filter((d) => d.via === 'outbox').length;
@@ -486,12 +487,12 @@ function mergeCounts(a: Record<string, number>, b: Record<string, number>): Reco
   return out;
 }
 
-async function recordUnreachable(ctx: AppContext, promoId: string, ids: PromoReportIds): Promise<void> {
+async function recordUnreachable(store: PromoStoreDeps, promoId: string, ids: PromoReportIds): Promise<void> {
   if (ids.length === 0) return;
   const now = new Date();
   try {
     await withStorageRetry(() =>
-      ctx.models.PromoDelivery.insertMany(
+      store.models.PromoDelivery.insertMany(
         ids.map((customerId) => ({
           _id: deliveryId(promoId, customerId),
           promoId,
