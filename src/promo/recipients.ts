@@ -23,8 +23,9 @@ export function isRegisteredChannel(channel: string): boolean {
   return channelDefinitions.some((d) => d.name === channel);
 }
 
-export function isChannelEnabled(ctx: AppContext, channel: string): boolean {
-  return channelDefinitions.find((d) => d.name === channel)?.enabled(ctx) ?? false;
+/** Whether the channel is configured here: its definition reads the config alone. */
+export function isChannelEnabled(deps: Pick<AppContext, 'config'>, channel: string): boolean {
+  return channelDefinitions.find((d) => d.name === channel)?.enabled(deps) ?? false;
 }
 
 export function registeredChannels(): string[] {

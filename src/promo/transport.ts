@@ -1,7 +1,6 @@
-import type { AppContext } from '../app/context.js';
-import { channelDefinitions } from '../channels/registry.js';
+import { type ChannelDeps, channelDefinitions } from '../channels/registry.js';
 import type { ChannelAdapter, OutboundMessage } from '../channels/types.js';
-import { createOutbox, type OutboundMeta, type OutboxHandle } from '../outbound/index.js';
+import { createOutbox, type OutboundMeta, type OutboxDeps, type OutboxHandle } from '../outbound/index.js';
 import { sleep } from './throttle.js';
 
 /**
@@ -32,12 +31,18 @@ export interface PromoTransport {
   close(): Promise<void>;
 }
 
+/** What sending needs: the direct channels' adapters are made from ChannelDeps, the outbox from OutboxDeps. */
+export type PromoTransportDeps = ChannelDeps & OutboxDeps;
+
 export interface TransportOptions {
   /** Queued-but-unsent messages allowed per outbox channel. */
   maxBacklog?: (channel: string) => number;
 }
 
-export function createPromoTransport(ctx: AppContext, options: TransportOptions = {}): PromoTransport {
+export function createPromoTransport(
+  deps: PromoTransportDeps,
+  options: TransportOptions = {},
+): PromoTransport {
   const adapters = new Map<string, ChannelAdapter>();
   const lastRoomCheck = new Map<string, number>();
   let outbox: OutboxHandle | undefined;
@@ -51,7 +56,7 @@ export function createPromoTransport(ctx: AppContext, options: TransportOptions 
   const via = (channel: string): Via => (definition(channel).sendFrom === 'any' ? 'direct' : 'outbox');
 
   const outboxOf = () => {
-    outbox ??= createOutbox(ctx);
+    outbox ??= createOutbox(deps);
     return outbox;
   };
 
@@ -72,7 +77,7 @@ export function createPromoTransport(ctx: AppContext, options: TransportOptions 
       let adapter = adapters.get(channel);
       if (!adapter) {
         // Send-only: never started, so it receives nothing.
-        adapter = definition(channel).createAdapter(ctx);
+        adapter = definition(channel).createAdapter(deps);
         adapters.set(channel, adapter);
       }
       return adapter.send(chatId, message);

@@ -28,6 +28,10 @@ const CEILINGS: Record<string, { max: number; why: string }> = {
   identity: { max: 0, why: '' },
   metrics: { max: 0, why: '' },
   outbound: { max: 0, why: '' },
+  promo: {
+    max: 1,
+    why: 'sender.ts: sendPromo composes a run (plan, audience, opt-out watch, lanes, transport, sessions, audit)',
+  },
   queues: { max: 0, why: '' },
   reports: { max: 0, why: '' },
   requests: { max: 0, why: '' },
