@@ -77,6 +77,9 @@ export const REQUEST_TYPE_REGISTRY: Record<RequestType, RequestTypeSpec> = {
       'test/integration/workers-effects.test.ts',
       'test/integration/promo-rules.test.ts',
       'test/conversations/keywords.yaml',
+      // Withdrawal in the customer's own words, and in reply to a promotion (issue 18).
+      'test/conversations/sentences.yaml',
+      'test/integration/intents-promo-reply.test.ts',
     ],
   },
   subscribe: {
