@@ -9,8 +9,9 @@ import type { OutboundMeta } from './types.js';
  * queue names, the chat → partition rule and the job's shape.
  *
  * Ordering design: each channel has N partition queues `outbound-<channel>-<p>`; a chat always
- * hashes to the same partition and each partition is worked with concurrency 1, so one chat's
- * messages leave in the order they were queued while different partitions send in parallel.
+ * hashes to the same partition and each partition has one job active at a time over all
+ * processes (BullMQ's global concurrency, set by the worker), so one chat's messages leave in the
+ * order they were queued while different partitions send in parallel.
  * BullMQ's own retries would move a failed job to the delayed set and let the next message of
  * the same chat overtake it, so the worker never uses them: a message that must wait pauses its
  * whole partition (queue.rateLimit) and goes back to the head of the line.

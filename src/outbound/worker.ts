@@ -85,13 +85,15 @@ export interface OutboundWorkerDeps extends RedisStore, Pick<AppContext, 'config
 /**
  * Sends queued outbound messages through the channel adapters.
  *
- * Per partition: concurrency 1, so a chat's messages go in order. When a message must wait
+ * Per partition: one job at a time over all processes (global concurrency 1), so a chat's
+ * messages go in order however many workers run. When a message must wait
  * (RATE_LIMITED: the platform's retry-after; UNAVAILABLE or no adapter: exponential backoff)
  * the partition is paused for that long and the job goes back to the head of its line
  * (BullMQ's RateLimitError), so nothing behind it overtakes it. Telegram asks a bot that
  * receives 429 to back off anyway; other partitions keep sending. CHAT_BLOCKED and BAD_REQUEST
  * cannot succeed later: dead-lettered at once. Delivery is at least once: a process killed
- * mid-send lets the stalled job be sent again.
+ * mid-send lets the stalled job be sent again; its partition waits for it (BullMQ's stall check)
+ * rather than letting another process send past it.
  *
  * Jobs rest sealed (seal.ts): the message is opened only for the send. A job whose
  * chat key is gone (the customer was erased) is dropped unread; a dead-lettered job is redacted
@@ -408,6 +410,11 @@ export function createOutboundWorker(
       const shared = connection;
       for (const { channel, name } of plan) {
         const queue = new Queue<OutboundJobData>(name, queueOptions(ctx));
+        // `concurrency: 1` below holds only within this process: a second one (ROLE=worker
+        // replicas, or ROLE=all beside a worker) would take the next job of the same partition at
+        // once and a chat's messages could leave out of order. One active job per partition queue
+        // over all processes, kept in Redis (the queue's meta); setting it again is harmless.
+        await queue.setGlobalConcurrency(1);
         const worker = new Worker<OutboundJobData>(name, (job) => sendOne(job, queue), {
           connection: shared,
           prefix: ctx.config.redisPrefix,

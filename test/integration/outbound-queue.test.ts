@@ -167,6 +167,31 @@ describe('outbound queue', () => {
     expect(adapter.attempts.length).toBe(24 + 2 * (8 + 2));
   });
 
+  it('keeps one chat in order with two sending processes on the same partitions', async () => {
+    // Two workers, each with its own Redis connection: to BullMQ as two processes (ROLE=worker
+    // replicas). Each send takes a while, one message is rate-limited and one fails once.
+    const adapter = new RecordingAdapter('fake-two', {
+      delayMs: 20,
+      failWith: (_chat, t, attempt) => {
+        if (t === 'msg 3' && attempt === 1) return new ChannelSendError('RATE_LIMITED', 'slow down', 60);
+        if (t === 'msg 6' && attempt === 1) return new ChannelSendError('UNAVAILABLE', 'HTTP 502');
+        return undefined;
+      },
+    });
+    await startWorker('fake-two', adapter);
+    await startWorker('fake-two', adapter);
+    const expected = Array.from({ length: 10 }, (_, i) => `msg ${i}`);
+    // Queued quickly, several per call, as a reply and its follow-ups are.
+    for (let i = 0; i < expected.length; i += 2) {
+      await outbox.send('fake-two', '5550002', expected.slice(i, i + 2).map(text));
+    }
+    await waitFor(() => adapter.delivered.length === expected.length);
+    expect(adapter.textsFor('5550002')).toEqual(expected);
+    // One send of the chat at a time: the next starts only once the previous one was accepted.
+    expect(adapter.maxActive).toBe(1);
+    expect(adapter.attempts.length).toBe(expected.length + 2);
+  });
+
   it('sends different chats in parallel', async () => {
     const adapter = new RecordingAdapter('fake-par', { delayMs: 150 });
     const chats = chatsInPartitions(8, 8);
