@@ -1,12 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { PrivacyRequest } from '../../src/db/index.js';
-import { createRequestQueue, type RequestQueue } from '../../src/requests/queue.js';
-import { createRequestService, type RequestServiceImpl } from '../../src/requests/service.js';
-import { buildAccessPackage } from '../../src/workers/access/package.js';
-import type { HandlerDeps } from '../../src/workers/outcome.js';
 import { processRequest } from '../../src/workers/request-worker.js';
-import { recordingOutbox, recordingStaff, seedCustomer } from '../fixtures/requests-kit.js';
-import { createTestContext, type TestContext } from '../helpers/context.js';
+import { seedCustomer, workerTestKit } from '../fixtures/requests-kit.js';
 
 /**
  * Two requests of one customer applied at the same moment by two jobs. On MongoDB each update is
@@ -14,22 +9,8 @@ import { createTestContext, type TestContext } from '../helpers/context.js';
  * (src/requests/lock.ts) the later write brings back the field the other one changed (seen in
  * workers-queue: the new email lost to the unsubscribe's write, 1 run in 12).
  */
-let ctx: TestContext;
-let queue: RequestQueue;
-let service: RequestServiceImpl;
-let deps: HandlerDeps;
-
-beforeAll(async () => {
-  ctx = await createTestContext({ MAX_REQUESTS_PER_DAY: '100' });
-  const outbox = recordingOutbox();
-  queue = createRequestQueue(ctx);
-  service = createRequestService(ctx, { outbox, staff: recordingStaff(), queue });
-  deps = { outbox, now: () => new Date(), buildAccessPackage };
-});
-afterAll(async () => {
-  await queue.close();
-  await ctx.cleanup();
-});
+const { ctx, service, deps, close } = await workerTestKit({ env: { MAX_REQUESTS_PER_DAY: '100' } });
+afterAll(close);
 
 const ask = async (
   customerId: unknown,

@@ -1,22 +1,12 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { OutboundMessage } from '../../src/channels/types.js';
 import { appendReply, repliesAfter } from '../../src/channels/webchat/store.js';
 import { loadLocales, translator } from '../../src/conversation/locales.js';
-import { createOutbox, type OutboxHandle } from '../../src/outbound/outbox.js';
-import { createRequestQueue, type RequestQueue } from '../../src/requests/queue.js';
-import { createRequestService, type RequestServiceImpl } from '../../src/requests/service.js';
-import { buildAccessPackage } from '../../src/workers/access/package.js';
+import { createOutbox } from '../../src/outbound/outbox.js';
 import { erasureKeeps } from '../../src/workers/erase-keeps.js';
-import type { HandlerDeps } from '../../src/workers/outcome.js';
 import { processRequest } from '../../src/workers/request-worker.js';
-import {
-  type RecordingOutbox,
-  recordingOutbox,
-  recordingStaff,
-  seedCustomer,
-} from '../fixtures/requests-kit.js';
-import { createTestContext, type TestContext } from '../helpers/context.js';
+import { seedCustomer, workerTestKit } from '../fixtures/requests-kit.js';
 import { describeHit, type Needle, sweepRedis } from '../helpers/store-sweep.js';
 
 /**
@@ -26,33 +16,21 @@ import { describeHit, type Needle, sweepRedis } from '../helpers/store-sweep.js'
  * request's own words.
  */
 
-let ctx: TestContext;
-let queue: RequestQueue;
-let service: RequestServiceImpl;
-let deps: HandlerDeps;
-let recorded: RecordingOutbox;
-let outbox: OutboxHandle;
 const CHAT = 'web-erase-ack-0001';
 const texts = loadLocales(join(process.cwd(), 'flows'));
 
-beforeAll(async () => {
-  ctx = await createTestContext({ MAX_REQUESTS_PER_DAY: '100' });
-  recorded = recordingOutbox();
-  // The real producer: messages rest sealed in the outbound queue (no sender runs in this file).
-  outbox = createOutbox(ctx);
-  queue = createRequestQueue(ctx);
-  service = createRequestService(ctx, {
-    outbox: recorded,
-    staff: recordingStaff(),
-    queue,
-    now: () => new Date(),
-  });
-  deps = { outbox: recorded, now: () => new Date(), buildAccessPackage };
-});
+const {
+  ctx,
+  service,
+  deps,
+  outbox: recorded,
+  close,
+} = await workerTestKit({ env: { MAX_REQUESTS_PER_DAY: '100' } });
+// The real producer: messages rest sealed in the outbound queue (no sender runs in this file).
+const outbox = createOutbox(ctx);
 afterAll(async () => {
   await outbox.close();
-  await queue.close();
-  await ctx.cleanup();
+  await close();
 });
 
 const shown = (m: OutboundMessage) => (m.kind === 'document' ? `[document ${m.fileName}]` : m.text);

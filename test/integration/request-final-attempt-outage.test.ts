@@ -1,18 +1,10 @@
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PrivacyRequest } from '../../src/db/index.js';
-import { createRequestQueue, type RequestQueue } from '../../src/requests/queue.js';
-import { createRequestService, type RequestServiceImpl } from '../../src/requests/service.js';
 import { freePort } from '../../src/services/processes.js';
 import type { HandlerDeps } from '../../src/workers/outcome.js';
 import { processRequest } from '../../src/workers/request-worker.js';
-import {
-  type RecordingOutbox,
-  recordingOutbox,
-  recordingStaff,
-  seedCustomer,
-} from '../fixtures/requests-kit.js';
-import { createTestContext, type TestContext } from '../helpers/context.js';
+import { seedCustomer, workerTestKit } from '../fixtures/requests-kit.js';
 
 /**
  * A job's last attempt that meets MongoDB gone (what the outage test's jobs meet while the driver
@@ -20,17 +12,10 @@ import { createTestContext, type TestContext } from '../helpers/context.js';
  * the request itself was fine and MongoDB came back. It must stay open and untold, for the
  * reconciler to queue again; a request whose own step fails is still closed as failed.
  */
-let ctx: TestContext;
-let outbox: RecordingOutbox;
-let queue: RequestQueue;
-let service: RequestServiceImpl;
+const { ctx, outbox, service, close } = await workerTestKit();
 let unreachable: Error;
 
 beforeAll(async () => {
-  ctx = await createTestContext();
-  outbox = recordingOutbox();
-  queue = createRequestQueue(ctx);
-  service = createRequestService(ctx, { outbox, staff: recordingStaff(), queue });
   // The driver's own error for a server it cannot reach: a port where nothing listens.
   const nowhere = new MongoClient(`mongodb://127.0.0.1:${await freePort()}/x`, {
     serverSelectionTimeoutMS: 200,
@@ -44,10 +29,7 @@ beforeAll(async () => {
     );
   await nowhere.close();
 });
-afterAll(async () => {
-  await queue.close();
-  await ctx.cleanup();
-});
+afterAll(close);
 
 const unsubscribe = async (chatId: string) => {
   const c = await seedCustomer(ctx);

@@ -1,41 +1,21 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { REQUEST_STATUSES } from '../../src/db/index.js';
 import { RequestError } from '../../src/requests/api.js';
-import { createRequestQueue, type RequestQueue } from '../../src/requests/queue.js';
 import { normalizeRef, REF_PATTERN } from '../../src/requests/ref.js';
-import { createRequestService, type RequestServiceImpl } from '../../src/requests/service.js';
+import { createRequestService } from '../../src/requests/service.js';
 import { canTransition, TRANSITIONS, transition } from '../../src/requests/states.js';
 import { cachedStatusList } from '../../src/requests/status-cache.js';
 import { reconcileRequests } from '../../src/workers/reconciler.js';
 import { processRequest } from '../../src/workers/request-worker.js';
-import {
-  oid,
-  type RecordingOutbox,
-  type RecordingStaff,
-  recordingOutbox,
-  recordingStaff,
-  seedCustomer,
-} from '../fixtures/requests-kit.js';
-import { createTestContext, type TestContext } from '../helpers/context.js';
+import { oid, seedCustomer, workerTestKit } from '../fixtures/requests-kit.js';
 
-let ctx: TestContext;
-let outbox: RecordingOutbox;
-let staff: RecordingStaff;
-let queue: RequestQueue;
-let service: RequestServiceImpl;
 let clock = new Date('2025-03-03T02:00:00Z');
 
-beforeAll(async () => {
-  ctx = await createTestContext({ MAX_REQUESTS_PER_DAY: '3', SLA_ERASE_HOURS: '120' });
-  queue = createRequestQueue(ctx);
-  outbox = recordingOutbox();
-  staff = recordingStaff();
-  service = createRequestService(ctx, { outbox, staff, queue, now: () => clock });
+const { ctx, outbox, staff, queue, service, close } = await workerTestKit({
+  env: { MAX_REQUESTS_PER_DAY: '3', SLA_ERASE_HOURS: '120' },
+  now: () => clock,
 });
-afterAll(async () => {
-  await queue.close();
-  await ctx.cleanup();
-});
+afterAll(close);
 beforeEach(() => {
   outbox.clear();
   staff.flagged.length = 0;

@@ -1,21 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PrivacyRequest } from '../../src/db/index.js';
 import { checkRecipient } from '../../src/promo/eligibility.js';
 import { RequestError } from '../../src/requests/api.js';
-import { createRequestQueue, type RequestQueue } from '../../src/requests/queue.js';
 import { liftRestrictionByStaff } from '../../src/requests/restriction-lift.js';
-import { createRequestService, type RequestServiceImpl } from '../../src/requests/service.js';
 import { loadCardData, requestCardText, requestDetailText } from '../../src/staff/staff-cards.js';
 import { buildAccessPackage } from '../../src/workers/access/package.js';
-import type { HandlerDeps } from '../../src/workers/outcome.js';
 import { processRequest } from '../../src/workers/request-worker.js';
-import {
-  type RecordingOutbox,
-  recordingOutbox,
-  recordingStaff,
-  seedCustomer,
-} from '../fixtures/requests-kit.js';
-import { createTestContext, type TestContext } from '../helpers/context.js';
+import { seedCustomer, workerTestKit } from '../fixtures/requests-kit.js';
 import { extractPdfText } from '../helpers/pdf-text.js';
 
 /**
@@ -23,26 +14,15 @@ import { extractPdfText } from '../helpers/pdf-text.js';
  * the worker's effect on `customers.processingRestriction`, the audit trail, what the customer is
  * told, and what a restriction changes elsewhere (promotions, the access package).
  */
-let ctx: TestContext;
-let outbox: RecordingOutbox;
-let queue: RequestQueue;
-let service: RequestServiceImpl;
-let deps: HandlerDeps;
 const clock = new Date('2026-11-10T03:00:00Z');
 const CHAT = '7770017';
 const REASON = 'Saya sedang menimbang ulang layanan ini';
 
-beforeAll(async () => {
-  ctx = await createTestContext({ MAX_REQUESTS_PER_DAY: '100', WHATSAPP_ENABLED: 'true' });
-  outbox = recordingOutbox();
-  queue = createRequestQueue(ctx);
-  service = createRequestService(ctx, { outbox, staff: recordingStaff(), queue, now: () => clock });
-  deps = { outbox, now: () => clock, buildAccessPackage };
+const { ctx, outbox, service, deps, close } = await workerTestKit({
+  env: { MAX_REQUESTS_PER_DAY: '100', WHATSAPP_ENABLED: 'true' },
+  now: () => clock,
 });
-afterAll(async () => {
-  await queue.close();
-  await ctx.cleanup();
-});
+afterAll(close);
 beforeEach(() => outbox.clear());
 
 const ask = (customerId: unknown, changes: Record<string, string>, actor?: string) =>

@@ -1,43 +1,23 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PrivacyRequest } from '../../src/db/index.js';
 import { keyedHash } from '../../src/identity/keyed-hash.js';
 import { linkChat, linkKey, sessionKey } from '../../src/identity/links.js';
-import { createRequestQueue, type RequestQueue } from '../../src/requests/queue.js';
-import { createRequestService, type RequestServiceImpl } from '../../src/requests/service.js';
-import { accessPackageSchema, buildAccessPackage } from '../../src/workers/access/package.js';
+import type { RequestServiceImpl } from '../../src/requests/service.js';
+import { accessPackageSchema } from '../../src/workers/access/package.js';
 import { ERASED } from '../../src/workers/erase.js';
 import type { HandlerDeps } from '../../src/workers/outcome.js';
 import { processRequest, REQUEST_HANDLERS } from '../../src/workers/request-worker.js';
-import {
-  dumpDatabase,
-  oid,
-  type RecordingOutbox,
-  recordingOutbox,
-  recordingStaff,
-  seedCustomer,
-} from '../fixtures/requests-kit.js';
-import { createTestContext, type TestContext } from '../helpers/context.js';
+import { dumpDatabase, oid, seedCustomer, workerTestKit } from '../fixtures/requests-kit.js';
 import { extractPdfText } from '../helpers/pdf-text.js';
 
-let ctx: TestContext;
-let outbox: RecordingOutbox;
-let queue: RequestQueue;
-let service: RequestServiceImpl;
-let deps: HandlerDeps;
 const clock = new Date('2025-04-07T03:00:00Z');
 const CHAT = '7770001';
 
-beforeAll(async () => {
-  ctx = await createTestContext({ MAX_REQUESTS_PER_DAY: '100' });
-  outbox = recordingOutbox();
-  queue = createRequestQueue(ctx);
-  service = createRequestService(ctx, { outbox, staff: recordingStaff(), queue, now: () => clock });
-  deps = { outbox, now: () => clock, buildAccessPackage };
+const { ctx, outbox, service, deps, close } = await workerTestKit({
+  env: { MAX_REQUESTS_PER_DAY: '100' },
+  now: () => clock,
 });
-afterAll(async () => {
-  await queue.close();
-  await ctx.cleanup();
-});
+afterAll(close);
 beforeEach(() => outbox.clear());
 
 const ask = (

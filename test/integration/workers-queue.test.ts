@@ -1,40 +1,24 @@
 import { Queue, Worker } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Component } from '../../src/app/component.js';
 import type { PrivacyRequest } from '../../src/db/index.js';
 import { queueOptions } from '../../src/queues/options.js';
-import { createRequestQueue, REQUEST_QUEUE, type RequestQueue } from '../../src/requests/queue.js';
-import { createRequestService, type RequestServiceImpl } from '../../src/requests/service.js';
+import { REQUEST_QUEUE } from '../../src/requests/queue.js';
 import { transition } from '../../src/requests/states.js';
 import { buildAccessPackage } from '../../src/workers/access/package.js';
 import { createRequestWorkers } from '../../src/workers/requests-component.js';
 import { SLA_QUEUE, SLA_SCHEDULER_ID } from '../../src/workers/sla.js';
-import {
-  type RecordingOutbox,
-  recordingOutbox,
-  recordingStaff,
-  seedCustomer,
-} from '../fixtures/requests-kit.js';
-import { createTestContext, type TestContext } from '../helpers/context.js';
+import { recordingStaff, seedCustomer, workerTestKit } from '../fixtures/requests-kit.js';
 import { pollUntil } from '../helpers/poll.js';
 
-let ctx: TestContext;
-let outbox: RecordingOutbox;
-let queue: RequestQueue;
-let service: RequestServiceImpl;
 const failOnce = new Set<string>();
 const failAlways = new Set<string>();
 
-beforeAll(async () => {
-  ctx = await createTestContext({ MAX_REQUESTS_PER_DAY: '100' });
-  outbox = recordingOutbox();
-  queue = createRequestQueue(ctx, { attempts: 3, backoffMs: 50 });
-  service = createRequestService(ctx, { outbox, queue });
+const { ctx, outbox, queue, service, close } = await workerTestKit({
+  env: { MAX_REQUESTS_PER_DAY: '100' },
+  queue: { attempts: 3, backoffMs: 50 },
 });
-afterAll(async () => {
-  await queue.close();
-  await ctx.cleanup();
-});
+afterAll(close);
 
 function workers(reconcileEveryMs = 60_000): Component {
   return createRequestWorkers(ctx, {

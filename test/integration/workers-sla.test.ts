@@ -1,34 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRequestQueue, type RequestQueue } from '../../src/requests/queue.js';
-import { createRequestService, type RequestServiceImpl } from '../../src/requests/service.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { transition } from '../../src/requests/states.js';
 import { dueReminders, runSlaCheck, startSlaSchedule } from '../../src/workers/sla.js';
 import {
   type RecordingStaff,
-  recordingOutbox,
   recordingStaff,
   seedCustomer,
+  workerTestKit,
 } from '../fixtures/requests-kit.js';
-import { createTestContext, type TestContext } from '../helpers/context.js';
 
-let ctx: TestContext;
-let queue: RequestQueue;
-let service: RequestServiceImpl;
-let clock: Date;
 const T0 = new Date('2025-05-05T01:00:00Z');
 const H = 3600_000;
 const at = (hours: number) => new Date(T0.getTime() + hours * H);
+let clock = T0;
 
-beforeAll(async () => {
-  ctx = await createTestContext({ MAX_REQUESTS_PER_DAY: '100' });
-  queue = createRequestQueue(ctx);
-  clock = T0;
-  service = createRequestService(ctx, { outbox: recordingOutbox(), queue, now: () => clock });
+const { ctx, service, close } = await workerTestKit({
+  env: { MAX_REQUESTS_PER_DAY: '100' },
+  now: () => clock,
 });
-afterAll(async () => {
-  await queue.close();
-  await ctx.cleanup();
-});
+afterAll(close);
 
 async function ask(type: 'access' | 'unsubscribe', when: Date) {
   clock = when;
