@@ -11,7 +11,7 @@
  * | telegram | `callback_query.id`        | everywhere (global)             | `<chat id>:cb:<id>`; audit keys  |
  * | telegram | chat id / user id          | the whole of Telegram           | chat-scoped Redis keys           |
  * | whatsapp | `id._serialized`           | the account: `<fromMe>_<chat>_<id>` contains its chat | the serialized id itself |
- * | whatsapp-cloud | `wamid.…`            | the business number (it encodes the chat) | the wamid itself; webhook events once per keyed hash of it |
+ * | whatsapp-cloud | `wamid.…`            | the business number (it encodes the chat) | `<wa_id>:<wamid>`; webhook events once per keyed hash of it |
  * | webchat  | message id (random UUID v4)| everywhere (made by our server) | `<chat id>:<uuid>`               |
  *
  * `messageId` is the platform's id as the platform scopes it (Telegram: per chat); `messageKey`

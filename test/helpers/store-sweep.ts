@@ -146,8 +146,11 @@ export async function sweepRedis(redis: Redis, prefix: string, needles: Needle[]
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
     cursor = next;
     for (const key of keys) {
-      for (const n of matches(key, needles))
-        hits.push({ store: 'redis', where: key, path: '', label: n.label });
+      // A key's name is searched decoded too: a WhatsApp Cloud API wamid encodes the number.
+      for (const piece of expand(key))
+        for (const n of matches(piece, needles))
+          if (!hits.some((h) => h.where === key && h.path === '' && h.label === n.label))
+            hits.push({ store: 'redis', where: key, path: '', label: n.label });
       for (const [path, value] of await valuesOf(redis, key))
         for (const piece of expand(value))
           for (const n of matches(piece, needles))

@@ -133,7 +133,7 @@ describe('the webhook', () => {
     expect(inbound).toMatchObject({
       channel: 'whatsapp-cloud',
       chatId: TO,
-      messageKey: 'wamid.X',
+      messageKey: `${TO}:wamid.X`,
       senderPhone: '+6281287611943',
       action: { value: 'yes', sourceMessageId: 'wamid.MENU' },
     });

@@ -31,9 +31,11 @@ export function toInboundMessage(m: CloudMessage): InboundMessage | undefined {
   const inbound: InboundMessage = {
     channel: CHANNEL,
     chatId: m.from,
-    // A wamid is unique across every chat of the number: the key as it is.
+    // A wamid is unique across every chat of the number, and encodes the customer's number in
+    // base64: the key names the chat too, so an erase finds the keys built from it (the session
+    // store's `seen` markers) by the chat id, as on WhatsApp Web.
     messageId: m.id,
-    messageKey: m.id,
+    messageKey: `${m.from}:${m.id}`,
     senderId: m.from,
     receivedAt: new Date(Number(m.timestamp) * 1000),
   };
