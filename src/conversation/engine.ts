@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Button, InboundMessage, OutboundMessage } from '../channels/types.js';
 import type { Config } from '../config/index.js';
-import { promoOfReply } from '../promo/index.js';
+import { latestPromoOfChat, PROMO_REPLY_WINDOW_MS, promoOfReply } from '../promo/index.js';
 import {
   type ChatMeta,
   type Session,
@@ -185,12 +185,15 @@ export class ConversationEngine {
       );
       turn.say('engine.error');
       // The step is not advanced: the customer can answer again once the system is back.
-      await this.store.save(channel, chatId, session, turn.meta).catch(() => {});
+      await this.store
+        .save(channel, chatId, session, { ...turn.meta, repliedAt: Date.now() })
+        .catch(() => {});
       return turn.out;
     }
     await this.store.save(channel, chatId, turn.session, {
       ...turn.meta,
       inFlow: turn.session !== undefined,
+      ...(turn.out.length > 0 ? { repliedAt: Date.now() } : {}),
     });
     return turn.out;
   }
@@ -232,6 +235,8 @@ class Turn {
   private t: Translate;
   /** What was understood, said in front of the flow's first message (set when a flow starts from text). */
   private preface: string | undefined;
+  /** The promotion a "cancel" revoked, found by the engine (quoted, or the chat's latest message). */
+  private revokedPromo: { promoId: string; customerId: string } | undefined;
 
   constructor(
     private readonly engine: ConversationEngine,
@@ -279,8 +284,8 @@ class Turn {
     }
     const text = raw.replace(CONTROL, '').trim();
     let command = text ? this.engine.command(text) : undefined;
-    // "cancel" quoting a promotion is one of the FCC's revocation words: STOP, not "nothing to cancel".
-    if (command === 'cancel' && (await this.quotesPromotion())) command = 'opt_out';
+    // "cancel" answering a promotion is one of the FCC's revocation words: STOP, not "nothing to cancel".
+    if (command === 'cancel' && (await this.cancelRevokes())) command = 'opt_out';
     // A sentence that is not a command nor a button is read for what it asks (flows/intents.yaml).
     const decision =
       text && !command && !this.inbound.action
@@ -315,9 +320,33 @@ class Turn {
     await this.startFlow('menu');
   }
 
-  private async quotesPromotion(): Promise<boolean> {
-    if (!this.inbound.replyToMessageId) return false;
-    return (await promoOfReply(this.engine.app, this.inbound)) !== undefined;
+  /**
+   * Whether a "cancel" (batal, batalkan, /cancel) answers a promotion, and so revokes consent: it
+   * quotes one; or it quotes nothing, nothing is in progress to cancel, and the bot's latest message
+   * to the chat was a promotion of the last day (WhatsApp and Telegram users rarely quote). A flow in
+   * progress is what a bare "cancel" cancels; a quote of another message says what it answers.
+   * The decision is logged with its rule, as the recogniser's are.
+   */
+  private async cancelRevokes(): Promise<boolean> {
+    const { app } = this.engine;
+    const decided = (rule: string, promo?: { promoId: string; customerId: string }): boolean => {
+      const revokes = promo !== undefined;
+      app.logger.info(
+        { channel: this.inbound.channel, intent: revokes ? 'opt_out' : 'cancel', confidence: 'clear', rule },
+        'intent decision',
+      );
+      this.revokedPromo = promo;
+      return revokes;
+    };
+    if (this.inbound.replyToMessageId) {
+      const quoted = await promoOfReply(app, this.inbound);
+      return decided(quoted ? 'cancel.quotes_promo' : 'cancel.quotes_other', quoted);
+    }
+    if (this.session && this.session.flow !== 'menu') return decided('cancel.flow');
+    // Sent within the window and after the conversation last answered: the bot's latest message.
+    const after = Math.max(Date.now() - PROMO_REPLY_WINDOW_MS, this.meta.repliedAt ?? 0);
+    const latest = await latestPromoOfChat(app, this.inbound, new Date(after));
+    return decided(latest ? 'cancel.after_promo' : 'cancel.no_recent_promo', latest);
   }
 
   private async runCommand(command: GlobalCommand, text: string): Promise<void> {
@@ -326,7 +355,10 @@ class Turn {
         // Always wins, whatever the chat was doing; the flow in progress is left as it was.
         const action = actionsByName.get('consent.opt_out');
         if (!action) throw new Error('consent.opt_out is not registered');
-        const result = await action.run(this.actionCall({}));
+        const call = this.actionCall({});
+        const result = await action.run(
+          this.revokedPromo ? { ...call, revokedPromo: this.revokedPromo } : call,
+        );
         this.say('consent.opted_out', result.vars);
         return;
       }

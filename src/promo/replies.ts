@@ -27,6 +27,36 @@ export async function promoOfReply(
 }
 
 /**
+ * How long after a promotion a message that quotes nothing can still be an answer to it: the
+ * customer-service day (WhatsApp's 24 hours), the time in which a reply is read as a reply.
+ */
+export const PROMO_REPLY_WINDOW_MS = 24 * 3600 * 1000;
+
+/**
+ * The latest promotion sent to the chat after `after`, if any: what a "cancel" quoting nothing
+ * answers when the promotion is the bot's latest message (WhatsApp and Telegram users rarely quote).
+ * By the range of keys that start with the chat's hash, so the key's index serves it.
+ */
+export async function latestPromoOfChat(
+  deps: PromoMessageDeps,
+  chat: Pick<InboundMessage, 'channel' | 'chatId'>,
+  after: Date,
+): Promise<{ promoId: string; customerId: string; sentAt: Date } | undefined> {
+  const hash = chatSuppressionHash(deps, chat.channel, chat.chatId);
+  // Keys are `<hash>:<message id>`; ';' is the character after ':'.
+  const [message] = await deps.models.PromoMessage.find(
+    { _id: { $gt: `${hash}:`, $lt: `${hash};` }, sentAt: { $gt: after } },
+    { promoId: 1, customerId: 1, sentAt: 1 },
+  )
+    .sort({ sentAt: -1 })
+    .limit(1)
+    .lean();
+  return message
+    ? { promoId: message.promoId, customerId: String(message.customerId), sentAt: message.sentAt }
+    : undefined;
+}
+
+/**
  * For the outbound worker's `onSent` hook: remembers which promo a queued message (WhatsApp, sent
  * by the gateway) was, once the platform gave it an id. Other messages are ignored.
  */

@@ -17,10 +17,15 @@ export interface Session {
   prompt: string;
 }
 
-/** What outlives a session: language, and whether the chat was mid-flow (to say it expired). */
+/**
+ * What outlives a session: language, whether the chat was mid-flow (to say it expired), and when
+ * the conversation last answered it (a promotion sent since is the bot's latest message).
+ */
 export interface ChatMeta {
   locale: Locale;
   inFlow: boolean;
+  /** Epoch ms of the last turn that replied; absent in metas written before it was kept. */
+  repliedAt?: number;
 }
 
 const META_TTL_SECONDS = 30 * 24 * 3600;

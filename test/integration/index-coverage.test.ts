@@ -10,7 +10,7 @@ import { createConsoleOtpProvider, readDevOtpOutbox } from '../../src/identity/o
 import { createOutbox } from '../../src/outbound/outbox.js';
 import { checkBatch, checkRecipient } from '../../src/promo/eligibility.js';
 import { OptOutWatch } from '../../src/promo/opt-out-watch.js';
-import { promoOfReply } from '../../src/promo/replies.js';
+import { latestPromoOfChat, promoOfReply } from '../../src/promo/replies.js';
 import { createRequestQueue, type RequestQueue } from '../../src/requests/queue.js';
 import { createRequestService, type RequestServiceImpl } from '../../src/requests/service.js';
 import { seedDemo } from '../../src/seed/seed.js';
@@ -107,7 +107,8 @@ describe('production queries and the declared indexes', () => {
         budi: await ctx.models.Customer.findOne({ customerNo: 'SJ-000002' }).lean(),
         opened: await ctx.models.PrivacyRequest.find({}).sort({ createdAt: 1 }).lean(),
       }));
-      // The promo's send-time check and a reply to a promo, before anyone is erased. A run's
+      // The promo's send-time check and a reply to a promo (quoting it, or a bare "batal" after it:
+      // the chat's latest promo), before anyone is erased. A run's
       // start reads the open requests by status and the whole do-not-market list once, by design.
       const watch = await recorder.aside(() => OptOutWatch.open(ctx));
       const batchFrom = recorder.queries.length;
@@ -124,6 +125,7 @@ describe('production queries and the declared indexes', () => {
       expect(perBatch.filter((f) => /"\$(in|or|exists)"/.test(f))).toEqual([]);
       if (siti) await checkRecipient(ctx, siti._id, 'telegram');
       await promoOfReply(ctx, { channel: 'webchat', chatId: 'idx-2', replyToMessageId: 'promo-1' });
+      await latestPromoOfChat(ctx, { channel: 'webchat', chatId: 'idx-2' }, new Date(clock - 3600_000));
       const deps = { outbox, now: () => new Date(clock), buildAccessPackage };
       for (const r of opened.filter((x) => x.status === 'queued'))
         await processRequest(ctx, deps, r.ref, { id: String(r._id) });

@@ -30,6 +30,7 @@ async function promoReceived(
   chatId: string,
   promoId: string,
   promoMessageId: string,
+  sentAt = new Date(),
 ): Promise<Types.ObjectId> {
   seq += 1;
   const now = new Date();
@@ -44,7 +45,7 @@ async function promoReceived(
     promoId,
     customerId: customer._id,
     channel: 'telegram',
-    sentAt: now,
+    sentAt,
   });
   return customer._id;
 }
@@ -66,6 +67,9 @@ const texts = (replies: OutboundMessage[]) => replies.map((r) => ('text' in r ? 
 
 const unsubscribes = (customerId: Types.ObjectId) =>
   ctx.models.PrivacyRequest.find({ customerId, type: 'unsubscribe' }).lean();
+
+const HOUR = 3600 * 1000;
+const later = () => new Promise((resolve) => setTimeout(resolve, 5));
 
 describe('natural-language opt-out in reply to a promotion', () => {
   it('a clear sentence quoting the promo opts that customer out at once, with the promo as proof', async () => {
@@ -127,6 +131,66 @@ describe('natural-language opt-out in reply to a promotion', () => {
     const customerId = await promoReceived(chatId, 'promo-nl-other', '61');
     const replies = await conversation.engine.handle(message(chatId, '62', 'berapa harga promo ini?', '61'));
     expect(texts(replies)).toMatch(/silakan hubungi Sanita Jaya langsung/);
+    expect(await unsubscribes(customerId)).toHaveLength(0);
+  });
+
+  // WhatsApp and Telegram users rarely quote: a bare "cancel" with nothing in progress, right after
+  // a promotion (the bot's latest message, within the day), answers the promotion.
+  it.each([
+    ['batal', '710101'],
+    ['Cancel', '710102'],
+    ['batalkan', '710103'],
+  ])(
+    'a bare "%s" right after a promotion, with no flow in progress, opts out at once with the promo as proof',
+    async (word, chatId) => {
+      const customerId = await promoReceived(chatId, `promo-bare-${word}`, '91', new Date(Date.now() - HOUR));
+      const replies = await conversation.engine.handle(message(chatId, '92', word));
+      expect(replies).toHaveLength(1);
+      expect(texts(replies)).toMatch(/^Baik, Anda tidak akan menerima promosi lagi/);
+      const [request] = await unsubscribes(customerId);
+      expect(request?.changes).toMatchObject({ promoId: `promo-bare-${word}`, messageId: '92', words: word });
+    },
+  );
+
+  it('a bare "batal" after a promo that came while the chat rested at the menu opts out too', async () => {
+    const chatId = '710201';
+    const earlier = await conversation.engine.handle(message(chatId, '1', 'menu'));
+    expect(texts(earlier)).toMatch(/Pilih/i);
+    await later();
+    const customerId = await promoReceived(chatId, 'promo-bare-menu', '2');
+    const replies = await conversation.engine.handle(message(chatId, '3', 'batal'));
+    expect(replies).toHaveLength(1);
+    expect(texts(replies)).toMatch(/^Baik, Anda tidak akan menerima promosi lagi/);
+    const [request] = await unsubscribes(customerId);
+    expect(request?.changes).toMatchObject({ promoId: 'promo-bare-menu', messageId: '3', words: 'batal' });
+  });
+
+  it('a bare "cancel" mid-flow cancels the flow, even when a promotion came meanwhile; marketing unchanged', async () => {
+    const chatId = '710202';
+    const asked = await conversation.engine.handle(message(chatId, '1', 'hapus'));
+    expect(texts(asked)).toMatch(/nomor/i);
+    await later();
+    const customerId = await promoReceived(chatId, 'promo-bare-mid-flow', '2');
+    const replies = await conversation.engine.handle(message(chatId, '3', 'cancel'));
+    expect(texts(replies)).toMatch(/dibatalkan/i);
+    expect(texts(replies)).not.toMatch(/tidak akan menerima promosi/);
+    expect(await unsubscribes(customerId)).toHaveLength(0);
+  });
+
+  it('a bare "batal" with no promotion in the last day shows the menu; marketing unchanged', async () => {
+    const chatId = '710203';
+    const customerId = await promoReceived(chatId, 'promo-bare-old', '1', new Date(Date.now() - 25 * HOUR));
+    const replies = await conversation.engine.handle(message(chatId, '2', 'batal'));
+    expect(texts(replies)).toMatch(/Tidak ada proses yang sedang berjalan untuk dibatalkan/);
+    expect(await unsubscribes(customerId)).toHaveLength(0);
+  });
+
+  it('a bare "batal" after the bot answered something since the promotion shows the menu; marketing unchanged', async () => {
+    const chatId = '710204';
+    const customerId = await promoReceived(chatId, 'promo-bare-answered', '1', new Date(Date.now() - HOUR));
+    await conversation.engine.handle(message(chatId, '2', 'halo'));
+    const replies = await conversation.engine.handle(message(chatId, '3', 'batal'));
+    expect(texts(replies)).toMatch(/Tidak ada proses yang sedang berjalan untuk dibatalkan/);
     expect(await unsubscribes(customerId)).toHaveLength(0);
   });
 });

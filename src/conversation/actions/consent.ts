@@ -87,7 +87,7 @@ export const optOut = defineAction({
   texts: [],
   async run(call): Promise<ActionResult> {
     const { app, inbound } = call;
-    const promo = await promoOfReply(app, replyOf(call));
+    const promo = call.revokedPromo ?? (await promoOfReply(app, replyOf(call)));
     const customerId = await provenCustomer(app, inbound, promo);
     if (!customerId) {
       await suppressChat(app, inbound);

@@ -55,6 +55,11 @@ export interface ActionCall {
   locale: Locale;
   args: Record<string, string | number | boolean>;
   t: Translate;
+  /**
+   * The promotion a revocation answers when the engine found it itself: a "cancel" quoting nothing
+   * right after a promotion (consent.opt_out names it in the proof, and its customer as the one).
+   */
+  revokedPromo?: { promoId: string; customerId: string };
 }
 
 export interface ActionResult {
