@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { PERSONAL_FIELDS } from '../privacy/index.js';
 
@@ -64,9 +64,11 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 }
 
 /**
- * A stable, non-reversible tag for a personal value, so logs can correlate "the same chat"
- * without holding the value. Not a security boundary: use the keyed hashes in identity/ for that.
+ * A stable tag for a personal value, so logs can correlate "the same chat" without holding it.
+ * Keyed with the installation's secret (OTP_SECRET): an unkeyed hash of a phone number or chat
+ * id is reversed by hashing every candidate (Indonesian mobile numbers are ~10^11 of them), so
+ * a plain digest in the logs would be the number itself to anyone who tries.
  */
-export function logTag(value: string): string {
-  return createHash('sha256').update(`hakdata-log:${value}`).digest('hex').slice(0, 10);
+export function logTag(secret: string, value: string): string {
+  return createHmac('sha256', secret).update(`hakdata-log\u0000${value}`).digest('hex').slice(0, 12);
 }

@@ -1,10 +1,11 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { z } from 'zod';
 import type { AppContext } from '../app/context.js';
 import { fitMessage } from '../channels/fit.js';
 import { channelDefinition } from '../channels/registry.js';
 import type { OutboundMessage } from '../channels/types.js';
+import { keyedHash } from '../identity/keyed-hash.js';
 import { logTag } from '../logging/logger.js';
 import { type QueueStore, queueOptions } from '../queues/options.js';
 import { chatHash, maskChatId } from './dead-letter.js';
@@ -119,7 +120,11 @@ export function createOutbox(ctx: OutboxDeps, options: OutboxOptions = {}): Outb
         : parsed.data.messages;
       if (fitted.length === 0) return;
       const name = outboundQueueName(channel, partitionOf(chatId, partitions(channel)));
-      const dedupe = meta.dedupeKey ? createHash('sha256').update(meta.dedupeKey).digest('hex') : undefined;
+      // Keyed: a dedupe key names the chat (`reply:telegram:<chat>:<n>`), and an unkeyed digest of
+      // it is reversed by trying every chat id.
+      const dedupe = meta.dedupeKey
+        ? keyedHash(ctx.config.otp.secret, 'outbound-dedupe', meta.dedupeKey)
+        : undefined;
       const enqueuedAt = Date.now();
       // Nothing personal rests in Redis in clear: chat id and message are sealed under the chat's
       // key (seal.ts), which erasure destroys; the dedupe key only ever as its hash.
@@ -163,7 +168,7 @@ export function createOutbox(ctx: OutboxDeps, options: OutboxOptions = {}): Outb
         logger.info(
           {
             queue: name,
-            chatTag: logTag(`${channel}:${chatId}`),
+            chatTag: logTag(ctx.config.otp.secret, `${channel}:${chatId}`),
             skipped,
             count: fitted.length,
             purpose: meta.purpose,
@@ -176,7 +181,7 @@ export function createOutbox(ctx: OutboxDeps, options: OutboxOptions = {}): Outb
       logger.debug(
         {
           queue: name,
-          chatTag: logTag(`${channel}:${chatId}`),
+          chatTag: logTag(ctx.config.otp.secret, `${channel}:${chatId}`),
           count: fitted.length,
           purpose: meta.purpose,
           requestRef: meta.requestRef,

@@ -348,7 +348,7 @@ export function createOutboundWorker(
         {
           queue: job.queueName,
           jobId: job.id,
-          chatTag: logTag(`${data.channel}:${delivery.chatId}`),
+          chatTag: logTag(ctx.config.otp.secret, `${data.channel}:${delivery.chatId}`),
           kind: data.kind,
           purpose: data.meta.purpose,
           requestRef: data.meta.requestRef,

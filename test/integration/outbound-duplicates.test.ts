@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OutboundMessage } from '../../src/channels/types.js';
@@ -59,11 +60,17 @@ describe('outbox duplicates', () => {
     expect(line).toMatchObject({
       level: 30, // pino's info
       queue: queue.name,
-      chatTag: logTag(`fake-dup:${chatId}`),
+      chatTag: logTag(ctx.config.otp.secret, `fake-dup:${chatId}`),
       skipped: 2,
       purpose: 'reply',
     });
     for (const l of lines) expect(l).not.toContain(chatId);
+    // The deduplication id BullMQ keeps is keyed: an unkeyed digest of `reply:<channel>:<chat>:<n>`
+    // would give the chat id back to anyone who hashes candidates.
+    const plain = createHash('sha256').update(meta.dedupeKey).digest('hex');
+    const dedupeKeys = await ctx.redis.keys(`${queue.opts.prefix}:${queue.name}:de:*`);
+    expect(dedupeKeys.length).toBeGreaterThan(0);
+    for (const k of dedupeKeys) expect(k).not.toContain(plain);
   });
 
   it('does not count messages whose keys differ only by chat as duplicates', async () => {

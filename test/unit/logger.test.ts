@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { logTag } from '../../src/logging/logger.js';
 import { captureLogger } from '../helpers/context.js';
 
 const customer = {
@@ -26,5 +28,20 @@ describe('logger redaction', () => {
     }
     // What is safe to log stays readable.
     expect(output).toContain('SJ-000001');
+  });
+});
+
+describe('log tags', () => {
+  it('correlate one value under one secret and cannot be recomputed without it', () => {
+    const phone = '6281287611943';
+    const tag = logTag('secret-a', phone);
+    expect(tag).toMatch(/^[0-9a-f]{12}$/);
+    expect(logTag('secret-a', phone)).toBe(tag);
+    expect(logTag('secret-a', '6281287611944')).not.toBe(tag);
+    // Another installation's secret gives another tag: a digest anyone can recompute would not.
+    expect(logTag('secret-b', phone)).not.toBe(tag);
+    for (const unkeyed of [phone, `hakdata-log:${phone}`]) {
+      expect(createHash('sha256').update(unkeyed).digest('hex')).not.toContain(tag);
+    }
   });
 });

@@ -84,7 +84,7 @@ export class WhatsAppCloudAdapter implements ChannelAdapter {
     const inbound = toInboundMessage(message);
     if (!inbound) {
       this.log.info(
-        { type: message.type, chat: logTag(message.from) },
+        { type: message.type, chat: logTag(this.ctx.config.otp.secret, message.from) },
         'whatsapp-cloud message ignored: not text, button or contact',
       );
       return;

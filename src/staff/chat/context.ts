@@ -20,6 +20,8 @@ export interface StaffChatServices {
   now: () => Date;
   reasonTtlSeconds: number;
   log: Logger;
+  /** A member's id as a keyed log tag (logging/logger.ts `logTag`): correlates, never names. */
+  tag(value: string): string;
 }
 
 /** A button pressed on a card: which, for which request, on which card. */

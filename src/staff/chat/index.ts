@@ -2,6 +2,7 @@ import type { AppContext, RedisStore } from '../../app/context.js';
 import { staffChatOf } from '../../channels/registry.js';
 import type { InboundAck, InboundMessage } from '../../channels/types.js';
 import type { Models } from '../../db/index.js';
+import { logTag } from '../../logging/logger.js';
 import type { Outbox, SentNotice } from '../../outbound/index.js';
 import type { RequestService } from '../../requests/index.js';
 import { createStaffAllowlist, type StaffAllowlist } from '../allowlist.js';
@@ -71,6 +72,7 @@ export function createStaffChat(ctx: StaffChatResources, deps: StaffChatDeps): S
     now: deps.now ?? (() => new Date()),
     reasonTtlSeconds: deps.reasonTtlSeconds ?? 300,
     log: ctx.logger.child({ component: 'staff-chat' }),
+    tag: (value) => logTag(ctx.config.otp.secret, value),
   };
   return {
     async handle(message) {

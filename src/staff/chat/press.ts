@@ -1,5 +1,4 @@
 import { recordAudit } from '../../audit/record.js';
-import { logTag } from '../../logging/logger.js';
 import { type CardData, loadCardData, parseStaffCallbackData, type StaffAction } from '../staff-cards.js';
 import { approve } from './buttons/approve.js';
 import { detail } from './buttons/detail.js';
@@ -55,7 +54,7 @@ const allowlisted: Middleware<Pressed> = async (c, next) => {
     details: { via: c.message.channel, button: c.press.action, status: request?.status ?? 'unknown' },
   });
   log.warn(
-    { ref: c.press.ref, action: c.press.action, userTag: logTag(c.actor) },
+    { ref: c.press.ref, action: c.press.action, userTag: c.services.tag(c.actor) },
     'staff chat press refused: not on the allowlist',
   );
   c.answer(STAFF_CHAT_TEXTS.notAllowed);

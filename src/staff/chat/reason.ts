@@ -1,4 +1,3 @@
-import { logTag } from '../../logging/logger.js';
 import { loadCardData } from '../staff-cards.js';
 import { alreadyDecided, editCard, raceLost, refreshed } from './card.js';
 import type { Middleware } from './composer.js';
@@ -23,7 +22,7 @@ export const reasonAnswer: Middleware<StaffContext> = async (c, next) => {
   if (!(await allowlist.allows(c.userId))) {
     await pending.clear(p);
     log.warn(
-      { ref: p.ref, userTag: logTag(c.actor) },
+      { ref: p.ref, userTag: c.services.tag(c.actor) },
       'staff chat reason dropped: the member is no longer on the allowlist',
     );
     return;
@@ -61,7 +60,7 @@ async function rejectWithReason(c: StaffContext, p: PendingReason): Promise<void
   }
   await pending.clear(p);
   log.info(
-    { ref: p.ref, staffTag: logTag(c.actor), reasonLength: text.length },
+    { ref: p.ref, staffTag: c.services.tag(c.actor), reasonLength: text.length },
     'request rejected in the staff chat',
   );
   await editCard(c, card, await refreshed(c, data));

@@ -1,4 +1,3 @@
-import { logTag } from '../../../logging/logger.js';
 import { alreadyDecided, editCard, raceLost, refreshed } from '../card.js';
 import type { PressHandler } from '../press.js';
 import { STAFF_CHAT_TEXTS } from '../texts.js';
@@ -11,7 +10,10 @@ export const approve: PressHandler = async (c, press, data) => {
     if (raceLost(err)) return alreadyDecided(c, press.cardMessageId, await refreshed(c, data));
     throw err;
   }
-  c.services.log.info({ ref: press.ref, staffTag: logTag(c.actor) }, 'request approved in the staff chat');
+  c.services.log.info(
+    { ref: press.ref, staffTag: c.services.tag(c.actor) },
+    'request approved in the staff chat',
+  );
   await editCard(c, press.cardMessageId, await refreshed(c, data));
   return STAFF_CHAT_TEXTS.approved(press.ref);
 };
