@@ -131,10 +131,10 @@ async function reach(
 
 /**
  * The send-time check of a batch of the audience snapshot (the next fraction of a second of
- * sends): what was written since the snapshot, in one read of the requests and one of the
- * do-not-market entries (opt-out-watch.ts), and the customer's record read again only for those
- * a request since names. A STOP, an erasure or a restriction counts from the moment its request
- * is accepted, applied or not.
+ * sends): what was written since the previous batch's read, in one read of the requests and one
+ * of the do-not-market entries (opt-out-watch.ts; what earlier reads found is kept), and the
+ * customer's record read again only for those a request since the snapshot names. A STOP, an
+ * erasure or a restriction counts from the moment its request is accepted, applied or not.
  */
 export async function checkBatch(
   deps: EligibilityDeps,

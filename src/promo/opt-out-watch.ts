@@ -8,8 +8,9 @@ import { withStorageRetry } from './storage.js';
  * then instead of customer by customer.
  *
  * When a run starts, the open requests are read (before the audience, see below) and the whole
- * do-not-market list once. Then, for every batch of sends, ONE read each of what was written since:
- * the requests created and the do-not-market entries added. Both are range reads on `createdAt`
+ * do-not-market list once. Then, for every batch of sends, ONE read each of what was written since
+ * the previous batch's read (less an overlap, below): the requests created and the do-not-market
+ * entries added. Both are range reads on `createdAt`
  * (an index on MongoDB; on FerretDB 1.24 a scan of two small collections either way), with no
  * `$in`, `$or` or `$exists`. A customer named by a request since is read again in full before
  * the send; everyone else is decided from the audience snapshot.
@@ -26,8 +27,19 @@ import { withStorageRetry } from './storage.js';
  *   the do-not-market list (dated when applied: the per-batch read finds it) and removes the
  *   customer's chat links, which are looked up at send time (recipients.ts).
  * - Anything written after those reads has a `createdAt` taken just before its write, on whatever
- *   host wrote it. The per-batch reads start MARGIN_MS before the snapshot, which covers a write in
- *   flight across the snapshot and clocks that disagree by less than that.
+ *   host wrote it. The first per-batch read starts MARGIN_MS before the snapshot, which covers a
+ *   write in flight across the snapshot and clocks that disagree by less than that. Each later read
+ *   starts OVERLAP_MS before the previous one was sent (not where the previous range ended): a
+ *   record dated just before that read but committed after it (its writer's clock a little behind,
+ *   its insert waiting on the server or retried, MongoDB/FerretDB committing out of `createdAt`
+ *   order) is found by the next one. Re-reading the overlap is harmless: the results are keyed by
+ *   customer and by hash. So a batch reads what arrived in the last OVERLAP_MS and the time since
+ *   the previous batch, not everything since the run started.
+ * - What a read found is kept for the rest of the run, since a later read no longer sees it: the
+ *   customers named (read again before each of their sends) and what their requests held when
+ *   read (a STOP read while queued still holds after it left the window, though its worker may
+ *   not have applied it yet). Like the holds read at the start, such a hold is not let go during
+ *   the run (a lift or a refusal after it counts from the next run).
  * - Nothing is cached outside this process (no copy in Redis): an erasure has no other copy to
  *   reach, and a crash loses only this memory; the resume builds it again from MongoDB.
  */
@@ -35,8 +47,16 @@ import { withStorageRetry } from './storage.js';
 /** A request not yet applied: what it asks holds already. */
 export const OPEN_STATUSES: readonly RequestStatus[] = ['pending_approval', 'queued', 'processing'];
 
-/** How far before the snapshot the per-batch reads look (a write in flight, clock skew). */
+/** How far before the snapshot the first per-batch read looks (a write in flight, clock skew). */
 export const MARGIN_MS = 10 * 60_000;
+
+/**
+ * How far before the previous per-batch read each later one looks again: longer than a record can
+ * take from its `createdAt` to its commit, i.e. the writer's clock behind ours (NTP: milliseconds)
+ * plus a write waiting for the server (the driver's 10 s server selection, src/db/connection.ts;
+ * a worker's date may precede two such writes) and FerretDB's busy retries (about a second).
+ */
+export const OVERLAP_MS = 60_000;
 
 export interface RequestFacts {
   customerId?: Types.ObjectId | null;
@@ -69,9 +89,9 @@ export function heldByCustomer(requests: RequestFacts[]): Map<string, SkipReason
 
 export interface Changes {
   /** Customers named by a request since the snapshot: read again before a send. */
-  customers: Set<string>;
-  /** Their requests since the snapshot, status as of this read. */
-  held: Map<string, SkipReason>;
+  customers: ReadonlySet<string>;
+  /** What their requests held when read (kept for the run: see the comment at the top). */
+  held: ReadonlyMap<string, SkipReason>;
 }
 
 /** What the watch reads: the requests and the do-not-market list. */
@@ -80,10 +100,16 @@ export interface OptOutWatchDeps {
 }
 
 export class OptOutWatch {
+  /** Customers named by a request any per-batch read found. */
+  private readonly named = new Set<string>();
+  /** What those requests held when read. */
+  private readonly held = new Map<string, SkipReason>();
+
   private constructor(
     private readonly deps: OptOutWatchDeps,
-    /** Per-batch reads look from here on (the snapshot's start less MARGIN_MS). */
-    readonly since: Date,
+    private readonly clock: () => Date,
+    /** Where the next per-batch read starts: the snapshot less MARGIN_MS, then moving forward. */
+    private from: Date,
     /** Held by requests open when the run started. */
     readonly heldAtStart: ReadonlyMap<string, SkipReason>,
     /** The do-not-market list: whole at the start, then what each batch's read adds. */
@@ -91,9 +117,9 @@ export class OptOutWatch {
   ) {}
 
   /** Call BEFORE the audience is read (see the comment at the top). */
-  static async open(deps: OptOutWatchDeps, now = new Date()): Promise<OptOutWatch> {
+  static async open(deps: OptOutWatchDeps, clock: () => Date = () => new Date()): Promise<OptOutWatch> {
     const { PrivacyRequest, Suppression } = deps.models;
-    const since = new Date(now.getTime() - MARGIN_MS);
+    const since = new Date(clock().getTime() - MARGIN_MS);
     // One equality read per open status (the `status` index on MongoDB), once per run.
     const [open, list] = await Promise.all([
       Promise.all(
@@ -104,21 +130,33 @@ export class OptOutWatch {
       // The whole list, once: keyed hashes only.
       withStorageRetry(() => Suppression.find({}, { _id: 0, hash: 1 }).lean()),
     ]);
-    return new OptOutWatch(deps, since, heldByCustomer(open.flat()), new Set(list.map((s) => s.hash)));
+    return new OptOutWatch(deps, clock, since, heldByCustomer(open.flat()), new Set(list.map((s) => s.hash)));
   }
 
-  /** One read each of the requests and the do-not-market entries written since the snapshot. */
+  /** Where the next per-batch read starts. */
+  get since(): Date {
+    return this.from;
+  }
+
+  /**
+   * One read each of the requests and the do-not-market entries written since the previous read
+   * (less OVERLAP_MS); what it finds joins what earlier reads found.
+   */
   async changes(): Promise<Changes> {
     const { PrivacyRequest, Suppression } = this.deps.models;
-    const range = { createdAt: { $gte: this.since } };
+    // Taken before the reads are sent: whatever they miss was committed after this moment.
+    const sentAt = this.clock().getTime();
+    const range = { createdAt: { $gte: this.from } };
     const [requests, entries] = await Promise.all([
       withStorageRetry(() => PrivacyRequest.find(range, REQUEST_FACTS).lean<RequestFacts[]>()),
       withStorageRetry(() => Suppression.find(range, { _id: 0, hash: 1 }).lean()),
     ]);
     for (const e of entries) this.suppressed.add(e.hash);
-    return {
-      customers: new Set(requests.flatMap((r) => (r.customerId ? [String(r.customerId)] : []))),
-      held: heldByCustomer(requests),
-    };
+    for (const r of requests) if (r.customerId) this.named.add(String(r.customerId));
+    for (const [id, reason] of heldByCustomer(requests)) if (!this.held.has(id)) this.held.set(id, reason);
+    // Only once both reads are done, and only forward: a lane's workers read at once, and a read
+    // sent earlier that returns later must not move it back.
+    this.from = new Date(Math.max(this.from.getTime(), sentAt - OVERLAP_MS));
+    return { customers: this.named, held: this.held };
   }
 }
