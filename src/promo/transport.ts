@@ -80,7 +80,12 @@ export function createPromoTransport(
         adapter = definition(channel).createAdapter(deps);
         adapters.set(channel, adapter);
       }
-      return adapter.send(chatId, message);
+      // Why it is sent, as the outbound worker tells it: a channel that may write first only with
+      // approved templates sends a promotion as its marketing template.
+      return adapter.send(chatId, message, {
+        ...(meta.purpose ? { purpose: meta.purpose } : {}),
+        ...(meta.promoId ? { promoId: meta.promoId } : {}),
+      });
     },
     async close() {
       await Promise.allSettled([...adapters.values()].map((a) => a.stop()));
