@@ -196,6 +196,31 @@ describe('outside the 24-hour customer-service window', () => {
     expect(fake.messagesTo(QUIET).filter((m) => m.type === 'document')).toHaveLength(0);
   });
 
+  it('dead-letters a promotion as WINDOW_CLOSED when no marketing template is set', async () => {
+    const PROMO = '6281366667777';
+    await outbox.send('whatsapp-cloud', PROMO, [{ kind: 'text', text: 'Diskon 20% sedot WC!' }], {
+      purpose: 'promo',
+      promoId: 'no-template',
+      dedupeKey: `promo:no-template:${PROMO}`,
+    });
+    await expect
+      .poll(
+        async () =>
+          (
+            await t.ctx.models.DeadLetter.findOne({
+              channel: 'whatsapp-cloud',
+              promoId: 'no-template',
+            }).lean()
+          )?.reason,
+        POLL,
+      )
+      .toBe('WINDOW_CLOSED');
+    const letter = await t.ctx.models.DeadLetter.findOne({ promoId: 'no-template' }).lean();
+    expect(letter?.purpose).toBe('promo');
+    expect(letter?.detail).toContain('WHATSAPP_CLOUD_TEMPLATE_PROMOTION');
+    expect(fake.messagesTo(PROMO)).toHaveLength(0);
+  });
+
   it('sends a staff message about a request as the deadline-notice template', async () => {
     const STAFF = '6281355556666';
     await outbox.send(

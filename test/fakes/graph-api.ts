@@ -12,6 +12,13 @@ import type { AddressInfo, Socket } from 'node:net';
  *   with a `wamid.…` id; delivery is reported later by status webhooks.
  * - `POST /<version>/<phone number id>/media` (multipart/form-data: `messaging_product`, `type`,
  *   `file`) stores a file and answers `{ id }`; a document message then names that id.
+ * - A template message (`type: template`, `template: { name, language: { code }, components }`)
+ *   names an approved template; a body's parameters are `{ type: 'text', text }` filled into its
+ *   `{{n}}` ("Send a custom marketing template": a MARKETING template is sent the same way).
+ *   Errors as documented ("Cloud API error codes"): 132001 "Template name does not exist in the
+ *   translation" (HTTP 404), 132015 "Template is Paused" (low quality), 132005 "Translated text
+ *   too long" (a body holds 1024 characters), 100 for a parameter with a new line, a tab or more
+ *   than 4 spaces in a row.
  * - Webhooks (`messages` field of `whatsapp_business_account`) are POSTed to the app's callback
  *   URL with `X-Hub-Signature-256: sha256=<HMAC-SHA256 of the raw body under the app secret>`;
  *   the subscription is verified by a GET with `hub.mode=subscribe`, `hub.verify_token` and
@@ -98,6 +105,8 @@ export class FakeGraphApi {
   readonly deliveries: { body: string; status: number }[] = [];
   /** Numbers that are not WhatsApp users: accepted, then a failed status 131026. */
   readonly undeliverable = new Set<string>();
+  /** Approved templates Meta has paused for low quality: refused with 132015 until taken out. */
+  readonly pausedTemplates = new Set<string>();
   /** Send a `read` status after `delivered` (a customer who opens the chat). */
   readStatuses = true;
   /** Last message from each user, ms: the customer-service window (24 h) runs from it. */
@@ -122,6 +131,7 @@ export class FakeGraphApi {
       hakdata_request_update: 'UTILITY',
       hakdata_deadline_notice: 'UTILITY',
       hakdata_code: 'AUTHENTICATION',
+      hakdata_promotion: 'MARKETING',
     };
   }
 
@@ -292,11 +302,28 @@ export class FakeGraphApi {
           message: 'Template name does not exist in the translation',
           details: name,
         };
+      // Docs: 132015 "Template is Paused": paused for low quality, it cannot be sent.
+      if (this.pausedTemplates.has(name))
+        return {
+          status: 400,
+          code: 132015,
+          message: 'Template is Paused',
+          details: 'Template is paused due to low quality so it cannot be sent in a template message.',
+        };
       if (typeof t?.language?.code !== 'string') return invalid('template.language.code is required');
+      const components = Array.isArray(t.components) ? (t.components as Record<string, unknown>[]) : [];
+      const bodyTexts = ((components.find((c) => c.type === 'body')?.parameters ?? []) as unknown[]).map(
+        (p) => (p as { text?: unknown }).text,
+      );
+      for (const text of bodyTexts)
+        if (typeof text !== 'string' || text.length === 0 || /[\n\t]| {5}/.test(text))
+          return invalid('Param text cannot have new-line/tab characters or more than 4 consecutive spaces');
+      // Docs: the body, its own words and the parameters filled in, holds 1024 characters.
+      if (bodyTexts.reduce((n: number, text) => n + String(text).length, 0) > 1024)
+        return { status: 400, code: 132005, message: 'Translated text too long', details: name };
       if (this.templates[name] === 'AUTHENTICATION') {
         // Docs: an authentication template carries the code as the body parameter and again as
         // the copy-code button's URL parameter.
-        const components = Array.isArray(t.components) ? (t.components as Record<string, unknown>[]) : [];
         const bodyParam = components.find((c) => c.type === 'body');
         const button = components.find((c) => c.type === 'button' && c.sub_type === 'url');
         const code = (bodyParam?.parameters as { text?: unknown }[] | undefined)?.[0]?.text;

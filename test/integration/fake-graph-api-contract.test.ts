@@ -9,8 +9,9 @@ import { pollUntil } from '../helpers/poll.js';
 /**
  * The fake Graph API's contract: each behaviour as Meta's WhatsApp Cloud API documentation
  * states it (send responses, limits of interactive messages, media then document by id,
- * templates, error codes 100 / 130429 / 131026 / 131047 / 132001, signed webhooks and the
- * subscription check). A receiver here stands in for the app's callback URL.
+ * templates (marketing ones with body parameters), error codes 100 / 130429 / 131026 / 131047 /
+ * 132001 / 132005 / 132015, signed webhooks and the subscription check). A receiver here stands
+ * in for the app's callback URL.
  */
 
 interface Received {
@@ -158,6 +159,36 @@ describe('fake Graph API: sending', () => {
     ];
     expect((await send({ to: '6281287611943', ...template('hakdata_code', code) })).status).toBe(200);
     expect(await errorCode(await send({ to: '6281287611943', ...template('hakdata_code') }))).toBe(100);
+  });
+
+  it('sends a marketing template with its body parameters; refuses a paused one (132015), a parameter with a new line (100) and a body over 1024 (132005)', async () => {
+    const promo = (text: string, name = 'hakdata_promotion') => ({
+      type: 'template',
+      template: {
+        name,
+        language: { code: 'id' },
+        components: [{ type: 'body', parameters: [{ type: 'text', text }] }],
+      },
+    });
+    const res = await send({ to: '6281287611943', ...promo('Diskon 20% · Balas STOP untuk berhenti.') });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { messages: { id: string; message_status: string }[] };
+    expect(body.messages[0]?.message_status).toBe('accepted');
+    expect(fake.templates.hakdata_promotion).toBe('MARKETING');
+    const unknown = await send({ to: '6281287611943', ...promo('x', 'hakdata_promo_unknown') });
+    expect(unknown.status).toBe(404);
+    expect(await errorCode(unknown)).toBe(132001);
+    expect(await errorCode(await send({ to: '6281287611943', ...promo('Diskon\nbesar') }))).toBe(100);
+    expect(await errorCode(await send({ to: '6281287611943', ...promo('Diskon     besar') }))).toBe(100);
+    expect(await errorCode(await send({ to: '6281287611943', ...promo('x'.repeat(1025)) }))).toBe(132005);
+    fake.pausedTemplates.add('hakdata_promotion');
+    try {
+      const paused = await send({ to: '6281287611943', ...promo('Diskon 20%') });
+      expect(paused.status).toBe(400);
+      expect(await errorCode(paused)).toBe(132015);
+    } finally {
+      fake.pausedTemplates.delete('hakdata_promotion');
+    }
   });
 
   it('answers 130429 "Rate limit hit" when told to', async () => {

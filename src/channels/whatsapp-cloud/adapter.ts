@@ -11,7 +11,17 @@ import {
   type SendContext,
   type SendResult,
 } from '../types.js';
-import { CHANNEL, codeIn, codeTemplate, toCloudCalls, toInboundMessage, utilityTemplate } from './convert.js';
+import {
+  CHANNEL,
+  codeIn,
+  codeTemplate,
+  flatParameter,
+  marketingTemplate,
+  TEMPLATE_PARAMETER_MAX,
+  toCloudCalls,
+  toInboundMessage,
+  utilityTemplate,
+} from './convert.js';
 import { channelCodeOf, scrubbed } from './errors.js';
 import { createGraphClient, type GraphClient } from './graph.js';
 import type { CloudSettings } from './settings.js';
@@ -24,8 +34,9 @@ const MAX_EVENT_ATTEMPTS = 3;
 /**
  * The official WhatsApp Business Cloud API. Receives the events the webhook route queued in Redis
  * (one at a time, in order), sends through the Graph API. Outside the customer's 24-hour window
- * only approved templates go: request notices and deadline notices as utility templates, codes
- * always as the authentication template; anything else is refused as WINDOW_CLOSED.
+ * only approved templates go: request notices and deadline notices as utility templates,
+ * promotions as the marketing template (when one is set), codes always as the authentication
+ * template; anything else is refused as WINDOW_CLOSED.
  */
 export class WhatsAppCloudAdapter implements ChannelAdapter {
   readonly name = CHANNEL;
@@ -142,6 +153,7 @@ export class WhatsAppCloudAdapter implements ChannelAdapter {
       );
     }
     if (!(await windowIsOpen(this.ctx, chatId))) {
+      if (context.purpose === 'promo') return this.sendPromotion(chatId, message, context);
       const template = context.requestRef
         ? context.purpose === 'notification'
           ? templates.requestUpdate
@@ -173,6 +185,35 @@ export class WhatsAppCloudAdapter implements ChannelAdapter {
         .messageId;
     }
     return last ? { messageId: last } : {};
+  }
+
+  /**
+   * A promotion outside the window: Meta lets a business write first only with an approved
+   * marketing template. Its one body parameter is the promotion as the customer would have read
+   * it, stop line included, in one line; a promotion that does not fit is refused, never cut.
+   * Known by the job's purpose, never by its text.
+   */
+  private async sendPromotion(
+    chatId: string,
+    message: OutboundMessage,
+    context: SendContext,
+  ): Promise<SendResult> {
+    const { promotion, language } = this.settings.templates;
+    if (!promotion || message.kind !== 'text')
+      throw new ChannelSendError(
+        'WINDOW_CLOSED',
+        promotion
+          ? 'outside the 24-hour customer-service window a promotion goes only as text in the marketing template'
+          : 'outside the 24-hour customer-service window only approved templates may be sent (no marketing template: WHATSAPP_CLOUD_TEMPLATE_PROMOTION)',
+      );
+    const parameter = flatParameter(message.text);
+    if (!parameter) throw new ChannelSendError('BAD_REQUEST', 'message text is empty');
+    if (parameter.length > TEMPLATE_PARAMETER_MAX)
+      throw new ChannelSendError(
+        'BAD_REQUEST',
+        `promotion too long for the marketing template outside the 24-hour window: ${parameter.length} characters in one line, the template's parameter takes at most ${TEMPLATE_PARAMETER_MAX} (Meta: a template body holds 1024)`,
+      );
+    return this.deliver(marketingTemplate(chatId, promotion, language, parameter), message.kind, context);
   }
 
   private async deliver(

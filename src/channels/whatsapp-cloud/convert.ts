@@ -180,13 +180,24 @@ export function toCloudCalls(to: string, message: OutboundMessage, listLabel = '
   }
 }
 
+/**
+ * The longest text parameter sent: Meta holds a template's body, its own words and the
+ * parameters filled in, to 1024 characters; this leaves the template's own words 124.
+ */
+export const TEMPLATE_PARAMETER_MAX = 900;
+
 /** A template parameter may not hold new lines, tabs or more than four spaces in a row (Meta). */
-export function templateParameter(text: string, max = 900): string {
-  const flat = text
+export function flatParameter(text: string): string {
+  return text
     .replace(/\s*\n+\s*/g, ' · ')
     .replace(/\t/g, ' ')
     .replace(/ {2,}/g, ' ')
     .trim();
+}
+
+/** A notice as a template parameter: flattened, and cut at `max` (the notice names its request). */
+export function templateParameter(text: string, max = TEMPLATE_PARAMETER_MAX): string {
+  const flat = flatParameter(text);
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
@@ -207,6 +218,22 @@ export function utilityTemplate(to: string, name: string, language: string, ref:
           ],
         },
       ],
+    },
+  };
+}
+
+/**
+ * A marketing template (Meta: "Send a custom marketing template"): `{{1}}` the promotion, already
+ * a valid parameter (flatParameter, at most TEMPLATE_PARAMETER_MAX: the adapter refuses longer).
+ */
+export function marketingTemplate(to: string, name: string, language: string, promotion: string) {
+  return {
+    to,
+    type: 'template',
+    template: {
+      name,
+      language: { code: language },
+      components: [{ type: 'body', parameters: [{ type: 'text', text: promotion }] }],
     },
   };
 }

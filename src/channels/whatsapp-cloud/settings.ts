@@ -92,6 +92,11 @@ export const cloudSettings = {
     'hakdata_code',
     'Approved authentication template that carries one-time codes (OTP_PROVIDER=whatsapp-cloud).',
   ),
+  WHATSAPP_CLOUD_TEMPLATE_PROMOTION: setting(
+    templateName.optional(),
+    'hakdata_promotion',
+    'Approved marketing template for promotions outside the 24-hour window: {{1}} the promotion with its stop line, in one line of at most 900 characters. Unset, such a promotion is not sent (WINDOW_CLOSED).',
+  ),
 } satisfies Record<string, EnvField>;
 
 const schema = z.object({
@@ -106,6 +111,7 @@ const schema = z.object({
   WHATSAPP_CLOUD_TEMPLATE_REQUEST_UPDATE: z.string().default('hakdata_request_update'),
   WHATSAPP_CLOUD_TEMPLATE_DEADLINE_NOTICE: z.string().default('hakdata_deadline_notice'),
   WHATSAPP_CLOUD_TEMPLATE_CODE: z.string().default('hakdata_code'),
+  WHATSAPP_CLOUD_TEMPLATE_PROMOTION: z.string().optional(),
 });
 
 export interface CloudSettings {
@@ -116,7 +122,14 @@ export interface CloudSettings {
   apiRoot: string;
   webhookPath: string;
   messagesPerSecond: number;
-  templates: { language: string; requestUpdate: string; deadlineNotice: string; code: string };
+  templates: {
+    language: string;
+    requestUpdate: string;
+    deadlineNotice: string;
+    code: string;
+    /** The marketing template promotions go as outside the window; none, they are not sent there. */
+    promotion: string | undefined;
+  };
 }
 
 /** The channel's settings from the loaded config; undefined when the channel is off. */
@@ -136,6 +149,7 @@ export function cloudSettingsOf(config: Pick<Config, 'channelSettings'>): CloudS
       requestUpdate: s.WHATSAPP_CLOUD_TEMPLATE_REQUEST_UPDATE,
       deadlineNotice: s.WHATSAPP_CLOUD_TEMPLATE_DEADLINE_NOTICE,
       code: s.WHATSAPP_CLOUD_TEMPLATE_CODE,
+      promotion: s.WHATSAPP_CLOUD_TEMPLATE_PROMOTION,
     },
   };
 }
