@@ -40,19 +40,28 @@ const firstReply: Benchmark = async (env) => {
     /** Sends "halo" from each chat at once; resolves with each chat's first-reply time (ms). */
     const burst = async (chats: number[]) => {
       const sentAt = new Map<number, number>();
+      // New chats: nothing was sent to them before this call.
+      const startCall = fake.callCount;
       for (const chat of chats) {
         fake.userSends(chat, 'halo');
         sentAt.set(chat, Date.now());
       }
       const firstReplyAt = new Map<number, number>();
       const pending = new Set(chats);
+      // Each look reads only the calls made since the last one: the fake shares this process with
+      // the app, and asking messagesTo for every pending chat scanned every call each look
+      // (pending chats × calls: 2-4% of the burst's CPU at 500 chats, taken from the app measured).
+      let seen = startCall;
       await waitUntil(
         `first replies in ${chats.length} new chats`,
         async () => {
-          for (const chat of pending) {
-            const first = fake.messagesTo(chat)[0];
-            if (!first) continue;
-            firstReplyAt.set(chat, first.call.at);
+          for (; seen < fake.callCount; seen++) {
+            const call = fake.calls[seen];
+            if (call?.status !== 200) continue;
+            if (call.method !== 'sendMessage' && call.method !== 'sendDocument') continue;
+            const chat = Number(call.params.chat_id);
+            if (!pending.has(chat)) continue;
+            firstReplyAt.set(chat, call.at);
             pending.delete(chat);
           }
           return pending.size === 0;
