@@ -29,12 +29,14 @@ import { withStorageRetry } from './storage.js';
  * - Anything written after those reads has a `createdAt` taken just before its write, on whatever
  *   host wrote it. The first per-batch read starts MARGIN_MS before the snapshot, which covers a
  *   write in flight across the snapshot and clocks that disagree by less than that. Each later read
- *   starts OVERLAP_MS before the previous one was sent (not where the previous range ended): a
- *   record dated just before that read but committed after it (its writer's clock a little behind,
- *   its insert waiting on the server or retried, MongoDB/FerretDB committing out of `createdAt`
- *   order) is found by the next one. Re-reading the overlap is harmless: the results are keyed by
- *   customer and by hash. So a batch reads what arrived in the last OVERLAP_MS and the time since
- *   the previous batch, not everything since the run started.
+ *   starts OVERLAP_MS (the same margin) before the previous one was sent (not where the previous
+ *   range ended): a record dated before that read but committed after it (its writer's clock
+ *   behind, its insert waiting on the server or retried, MongoDB/FerretDB committing out of
+ *   `createdAt` order) is found by the next one, with the same tolerance as the first read's. A
+ *   shorter overlap would hold only the first batch to it: a STOP from a host whose clock is two
+ *   minutes behind, said mid-run, would be missed. Re-reading the overlap is harmless: the results
+ *   are keyed by customer and by hash. So a batch reads what arrived in the last OVERLAP_MS and the
+ *   time since the previous batch, not everything since the run started.
  * - What a read found is kept for the rest of the run, since a later read no longer sees it: the
  *   customers named (read again before each of their sends) and what their requests held when
  *   read (a STOP read while queued still holds after it left the window, though its worker may
@@ -52,11 +54,12 @@ export const MARGIN_MS = 10 * 60_000;
 
 /**
  * How far before the previous per-batch read each later one looks again: longer than a record can
- * take from its `createdAt` to its commit, i.e. the writer's clock behind ours (NTP: milliseconds)
- * plus a write waiting for the server (the driver's 10 s server selection, src/db/connection.ts;
- * a worker's date may precede two such writes) and FerretDB's busy retries (about a second).
+ * take from its `createdAt` to its commit, i.e. the writer's clock behind ours plus a write waiting
+ * for the server (the driver's 10 s server selection, src/db/connection.ts; a worker's date may
+ * precede two such writes) and FerretDB's busy retries (about a second). The first read's margin:
+ * the clock skew it allows must hold for every batch, not the first only.
  */
-export const OVERLAP_MS = 60_000;
+export const OVERLAP_MS = MARGIN_MS;
 
 export interface RequestFacts {
   customerId?: Types.ObjectId | null;

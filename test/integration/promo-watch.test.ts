@@ -178,14 +178,45 @@ describe('what changed since the previous batch', () => {
     const stored = await ctx.models.PrivacyRequest.findOne({ ref: 'PR-WATCH1' }).lean();
     expect(stored?.createdAt.getTime()).toBe(late.getTime());
 
-    clock += 5 * 60_000;
+    clock += OVERLAP_MS;
     expect(await check()).toEqual(['opt_out_pending', 'suppressed_chat', 'ok']);
 
-    // Minutes on, the next read starts after both records: the STOP, still queued and the customer
-    // not yet changed, holds all the same, and the chat stays on the list.
-    clock += 5 * 60_000;
+    // An overlap on, the next read starts after both records: the STOP, still queued and the
+    // customer not yet changed, holds all the same, and the chat stays on the list.
+    clock += OVERLAP_MS;
     expect(watch.since.getTime()).toBeGreaterThan(late.getTime());
     expect(await check()).toEqual(['opt_out_pending', 'suppressed_chat', 'ok']);
     expect(watch.since.getTime()).toBe(clock - OVERLAP_MS);
+  });
+  it('a later batch allows the clock skew the first one does: a STOP dated minutes before the previous read is found', async () => {
+    const { ids, chats } = await customers(2, 'Cipayung', 95_000);
+    const standing = (await ctx.models.Customer.find({ area: 'Cipayung' })
+      .sort({ _id: 1 })
+      .lean()) as Standing[];
+    let clock = Date.now();
+    const watch = await OptOutWatch.open(ctx, () => new Date(clock));
+    const check = async () =>
+      (await checkBatch(ctx, watch, standing, 'telegram')).map((e) => (e.ok ? 'ok' : e.reason));
+    // A run well under way: several batches read, a few minutes after the snapshot.
+    for (let i = 0; i < 3; i++) {
+      clock += 60_000;
+      expect(await check()).toEqual(['ok', 'ok']);
+    }
+    // A gateway whose clock is half the first read's margin behind takes a STOP: dated before the
+    // previous read (the first read allows that skew), written after it.
+    const skewed = new Date(clock - MARGIN_MS / 2);
+    await ctx.models.PrivacyRequest.create({
+      ref: 'PR-WATCH2',
+      type: 'unsubscribe',
+      customerId: ids[1],
+      channel: 'telegram',
+      chatId: chats[1],
+      status: 'queued',
+      dueAt: new Date(clock + 3600_000),
+      history: [],
+      createdAt: skewed,
+    });
+    clock += 100;
+    expect(await check()).toEqual(['ok', 'opt_out_pending']);
   });
 });
