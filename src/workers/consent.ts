@@ -22,10 +22,6 @@ const proofOf = (request: Pick<PrivacyRequest, 'type' | 'changes'>): ConsentChan
 };
 
 /**
- * Marketing consent off (unsubscribe) or on (subscribe), with the proof UU PDP asks for: when,
- * through which channel, in which words, in reply to which promotion, under which request.
- */
-/**
  * What a change of consent reads and writes: the customer (under its lock in Redis; how to write
  * depends on the server's shape), the do-not-market list and its hashes' secret, the contact.
  */
@@ -35,6 +31,10 @@ export type ConsentDeps = BusinessContact &
   RedisStore &
   Pick<AppContext, 'mongo'> & { models: Pick<Models, 'Customer'> };
 
+/**
+ * Marketing consent off (unsubscribe) or on (subscribe), with the proof UU PDP asks for: when,
+ * through which channel, in which words, in reply to which promotion, under which request.
+ */
 export const applyConsent: RequestHandler<ConsentDeps> = async (ctx, request, deps) => {
   const granted = request.type === 'subscribe';
   const locale = localeOf(request);

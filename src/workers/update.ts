@@ -9,13 +9,13 @@ import {
 } from '../requests/index.js';
 import { failed, localeOf, type RequestHandler, text } from './outcome.js';
 
+/** What an update reads and writes: the customer (under its lock in Redis), the business's contact. */
+export type UpdateDeps = BusinessContact & RedisStore & { models: Pick<Models, 'Customer'> };
+
 /**
  * Applies a validated change of name, address, email, payment method or phone. A phone already
  * held by someone else gets the same answer as any unusable number, so the reply reveals nothing.
  */
-/** What an update reads and writes: the customer (under its lock in Redis), the business's contact. */
-export type UpdateDeps = BusinessContact & RedisStore & { models: Pick<Models, 'Customer'> };
-
 export const applyUpdate: RequestHandler<UpdateDeps> = async (ctx, request, deps) => {
   const { Customer } = ctx.models;
   const locale = localeOf(request);
