@@ -2,7 +2,7 @@ import type { AppContext } from '../../app/context.js';
 import type { InboundMessage, OutboundMessage } from '../../channels/types.js';
 import type { Models } from '../../db/index.js';
 import type { LinkStore } from '../../identity/links.js';
-import type { promoOfReply } from '../../promo/index.js';
+import type { PromoMessageDeps } from '../../promo/index.js';
 import type { RequestService, SuppressionSecret, SuppressionStore } from '../../requests/index.js';
 import type { Session, SessionStore } from '../../sessions/session-store.js';
 import type { Locale, Translate } from '../locales.js';
@@ -44,7 +44,7 @@ export interface EngineDeps {
 export type ActionApp = LinkStore &
   SuppressionSecret &
   SuppressionStore &
-  Parameters<typeof promoOfReply>[0] &
+  PromoMessageDeps &
   Pick<AppContext, 'logger'> & { models: Pick<Models, 'Customer'> };
 
 export interface ActionCall {
