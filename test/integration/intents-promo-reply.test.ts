@@ -69,7 +69,13 @@ const unsubscribes = (customerId: Types.ObjectId) =>
   ctx.models.PrivacyRequest.find({ customerId, type: 'unsubscribe' }).lean();
 
 const HOUR = 3600 * 1000;
-const later = () => new Promise((resolve) => setTimeout(resolve, 5));
+
+/** Just after the conversation last answered the chat (its meta's `repliedAt`): no waiting for the clock. */
+async function afterLastAnswer(chatId: string): Promise<Date> {
+  const meta = JSON.parse((await ctx.redis.get(ctx.key('chat-meta', 'telegram', chatId))) ?? '{}');
+  if (typeof meta.repliedAt !== 'number') throw new Error('the chat was not answered');
+  return new Date(meta.repliedAt + 1);
+}
 
 describe('natural-language opt-out in reply to a promotion', () => {
   it('a clear sentence quoting the promo opts that customer out at once, with the promo as proof', async () => {
@@ -156,8 +162,7 @@ describe('natural-language opt-out in reply to a promotion', () => {
     const chatId = '710201';
     const earlier = await conversation.engine.handle(message(chatId, '1', 'menu'));
     expect(texts(earlier)).toMatch(/Pilih/i);
-    await later();
-    const customerId = await promoReceived(chatId, 'promo-bare-menu', '2');
+    const customerId = await promoReceived(chatId, 'promo-bare-menu', '2', await afterLastAnswer(chatId));
     const replies = await conversation.engine.handle(message(chatId, '3', 'batal'));
     expect(replies).toHaveLength(1);
     expect(texts(replies)).toMatch(/^Baik, Anda tidak akan menerima promosi lagi/);
@@ -169,8 +174,7 @@ describe('natural-language opt-out in reply to a promotion', () => {
     const chatId = '710202';
     const asked = await conversation.engine.handle(message(chatId, '1', 'hapus'));
     expect(texts(asked)).toMatch(/nomor/i);
-    await later();
-    const customerId = await promoReceived(chatId, 'promo-bare-mid-flow', '2');
+    const customerId = await promoReceived(chatId, 'promo-bare-mid-flow', '2', await afterLastAnswer(chatId));
     const replies = await conversation.engine.handle(message(chatId, '3', 'cancel'));
     expect(texts(replies)).toMatch(/dibatalkan/i);
     expect(texts(replies)).not.toMatch(/tidak akan menerima promosi/);
