@@ -60,6 +60,12 @@ export interface OutboundWorkerOptions {
   backoffMaxMs?: number;
   /** Wait when RATE_LIMITED comes without a retry-after. Default 1 s. */
   defaultRetryAfterMs?: number;
+  /**
+   * How often each partition's global concurrency is set again. Default 30 s. It lives in Redis
+   * (the queue's meta): a Redis restarted empty or flushed loses it while the processes run on,
+   * and each of them would then send a job of the same partition at once.
+   */
+  concurrencyRefreshMs?: number;
 }
 
 export interface OutboundWorker extends Component {
@@ -120,6 +126,7 @@ export function createOutboundWorker(
   let connection: Redis | undefined;
   let workers: Worker<OutboundJobData>[] = [];
   let queues: Queue<OutboundJobData>[] = [];
+  let concurrencyRefresh: NodeJS.Timeout | undefined;
 
   // The channel's declared pace (WhatsApp Web's ban risk), shared by its partitions.
   const limiterFor = (channel: string) => {
@@ -413,7 +420,8 @@ export function createOutboundWorker(
         // `concurrency: 1` below holds only within this process: a second one (ROLE=worker
         // replicas, or ROLE=all beside a worker) would take the next job of the same partition at
         // once and a chat's messages could leave out of order. One active job per partition queue
-        // over all processes, kept in Redis (the queue's meta); setting it again is harmless.
+        // over all processes, kept in Redis (the queue's meta); setting it again is harmless, and
+        // it is set again every concurrencyRefreshMs in case Redis lost it.
         await queue.setGlobalConcurrency(1);
         const worker = new Worker<OutboundJobData>(name, (job) => sendOne(job, queue), {
           connection: shared,
@@ -430,9 +438,20 @@ export function createOutboundWorker(
         workers.push(worker);
       }
       await Promise.all(workers.map((w) => w.waitUntilReady()));
+      concurrencyRefresh = setInterval(() => {
+        Promise.all(queues.map((q) => q.setGlobalConcurrency(1))).catch((err: Error) =>
+          logger.warn(
+            { err: { message: err.message } },
+            'outbound global concurrency not set again (Redis unreachable?): tried again at the next refresh',
+          ),
+        );
+      }, options.concurrencyRefreshMs ?? 30_000);
+      concurrencyRefresh.unref();
       logger.info({ queues: plan.length, channels: options.channels }, 'outbound worker started');
     },
     async stop() {
+      clearInterval(concurrencyRefresh);
+      concurrencyRefresh = undefined;
       await Promise.allSettled(workers.map((w) => w.close()));
       await Promise.allSettled(queues.map((q) => q.close()));
       workers = [];

@@ -192,6 +192,23 @@ describe('outbound queue', () => {
     expect(adapter.attempts.length).toBe(expected.length + 2);
   });
 
+  it('sets the global concurrency again after Redis lost it (restarted empty, flushed)', async () => {
+    const adapter = new RecordingAdapter('fake-flush');
+    const worker = await startWorker('fake-flush', adapter, { concurrencyRefreshMs: 50 });
+    const queues = worker.queueNames.map((name) => new Queue(name, queueOptions(ctx)));
+    try {
+      expect(await Promise.all(queues.map((q) => q.getGlobalConcurrency()))).toEqual(queues.map(() => 1));
+      // What a flush leaves of each partition's meta: nothing.
+      await ctx.redis.del(...worker.queueNames.map((name) => `${ctx.config.redisPrefix}:${name}:meta`));
+      expect(await queues[0]?.getGlobalConcurrency()).toBeNull();
+      await waitFor(async () =>
+        (await Promise.all(queues.map((q) => q.getGlobalConcurrency()))).every((c) => c === 1),
+      );
+    } finally {
+      await Promise.all(queues.map((q) => q.close()));
+    }
+  });
+
   it('sends different chats in parallel', async () => {
     const adapter = new RecordingAdapter('fake-par', { delayMs: 150 });
     const chats = chatsInPartitions(8, 8);
