@@ -201,25 +201,22 @@ export function templateParameter(text: string, max = TEMPLATE_PARAMETER_MAX): s
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
+/** A template message (Meta's envelope): the approved template by name and language, filled in. */
+function templateMessage(to: string, name: string, language: string, components: Record<string, unknown>[]) {
+  return { to, type: 'template', template: { name, language: { code: language }, components } };
+}
+
 /** A utility template: `{{1}}` the request ref, `{{2}}` the notice. */
 export function utilityTemplate(to: string, name: string, language: string, ref: string, text: string) {
-  return {
-    to,
-    type: 'template',
-    template: {
-      name,
-      language: { code: language },
-      components: [
-        {
-          type: 'body',
-          parameters: [
-            { type: 'text', text: ref },
-            { type: 'text', text: templateParameter(text) },
-          ],
-        },
+  return templateMessage(to, name, language, [
+    {
+      type: 'body',
+      parameters: [
+        { type: 'text', text: ref },
+        { type: 'text', text: templateParameter(text) },
       ],
     },
-  };
+  ]);
 }
 
 /**
@@ -227,31 +224,17 @@ export function utilityTemplate(to: string, name: string, language: string, ref:
  * a valid parameter (flatParameter, at most TEMPLATE_PARAMETER_MAX: the adapter refuses longer).
  */
 export function marketingTemplate(to: string, name: string, language: string, promotion: string) {
-  return {
-    to,
-    type: 'template',
-    template: {
-      name,
-      language: { code: language },
-      components: [{ type: 'body', parameters: [{ type: 'text', text: promotion }] }],
-    },
-  };
+  return templateMessage(to, name, language, [
+    { type: 'body', parameters: [{ type: 'text', text: promotion }] },
+  ]);
 }
 
 /** An authentication template: the code in the body and again in the copy-code button (Meta). */
 export function codeTemplate(to: string, name: string, language: string, code: string) {
-  return {
-    to,
-    type: 'template',
-    template: {
-      name,
-      language: { code: language },
-      components: [
-        { type: 'body', parameters: [{ type: 'text', text: code }] },
-        { type: 'button', sub_type: 'url', index: '0', parameters: [{ type: 'text', text: code }] },
-      ],
-    },
-  };
+  return templateMessage(to, name, language, [
+    { type: 'body', parameters: [{ type: 'text', text: code }] },
+    { type: 'button', sub_type: 'url', index: '0', parameters: [{ type: 'text', text: code }] },
+  ]);
 }
 
 /** The one-time code in the code message's text (the only run of 4 to 8 digits in it). */
