@@ -93,11 +93,20 @@ export async function reconcileRequests(
     if (current.status === 'processing' && current.attempts >= maxAttempts) {
       await giveUp(ctx, deps, r).catch((err) => {
         if (!(err instanceof RequestError)) throw err;
+        // Its status changed since the second look (a worker closed it, staff cancelled it).
+        log.warn(
+          { ref: r.ref, reason: err.code },
+          'reconciler did not close the request as failed: its status changed meanwhile',
+        );
       });
       report.failed.push(r.ref);
       continue;
     }
-    if (job) await job.remove().catch(() => undefined);
+    if (job)
+      await job.remove().catch((err: Error) =>
+        // Re-queued under the same id, the add below is then ignored: the next pass tries again.
+        log.warn({ ref: r.ref, err: { message: err.message } }, 'reconciler could not remove the dead job'),
+      );
     await enqueueRequest(queue, r);
     report.requeued.push(r.ref);
   }

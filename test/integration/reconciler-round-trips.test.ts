@@ -188,6 +188,33 @@ describe('round trips of a reconciler pass', () => {
     expect(await queue.getJobState(closedSince.ref)).toBe('unknown');
     expect((await ctx.models.PrivacyRequest.findById(dying._id).lean())?.status).toBe('failed');
   });
+
+  it('says why it did not close a request it gave up on: its status changed after the second look', async () => {
+    const [dying] = await seedOpen(1, 'processing');
+    if (!dying) throw new Error('not seeded');
+    await ctx.models.PrivacyRequest.updateOne({ _id: dying._id }, { $set: { attempts: 10 } });
+    // The second look still sees it processing; a worker closes it right after.
+    const read = createRequestReadModel(ctx.models);
+    const requests = {
+      ...read,
+      statesOf: async (ids: Types.ObjectId[]) => {
+        const states = await read.statesOf(ids);
+        await ctx.models.PrivacyRequest.updateOne({ _id: dying._id }, { $set: { status: 'completed' } });
+        return states;
+      },
+    };
+    const from = ctx.logLines.length;
+    await reconcileRequests(ctx, queue, { outbox, requests });
+    expect((await ctx.models.PrivacyRequest.findById(dying._id).lean())?.status).toBe('completed');
+    const lines = ctx.logLines.slice(from).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        ref: dying.ref,
+        reason: 'ILLEGAL_TRANSITION',
+        msg: 'reconciler did not close the request as failed: its status changed meanwhile',
+      }),
+    );
+  });
 });
 
 const N = Number(process.env.RECONCILE_N ?? 0);
