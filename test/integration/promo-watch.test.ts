@@ -55,6 +55,17 @@ async function customers(n: number, area: string, chatBase: number) {
   return { ids, chats };
 }
 
+/** A watch over `n` new customers of `area`, on a clock of its own, and the send-time check of them all. */
+async function watched(n: number, area: string, chatBase: number) {
+  const { ids, chats } = await customers(n, area, chatBase);
+  const standing = (await ctx.models.Customer.find({ area }).sort({ _id: 1 }).lean()) as Standing[];
+  const clock = { now: Date.now() };
+  const watch = await OptOutWatch.open(ctx, () => new Date(clock.now));
+  const check = async () =>
+    (await checkBatch(ctx, watch, standing, 'telegram')).map((e) => (e.ok ? 'ok' : e.reason));
+  return { ids, chats, clock, watch, check };
+}
+
 /** The lower bound of a per-batch range read, or undefined for any other query. */
 function rangeStart(q: RecordedQuery): number | undefined {
   if (q.command !== 'find') return undefined;
@@ -142,18 +153,11 @@ describe('what changed since the previous batch', () => {
   }, 60_000);
 
   it('a record dated before the previous read but written after it is found, and what a read found holds after it left the window', async () => {
-    const { ids, chats } = await customers(3, 'Ciracas', 94_000);
-    const standing = (await ctx.models.Customer.find({ area: 'Ciracas' })
-      .sort({ _id: 1 })
-      .lean()) as Standing[];
-    let clock = Date.now();
-    const watch = await OptOutWatch.open(ctx, () => new Date(clock));
-    const check = async () =>
-      (await checkBatch(ctx, watch, standing, 'telegram')).map((e) => (e.ok ? 'ok' : e.reason));
+    const { ids, chats, clock, watch, check } = await watched(3, 'Ciracas', 94_000);
 
-    clock += 10_000;
+    clock.now += 10_000;
     expect(await check()).toEqual(['ok', 'ok', 'ok']);
-    const previousRead = clock;
+    const previousRead = clock.now;
     expect(watch.since.getTime()).toBe(previousRead - OVERLAP_MS);
 
     // Dated half the overlap before that read (a writer's clock behind, a slow commit), written after it.
@@ -165,7 +169,7 @@ describe('what changed since the previous batch', () => {
       channel: 'telegram',
       chatId: chats[0],
       status: 'queued',
-      dueAt: new Date(clock + 3600_000),
+      dueAt: new Date(clock.now + 3600_000),
       history: [],
       createdAt: late,
     });
@@ -178,33 +182,27 @@ describe('what changed since the previous batch', () => {
     const stored = await ctx.models.PrivacyRequest.findOne({ ref: 'PR-WATCH1' }).lean();
     expect(stored?.createdAt.getTime()).toBe(late.getTime());
 
-    clock += OVERLAP_MS;
+    clock.now += OVERLAP_MS;
     expect(await check()).toEqual(['opt_out_pending', 'suppressed_chat', 'ok']);
 
     // An overlap on, the next read starts after both records: the STOP, still queued and the
     // customer not yet changed, holds all the same, and the chat stays on the list.
-    clock += OVERLAP_MS;
+    clock.now += OVERLAP_MS;
     expect(watch.since.getTime()).toBeGreaterThan(late.getTime());
     expect(await check()).toEqual(['opt_out_pending', 'suppressed_chat', 'ok']);
-    expect(watch.since.getTime()).toBe(clock - OVERLAP_MS);
+    expect(watch.since.getTime()).toBe(clock.now - OVERLAP_MS);
   });
+
   it('a later batch allows the clock skew the first one does: a STOP dated minutes before the previous read is found', async () => {
-    const { ids, chats } = await customers(2, 'Cipayung', 95_000);
-    const standing = (await ctx.models.Customer.find({ area: 'Cipayung' })
-      .sort({ _id: 1 })
-      .lean()) as Standing[];
-    let clock = Date.now();
-    const watch = await OptOutWatch.open(ctx, () => new Date(clock));
-    const check = async () =>
-      (await checkBatch(ctx, watch, standing, 'telegram')).map((e) => (e.ok ? 'ok' : e.reason));
+    const { ids, chats, clock, check } = await watched(2, 'Cipayung', 95_000);
     // A run well under way: several batches read, a few minutes after the snapshot.
     for (let i = 0; i < 3; i++) {
-      clock += 60_000;
+      clock.now += 60_000;
       expect(await check()).toEqual(['ok', 'ok']);
     }
     // A gateway whose clock is half the first read's margin behind takes a STOP: dated before the
     // previous read (the first read allows that skew), written after it.
-    const skewed = new Date(clock - MARGIN_MS / 2);
+    const skewed = new Date(clock.now - MARGIN_MS / 2);
     await ctx.models.PrivacyRequest.create({
       ref: 'PR-WATCH2',
       type: 'unsubscribe',
@@ -212,11 +210,11 @@ describe('what changed since the previous batch', () => {
       channel: 'telegram',
       chatId: chats[1],
       status: 'queued',
-      dueAt: new Date(clock + 3600_000),
+      dueAt: new Date(clock.now + 3600_000),
       history: [],
       createdAt: skewed,
     });
-    clock += 100;
+    clock.now += 100;
     expect(await check()).toEqual(['ok', 'opt_out_pending']);
   });
 });
