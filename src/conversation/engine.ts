@@ -93,9 +93,71 @@ const YES = new Set([
   'betul',
   'setuju',
   'lanjut',
+  // The access and opt-out questions end "Lanjutkan?" / "Continue?": the word is the answer there,
+  // not the resume flow's keyword (which dropped the request being confirmed).
+  'lanjutkan',
+  'continue',
+  'yep',
+  'yeah',
+  'sure',
+  'boleh',
   '1',
 ]);
-const NO = new Set(['tidak', 'no', 'n', 'gak', 'nggak', 'enggak', 'bukan', 'jangan', '2']);
+const NO = new Set([
+  'tidak',
+  'no',
+  'n',
+  'gak',
+  'ga',
+  'gk',
+  'nggak',
+  'ngga',
+  'enggak',
+  'tdk',
+  'bukan',
+  'jangan',
+  'nope',
+  '2',
+]);
+/** Words that soften a yes or a no without changing it: "yes please", "iya kak", "no thanks". */
+const SOFTENERS = new Set([
+  'please',
+  'thanks',
+  'thank',
+  'you',
+  'terima',
+  'kasih',
+  'makasih',
+  'dong',
+  'deh',
+  'aja',
+  'saja',
+  'sih',
+  'kak',
+  'min',
+]);
+/**
+ * Words that make a no an idiom: "tidak jadi" (never mind), "gak usah", "tidak perlu". Not "mau":
+ * "tidak mau" answering "stop promotions?" may refuse the promotions rather than the stopping.
+ */
+const NO_IDIOMS = new Set(['jadi', 'usah', 'perlu']);
+
+/**
+ * The answer to a yes/no question: one word of YES or NO, or a short answer made only of such words
+ * and softeners ("iya benar", "yes please", "tidak jadi", "gak usah deh"). Anything else (a mix of
+ * yes and no, a sentence) is no answer and is read for what it asks instead.
+ */
+function yesOrNo(words: string): 'yes' | 'no' | undefined {
+  if (YES.has(words)) return 'yes';
+  if (NO.has(words)) return 'no';
+  const parts = words.split(' ');
+  if (parts.length > 4) return undefined;
+  const only = (set: Set<string>, extra?: Set<string>) =>
+    parts.some((w) => set.has(w)) && parts.every((w) => set.has(w) || SOFTENERS.has(w) || extra?.has(w));
+  if (only(YES)) return 'yes';
+  if (only(NO, NO_IDIOMS)) return 'no';
+  return undefined;
+}
 // Control characters except tab and newline; they have no place in a chat answer.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u200B-\u200F\u202A-\u202E\u2066-\u2069]/g;
@@ -620,6 +682,10 @@ class Turn {
           // Not an answer but a sentence asking something else ("berapa harga sedot wc?" when the
           // phone number was asked): what it asks, as at the other steps, not the question again.
           if (decision && (await this.startIntent(decision, text))) return;
+          // A flow's keyword ("hapus" when the phone number is asked) starts it, as at the other steps.
+          const keyword = this.engine.flowKeyword(words);
+          if (keyword)
+            return this.startFlow(keyword.flow.id, keyword.arg, this.engine.understoodFor(keyword.flow.id));
           this.say(step.invalid ?? result.reason);
           return;
         }
@@ -633,10 +699,12 @@ class Turn {
         if (option) return this.choose(option);
         break;
       }
-      case 'confirm':
-        if (YES.has(words)) return this.go(step.yes);
-        if (NO.has(words)) return this.go(step.no);
+      case 'confirm': {
+        const answer = yesOrNo(words);
+        if (answer === 'yes') return this.go(step.yes);
+        if (answer === 'no') return this.go(step.no);
         break;
+      }
       default:
         return;
     }
