@@ -184,6 +184,37 @@ describe('request detail and decisions', () => {
     expect(doc?.decision).toMatchObject({ outcome: 'rejected', by: 'staff:agen', reason });
   });
 
+  it('a decision reads as its outcome ("Disetujui", not the button "Setujui"); a closed update says its new values are gone', async () => {
+    const erase = await ask(BUDI.no, 'erase');
+    await agent.post(`/console/requests/${erase.ref}/decision`, {
+      outcome: 'approved',
+      _csrf: await agent.csrf(`/console/requests/${erase.ref}`),
+    });
+    const approved = (await agent.get(`/console/requests/${erase.ref}`)).body;
+    expect(approved).toContain('Disetujui oleh staff:agen');
+    expect(approved).toContain('Tidak ada perubahan data.');
+    expect((await agent.get(`/console/requests/${erase.ref}?lang=en`)).body).toContain(
+      'Approved by staff:agen',
+    );
+
+    const upd = await ask(SITI.no, 'update', { phone: '081255554444' });
+    await agent.post(`/console/requests/${upd.ref}/decision`, {
+      outcome: 'rejected',
+      reason: 'Nomor tidak dapat dihubungi.',
+      _csrf: await agent.csrf(`/console/requests/${upd.ref}`),
+    });
+    const rejected = (await agent.get(`/console/requests/${upd.ref}?lang=id`)).body;
+    expect(rejected).toContain('Ditolak oleh staff:agen');
+    expect(rejected).not.toContain('Tolak oleh');
+    // The update's new values were removed on closing (data minimisation), not "no data change".
+    expect(rejected).toContain('Nilai baru tidak disimpan lagi setelah permintaan ditutup');
+    expect(rejected).not.toContain('Tidak ada perubahan data.');
+    const english = (await agent.get(`/console/requests/${upd.ref}?lang=en`)).body;
+    expect(english).toContain('Rejected by staff:agen');
+    expect(english).toContain('The new values are not kept once the request is closed');
+    await agent.get('/console/requests?lang=id');
+  });
+
   it('an unknown ref is a 404 page', async () => {
     expect((await agent.get('/console/requests/PR-ZZZZZZ')).statusCode).toBe(404);
     expect((await agent.get('/console/requests/%3Cscript%3E')).statusCode).toBe(404);
@@ -233,6 +264,16 @@ describe('customer view', () => {
     expect(JSON.stringify(events)).not.toContain(SITI.name);
     // Reloading the page masks again: showing is per action, not per session.
     expect((await agent.get(`/console/customers/${SITI.no}`)).body).not.toContain(SITI.name);
+  });
+
+  it('shows each order status and payment in the console language, not the database words', async () => {
+    const page = (await agent.get(`/console/customers/${SITI.no}`)).body;
+    expect(page).toMatch(/data-label="Status">selesai</);
+    expect(page).toMatch(/data-label="Pembayaran">lunas</);
+    expect(page).not.toMatch(/>(completed|paid)</);
+    const english = (await agent.get(`/console/customers/${SITI.no}?lang=en`)).body;
+    expect(english).toMatch(/data-label="Payment">paid</);
+    await agent.get('/console/requests?lang=id');
   });
 
   it('finds a customer by number or phone; a phone search is audited with the number masked', async () => {

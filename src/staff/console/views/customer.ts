@@ -146,10 +146,10 @@ ${
         (o) => html`<tr>
   <td data-label="${c.orderNo}">${o.orderNo}${o.anonymized ? html` <span class="badge">${c.erasedValue}</span>` : ''}</td>
   <td data-label="${c.service}">${o.service}</td>
-  <td data-label="${c.orderStatus}">${o.status}</td>
+  <td data-label="${c.orderStatus}">${c.orderStatuses[o.status]}</td>
   <td data-label="${c.scheduled}">${formatDateTime(o.scheduledAt, lang)}</td>
   <td data-label="${c.amount}">${formatRupiah(o.amount, lang)}</td>
-  <td data-label="${c.payment}">${o.paymentStatus}</td>
+  <td data-label="${c.payment}">${c.paymentStatuses[o.paymentStatus]}</td>
 </tr>`,
       )}</tbody></table>`
 }

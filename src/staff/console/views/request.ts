@@ -80,7 +80,7 @@ export function requestPage(
   <dt>${t.queue.due}</dt><dd>${formatDateTime(d.dueAt, request.lang)} · ${slaCell(request, d.dueAt, d.open, view.now)}</dd>
   ${
     d.decision?.outcome
-      ? html`<dt>${r.decision}</dt><dd>${d.decision.outcome === 'approved' ? r.approve : r.reject} ${r.decidedBy(d.decision.by ?? '?', formatDateTime(d.decision.at, request.lang))}${d.decision.reason ? html`<br><q>${d.decision.reason}</q>` : ''}</dd>`
+      ? html`<dt>${r.decision}</dt><dd>${d.decision.outcome === 'approved' ? r.outcome.approved : r.outcome.rejected} ${r.decidedBy(d.decision.by ?? '?', formatDateTime(d.decision.at, request.lang))}${d.decision.reason ? html`<br><q>${d.decision.reason}</q>` : ''}</dd>`
       : ''
   }
 </dl>
@@ -91,7 +91,7 @@ ${d.flags.length === 0 ? html`<p class="muted">${r.noFlags}</p>` : html`<ul>${d.
 <h2>${r.changes}</h2>
 ${
   d.changes.length === 0
-    ? html`<p class="muted">${r.noChanges}</p>`
+    ? html`<p class="muted">${d.type === 'update' && !d.open ? r.changesRemoved : r.noChanges}</p>`
     : html`<dl class="fields">${d.changes.map((c) => html`<dt>${c.field}</dt><dd>${c.value}</dd>`)}</dl>`
 }
 </section>
