@@ -3,6 +3,9 @@ import { normalizePhone } from '../identity/phone.js';
 import { RESTRICTION_REASON_MAX } from '../requests/index.js';
 import type { InputKind } from './flow-schema.js';
 
+/** A code is looked for in a sentence this long at most: "kode verifikasinya 123456 kak". */
+const OTP_SENTENCE_MAX = 60;
+
 export type InputResult = { ok: true; value: string } | { ok: false; reason: string };
 
 const email = z.email().max(254);
@@ -25,9 +28,11 @@ export function validateInput(kind: InputKind, raw: string): InputResult {
     }
     case 'otp': {
       const digits = text.replace(/[\s-]/g, '');
-      return /^\d{6}$/.test(digits)
-        ? { ok: true, value: digits }
-        : { ok: false, reason: 'input.invalid_otp' };
+      if (/^\d{6}$/.test(digits)) return { ok: true, value: digits };
+      // "kodenya 123456", "the code is 123 456": six digits, the only ones of a short message.
+      const groups = text.length <= OTP_SENTENCE_MAX ? (text.match(/\d(?:[\s-]?\d)*/g) ?? []) : [];
+      const only = groups.length === 1 ? (groups[0] ?? '').replace(/[\s-]/g, '') : '';
+      return /^\d{6}$/.test(only) ? { ok: true, value: only } : { ok: false, reason: 'input.invalid_otp' };
     }
     case 'email': {
       const value = text.toLowerCase();
