@@ -25,9 +25,11 @@ import {
  */
 
 export class StaffError extends Error {
+  /** `message` is English (the CLI, logs); `id` the same in Indonesian, for the console. */
   constructor(
     readonly code: 'INVALID_INPUT' | 'EXISTS' | 'NOT_FOUND' | 'LAST_ADMIN' | 'NOT_ALLOWED',
     message: string,
+    readonly id: string = message,
   ) {
     super(message);
     this.name = 'StaffError';
@@ -69,11 +71,16 @@ const isDuplicateKey = (err: unknown) => (err as { code?: unknown }).code === 11
 export async function createStaffAccount(deps: StaffStore, input: NewStaffAccount): Promise<StaffIdentity> {
   const username = usernameSchema.safeParse(input.username);
   if (!username.success)
-    throw new StaffError('INVALID_INPUT', `Username: ${username.error.issues[0]?.message ?? 'invalid'}.`);
+    throw new StaffError(
+      'INVALID_INPUT',
+      `Username: ${username.error.issues[0]?.message ?? 'invalid'}.`,
+      'Nama pengguna: 3-32 karakter: a-z, 0-9, titik, tanda hubung, garis bawah.',
+    );
   const role = roleSchema.safeParse(input.role);
-  if (!role.success) throw new StaffError('INVALID_INPUT', 'Role must be agent or admin.');
+  if (!role.success)
+    throw new StaffError('INVALID_INPUT', 'Role must be agent or admin.', 'Peran harus agen atau admin.');
   const problem = passwordProblem(input.password);
-  if (problem) throw new StaffError('INVALID_INPUT', problem.en);
+  if (problem) throw new StaffError('INVALID_INPUT', problem.en, problem.id);
   try {
     await deps.models.StaffAccount.create({
       username: username.data,
@@ -85,7 +92,11 @@ export async function createStaffAccount(deps: StaffStore, input: NewStaffAccoun
     });
   } catch (err) {
     if (isDuplicateKey(err))
-      throw new StaffError('EXISTS', `A staff account named ${username.data} exists already.`);
+      throw new StaffError(
+        'EXISTS',
+        `A staff account named ${username.data} exists already.`,
+        `Akun staf bernama ${username.data} sudah ada.`,
+      );
     throw err;
   }
   await recordAudit(deps, {
@@ -229,22 +240,41 @@ export async function changeStaff(
   by: StaffIdentity,
 ): Promise<void> {
   const account = await deps.models.StaffAccount.findOne({ username }).lean<StaffAccount>();
-  if (!account) throw new StaffError('NOT_FOUND', `No staff account ${username}.`);
+  if (!account)
+    throw new StaffError('NOT_FOUND', `No staff account ${username}.`, `Tidak ada akun staf ${username}.`);
   const removesAdmin =
     account.role === 'admin' &&
     !account.disabled &&
     (change.kind === 'disable' || (change.kind === 'role' && change.role !== 'admin'));
   if (removesAdmin) {
     if (username === by.username)
-      throw new StaffError('NOT_ALLOWED', 'You cannot remove your own admin rights.');
+      throw new StaffError(
+        'NOT_ALLOWED',
+        'You cannot remove your own admin rights.',
+        'Anda tidak dapat mencabut hak admin Anda sendiri.',
+      );
     const admins = await deps.models.StaffAccount.countDocuments({ role: 'admin', disabled: false });
-    if (admins <= 1) throw new StaffError('LAST_ADMIN', 'The last active admin cannot be removed.');
+    if (admins <= 1)
+      throw new StaffError(
+        'LAST_ADMIN',
+        'The last active admin cannot be removed.',
+        'Admin aktif terakhir tidak dapat dicabut haknya.',
+      );
   }
   if (change.kind === 'unlock') await clearFailures(deps, username);
   else if (change.kind === 'telegram') {
     if (change.telegramUserId !== null && !/^\d{1,20}$/.test(change.telegramUserId))
-      throw new StaffError('INVALID_INPUT', 'A Telegram user id is a number.');
-    const taken = () => new StaffError('EXISTS', 'That Telegram user is linked to another account.');
+      throw new StaffError(
+        'INVALID_INPUT',
+        'A Telegram user id is a number.',
+        'ID pengguna Telegram berupa angka.',
+      );
+    const taken = () =>
+      new StaffError(
+        'EXISTS',
+        'That Telegram user is linked to another account.',
+        'Pengguna Telegram itu sudah ditautkan ke akun lain.',
+      );
     // Checked first: FerretDB reports a unique-index clash on update as a generic error, not 11000.
     if (
       change.telegramUserId !== null &&

@@ -373,6 +373,29 @@ describe('audit log, dead letters, staff', () => {
     });
     expect(taken.statusCode).toBe(400);
   });
+
+  it('a refused staff change is said in the console language, not the English of the CLI', async () => {
+    const csrf = await admin.csrf('/console/staff?lang=id');
+    const add = (username: string, password: string) =>
+      admin.post('/console/staff', { username, role: 'agent', password, _csrf: csrf });
+    const short = await add('pendek', 'short');
+    expect(short.body).toContain('Kata sandi minimal 12 karakter.');
+    expect(short.body).not.toContain('The password needs');
+    expect((await add('Nama Pakai Spasi', 'cukup-panjang-sekali')).body).toContain(
+      'Nama pengguna: 3-32 karakter',
+    );
+    expect((await add('kepala', 'cukup-panjang-sekali')).body).toContain(
+      'Akun staf bernama kepala sudah ada.',
+    );
+    const own = await admin.post('/console/staff/kepala/change', {
+      action: 'make-agent',
+      _csrf: csrf,
+    });
+    expect(own.body).toContain('Anda tidak dapat mencabut hak admin Anda sendiri.');
+    await admin.get('/console/staff?lang=en');
+    expect((await add('pendek', 'short')).body).toContain('The password needs at least 12 characters.');
+    await admin.get('/console/staff?lang=id');
+  });
 });
 
 describe('security headers', () => {

@@ -22,6 +22,10 @@ const changeBody = z.object({
   action: z.enum(['disable', 'enable', 'unlock', 'make-admin', 'make-agent', 'telegram']),
   telegramUserId: z.string().trim().max(20).optional(),
 });
+/** A refusal in the console's language (the CLI and the logs keep the English message). */
+const errorText = (request: FastifyRequest, err: StaffError) =>
+  request.lang === 'id' ? err.id : err.message;
+
 const noticeQuery = z.object({ done: z.enum(['created', 'changed']).optional().catch(undefined) });
 
 function toChange(body: z.infer<typeof changeBody>): StaffChange {
@@ -64,7 +68,7 @@ export const staffRoutes =
         await createStaffAccount(deps, { ...body.data, createdBy: staffActor(request.staff!.username) });
       } catch (err) {
         if (!(err instanceof StaffError)) throw err;
-        return sendPage(reply, await render(request, { kind: 'error', text: err.message }), 400);
+        return sendPage(reply, await render(request, { kind: 'error', text: errorText(request, err) }), 400);
       }
       return reply.redirect('/console/staff?done=created', 303);
     });
@@ -86,7 +90,7 @@ export const staffRoutes =
           if (!(err instanceof StaffError)) throw err;
           return sendPage(
             reply,
-            await render(request, { kind: 'error', text: err.message }),
+            await render(request, { kind: 'error', text: errorText(request, err) }),
             err.code === 'NOT_FOUND' ? 404 : 400,
           );
         }
