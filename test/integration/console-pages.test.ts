@@ -299,6 +299,8 @@ describe('audit log, dead letters, staff', () => {
     const byActor = await admin.get('/console/audit?actor=staff:agen&action=customer.');
     expect(byActor.body).toContain('customer.revealed');
     expect(byActor.body).not.toContain('request.created');
+    for (const days of ['from=2026-99-99&to=abc', 'from=2026-02-31', 'to=2026-13-01'])
+      expect((await admin.get(`/console/audit?${days}`)).statusCode, days).toBe(200);
     const byCustomer = await admin.get(`/console/audit?customer=${SITI.no}`);
     expect(byCustomer.body).toContain('customer.viewed');
     const searched = await ctx.models.AuditEvent.find({

@@ -9,9 +9,13 @@ import { sendPage } from '../deps.js';
 import { type AuditFilters, type AuditRow, auditPage } from '../views/audit.js';
 
 const PAGE_SIZE = 100;
+// A calendar day ("2026-99-99" or "2026-02-31" is no filter, as any other nonsense; it was a 500).
+const isDay = (d: string) =>
+  !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d);
 const date = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/)
+  .refine(isDay)
   .or(z.literal(''))
   .catch('')
   .default('');
