@@ -13,7 +13,13 @@ export {
   restrictedCustomerIds,
   writeActivityCsv,
 } from './activity.js';
-export { parseReportMonth, ReportInputError, type ReportMonth } from './month.js';
+export {
+  MONTH_PROBLEM_TEXT,
+  type MonthProblem,
+  parseReportMonth,
+  ReportInputError,
+  type ReportMonth,
+} from './month.js';
 export { REPORT_TEXT, type ReportLang, type ReportText } from './report-text.js';
 export {
   buildRightsReport,

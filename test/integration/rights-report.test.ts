@@ -287,7 +287,15 @@ describe('console report page (admins)', () => {
     const res = await admin.get('/console/reports?month=2026-13');
     expect(res.statusCode).toBe(400);
     expect(res.body).toContain('Bulan tidak valid');
-    expect(res.body).toContain('the month must be 01 to 12');
+    expect(res.body).toContain('bulan harus 01 sampai 12');
+    expect(res.body).not.toContain('the month must be');
+    const en = await admin.get('/console/reports?month=2026-13&lang=en');
+    expect(en.statusCode).toBe(400);
+    expect(en.body).toContain('Not a valid month');
+    expect(en.body).toContain('the month must be 01 to 12');
+    expect((await admin.get('/console/reports?month=26-11&lang=id')).body).toContain(
+      'tulis bulan sebagai YYYY-MM',
+    );
     expect((await admin.get('/console/reports/download?month=2026-13')).statusCode).toBe(400);
   });
 });

@@ -49,7 +49,7 @@ export const reportRoutes =
         if (!(err instanceof ReportInputError)) throw err;
         return sendPage(
           reply,
-          reportPage(request, { month: currentMonth(now()), report: undefined, error: err.message }),
+          reportPage(request, { month: currentMonth(now()), report: undefined, error: err }),
           400,
         );
       }

@@ -1,5 +1,11 @@
 import type { FastifyRequest } from 'fastify';
-import { OUTCOMES, REPORT_TEXT, type RightsReport } from '../../../reports/index.js';
+import {
+  MONTH_PROBLEM_TEXT,
+  OUTCOMES,
+  REPORT_TEXT,
+  type ReportInputError,
+  type RightsReport,
+} from '../../../reports/index.js';
 import { formatDateTime, texts } from '../i18n.js';
 import { html, type SafeHtml } from './html.js';
 import { page } from './layout.js';
@@ -11,7 +17,11 @@ import { page } from './layout.js';
  */
 export function reportPage(
   request: FastifyRequest,
-  view: { month: string; report: RightsReport | undefined; error?: string | undefined },
+  view: {
+    month: string;
+    report: RightsReport | undefined;
+    error?: Pick<ReportInputError, 'input' | 'problem'> | undefined;
+  },
 ): SafeHtml {
   const c = texts[request.lang].reports;
   const t = REPORT_TEXT[request.lang];
@@ -82,7 +92,12 @@ ${
   return page(request, {
     title: c.heading,
     active: 'reports',
-    notice: view.error ? { kind: 'error', text: c.invalidMonth(view.error) } : undefined,
+    notice: view.error
+      ? {
+          kind: 'error',
+          text: c.invalidMonth(view.error.input, MONTH_PROBLEM_TEXT[request.lang][view.error.problem]),
+        }
+      : undefined,
     body: html`<h1>${c.heading}</h1>
 ${form}
 ${body}`,
