@@ -1,3 +1,5 @@
+import type { Locale } from '../catalogue/index.js';
+
 /**
  * One masker per kind of personal datum (schema.ts). Enough for the customer or a staff member
  * on the phone with them to recognize a value, never enough to use it.
@@ -42,13 +44,18 @@ export function maskName(name: string | null | undefined): string {
   return words.length > 4 ? `${shown.join(' ')} …` : shown.join(' ');
 }
 
-/** A free-text value (address, payment method): word initials and how long it is. */
-export function maskFreeText(value: string): string {
+const CHARACTERS: Record<Locale, string> = { id: 'karakter', en: 'characters' };
+
+/**
+ * A free-text value (address, payment method): word initials and how long it is, the length
+ * worded in the reader's language (`J*** M*** N*** … (33 karakter)`).
+ */
+export function maskFreeText(value: string, lang: Locale): string {
   const words = value.trim().split(/\s+/).filter(Boolean);
   return `${words
     .slice(0, 3)
     .map((w) => `${initialOf(w)}***`)
-    .join(' ')}${words.length > 3 ? ' …' : ''} (${value.trim().length} karakter)`;
+    .join(' ')}${words.length > 3 ? ' …' : ''} (${value.trim().length} ${CHARACTERS[lang]})`;
 }
 
 /** The first letter, never a digit or a punctuation mark that could carry meaning. */

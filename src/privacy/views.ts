@@ -1,3 +1,4 @@
+import type { Locale } from '../catalogue/index.js';
 import { maskAnyPhone, maskEmail, maskFreeText, maskName, maskString } from './maskers.js';
 import { kindOf, type MaskKind } from './schema.js';
 
@@ -6,7 +7,7 @@ import { kindOf, type MaskKind } from './schema.js';
  * enough to recognize a customer on the phone; the record (audit events, reports, kept for
  * years) keeps only what proves what happened: names and words customers wrote are hidden.
  */
-const FOR_STAFF: Record<MaskKind, (value: string) => string> = {
+const FOR_STAFF: Record<MaskKind, (value: string, lang: Locale) => string> = {
   name: maskName,
   phone: maskAnyPhone,
   email: maskEmail,
@@ -25,13 +26,14 @@ const FOR_RECORD: Record<MaskKind, (value: string) => string> = {
 };
 
 /**
- * A field as staff may see it; `undefined` when there is no value. A field the schema does not
- * know shows as `***`: a new field must not leak before someone decides how to mask it.
+ * A field as staff may see it, in the language of the page or card it goes on (a free text's
+ * length is worded); `undefined` when there is no value. A field the schema does not know shows
+ * as `***`: a new field must not leak before someone decides how to mask it.
  */
-export function maskForStaff(field: string, value: unknown): string | undefined {
+export function maskForStaff(field: string, value: unknown, lang: Locale): string | undefined {
   if (value === null || value === undefined || value === '') return undefined;
   const kind = kindOf(field);
-  return kind ? FOR_STAFF[kind](String(value)) : '***';
+  return kind ? FOR_STAFF[kind](String(value), lang) : '***';
 }
 
 /** Audit details at any depth: known fields by kind, every other string with phones and emails masked. */

@@ -35,5 +35,6 @@ export function maskedIdentity(
 export function maskChangeValue(field: string, value: unknown): string {
   if (typeof value !== 'string' || value.length === 0) return '(kosong)';
   if (!kindOf(field)) return '(diubah)';
-  return maskForStaff(field, value) ?? '(kosong)';
+  // The cards are Indonesian, as the staff group's chat is.
+  return maskForStaff(field, value, 'id') ?? '(kosong)';
 }

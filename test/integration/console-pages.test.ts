@@ -276,6 +276,21 @@ describe('customer view', () => {
     await agent.get('/console/requests?lang=id');
   });
 
+  it("words a masked free text's length in the console language, on the customer and the request page", async () => {
+    expect((await agent.get(`/console/customers/${SITI.no}`)).body).toMatch(/\(\d+ karakter\)/);
+    const english = (await agent.get(`/console/customers/${SITI.no}?lang=en`)).body;
+    expect(english).toMatch(/\(\d+ characters\)/);
+    expect(english).not.toContain('karakter');
+    const upd = await ask(SITI.no, 'update', { address: 'Jl. Kenanga No. 3, Depok' });
+    const request = (await agent.get(`/console/requests/${upd.ref}`)).body;
+    expect(request).toContain('J*** K*** N*** … (24 characters)');
+    expect(request).not.toContain('Kenanga');
+    await agent.get('/console/requests?lang=id');
+    expect((await agent.get(`/console/requests/${upd.ref}`)).body).toContain(
+      'J*** K*** N*** … (24 karakter)',
+    );
+  });
+
   it('finds a customer by number or phone; a phone search is audited with the number masked', async () => {
     expect((await agent.get('/console/customers?q=sj-000002')).headers.location).toBe(
       `/console/customers/${BUDI.no}`,

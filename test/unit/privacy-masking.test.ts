@@ -19,26 +19,38 @@ const CUSTOMER = {
 
 describe('the privacy schema', () => {
   it('masks each personal field by its kind, for staff', () => {
-    expect(maskForStaff('name', CUSTOMER.name)).toBe('S*** W***');
-    expect(maskForStaff('phone', CUSTOMER.phone)).toBe('+62812****943');
-    expect(maskForStaff('newPhone', '0812-8761-1943')).toBe('+62812****943');
-    expect(maskForStaff('email', CUSTOMER.email)).toBe('s***@g***.id');
-    expect(maskForStaff('address', CUSTOMER.address)).toBe('J*** M*** N*** … (33 karakter)');
-    expect(maskForStaff('chatId', '6281287611943@c.us')).toBe('***');
-    expect(maskForStaff('promoId', 'PROMO-7')).toBe('PROMO-7');
-    expect(maskForStaff('name', '')).toBeUndefined();
+    expect(maskForStaff('name', CUSTOMER.name, 'id')).toBe('S*** W***');
+    expect(maskForStaff('phone', CUSTOMER.phone, 'id')).toBe('+62812****943');
+    expect(maskForStaff('newPhone', '0812-8761-1943', 'id')).toBe('+62812****943');
+    expect(maskForStaff('email', CUSTOMER.email, 'id')).toBe('s***@g***.id');
+    expect(maskForStaff('address', CUSTOMER.address, 'id')).toBe('J*** M*** N*** … (33 karakter)');
+    expect(maskForStaff('chatId', '6281287611943@c.us', 'id')).toBe('***');
+    expect(maskForStaff('promoId', 'PROMO-7', 'id')).toBe('PROMO-7');
+    expect(maskForStaff('name', '', 'id')).toBeUndefined();
+  });
+
+  it("words a free text's length in the reader's language, the mask itself the same", () => {
+    expect(maskForStaff('address', CUSTOMER.address, 'en')).toBe('J*** M*** N*** … (33 characters)');
+    expect(maskValue('paymentMethod', CUSTOMER.paymentMethod, 'en')).toBe('B*** V*** A*** (19 characters)');
+    expect(maskedChanges({ address: CUSTOMER.address }, 'id')).toEqual([
+      { field: 'address', value: 'J*** M*** N*** … (33 karakter)' },
+    ]);
   });
 
   it('shows a field it does not know as masked, never as stored', () => {
-    expect(maskForStaff('nik', '3171234567890001')).toBe('***');
+    expect(maskForStaff('nik', '3171234567890001', 'id')).toBe('***');
     expect(maskChangeValue('nik', '3171234567890001')).toBe('(diubah)');
   });
 
   it('gives the Telegram cards and the console the same mask for every field it knows', () => {
     for (const [field, value] of Object.entries(CUSTOMER)) {
-      expect(maskChangeValue(field, value)).toBe(maskValue(field, value));
-      for (const shown of [maskValue(field, value), ...maskedChanges({ [field]: value }).map((c) => c.value)])
-        expect(shown).not.toContain(value);
+      expect(maskChangeValue(field, value)).toBe(maskValue(field, value, 'id'));
+      for (const lang of ['id', 'en'] as const)
+        for (const shown of [
+          maskValue(field, value, lang),
+          ...maskedChanges({ [field]: value }, lang).map((c) => c.value),
+        ])
+          expect(shown).not.toContain(value);
     }
   });
 

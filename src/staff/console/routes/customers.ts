@@ -8,7 +8,7 @@ import { RequestError } from '../../../requests/index.js';
 import { staffActor } from '../../accounts.js';
 import type { ConsoleDeps } from '../deps.js';
 import { sendPage } from '../deps.js';
-import { texts } from '../i18n.js';
+import { type Lang, texts } from '../i18n.js';
 import { maskValue } from '../masking.js';
 import {
   type CustomerView,
@@ -43,6 +43,7 @@ export const customerRoutes =
     async function load(
       customerNo: string,
       reveal: boolean,
+      lang: Lang,
     ): Promise<{ view: CustomerView; id: string } | undefined> {
       const c = await Customers.findOne({ customerNo }).lean<Customer>();
       if (!c) return undefined;
@@ -56,7 +57,7 @@ export const customerRoutes =
       const personal = Object.fromEntries(
         PERSONAL_FIELDS.map((f) => {
           const value = c[f];
-          return [f, reveal ? (value ?? '—') : maskValue(f, value)];
+          return [f, reveal ? (value ?? '—') : maskValue(f, value, lang)];
         }),
       ) as Record<PersonalField, string>;
       return {
@@ -123,7 +124,7 @@ export const customerRoutes =
 
     app.get<{ Params: { customerNo: string } }>('/console/customers/:customerNo', async (request, reply) => {
       const no = customerNoSchema.safeParse(request.params.customerNo);
-      const found = no.success ? await load(no.data, false) : undefined;
+      const found = no.success ? await load(no.data, false, request.lang) : undefined;
       if (!found) return sendPage(reply, errorPage(request, 'notFound'), 404);
       await recordAudit(deps, {
         actor: actor(request),
@@ -141,7 +142,7 @@ export const customerRoutes =
         const no = customerNoSchema.safeParse(request.params.customerNo);
         const body = revealBody.safeParse(request.body ?? {});
         if (!no.success || !body.success) return sendPage(reply, errorPage(request, 'invalid'), 400);
-        const found = await load(no.data, true);
+        const found = await load(no.data, true, request.lang);
         if (!found) return sendPage(reply, errorPage(request, 'notFound'), 404);
         if (found.view.erasedAt)
           return reply.redirect(`/console/customers/${encodeURIComponent(no.data)}`, 303);
@@ -165,7 +166,7 @@ export const customerRoutes =
         const no = customerNoSchema.safeParse(request.params.customerNo);
         const body = liftBody.safeParse(request.body ?? {});
         if (!no.success || !body.success) return sendPage(reply, errorPage(request, 'invalid'), 400);
-        const found = await load(no.data, false);
+        const found = await load(no.data, false, request.lang);
         if (!found) return sendPage(reply, errorPage(request, 'notFound'), 404);
         const r = texts[request.lang].restriction;
         try {

@@ -8,6 +8,7 @@ import { normalizeRef, OPEN_STATUSES, RequestError } from '../../../requests/ind
 import { staffActor } from '../../accounts.js';
 import type { ConsoleDeps } from '../deps.js';
 import { sendPage } from '../deps.js';
+import type { Lang } from '../i18n.js';
 import { maskedChanges } from '../masking.js';
 import { errorPage } from '../views/error.js';
 import { type QueueFilters, type QueueRow, queuePage } from '../views/queue.js';
@@ -94,7 +95,7 @@ export const requestRoutes =
       return { rows, overdue: rows.filter((r) => r.overdue).length, now: at };
     }
 
-    async function loadDetail(rawRef: string): Promise<RequestDetail | undefined> {
+    async function loadDetail(rawRef: string, lang: Lang): Promise<RequestDetail | undefined> {
       const ref = normalizeRef(rawRef);
       if (!ref) return undefined;
       const d = await PrivacyRequest.findOne({ ref }).lean<PrivacyRequest>();
@@ -117,7 +118,7 @@ export const requestRoutes =
         maskedName: customer?.name && !customer.erasedAt ? maskName(customer.name) : undefined,
         restriction: customer?.processingRestriction?.scope,
         flags: d.flags,
-        changes: maskedChanges(d.changes),
+        changes: maskedChanges(d.changes, lang),
         decision: d.decision,
         history: d.history,
         result: d.result ? (maskDetails(d.result) as Record<string, unknown>) : d.result,
@@ -134,7 +135,7 @@ export const requestRoutes =
     });
 
     app.get<{ Params: { ref: string } }>('/console/requests/:ref', async (request, reply) => {
-      const detail = await loadDetail(request.params.ref);
+      const detail = await loadDetail(request.params.ref, request.lang);
       if (!detail) return sendPage(reply, errorPage(request, 'notFound'), 404);
       const { notice } = noticeQuery.parse(request.query ?? {});
       return sendPage(reply, requestPage(request, { detail, now: now(), notice }));
@@ -180,7 +181,7 @@ export const requestRoutes =
     });
 
     app.get<{ Params: { ref: string } }>('/console/api/requests/:ref', async (request, reply) => {
-      const detail = await loadDetail(request.params.ref);
+      const detail = await loadDetail(request.params.ref, request.lang);
       if (!detail) return reply.code(404).send({ code: 'NOT_FOUND', message: 'No such request.' });
       return detail;
     });
