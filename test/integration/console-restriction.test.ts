@@ -125,9 +125,20 @@ describe('restriction in the console', () => {
       _csrf: csrfOf(refused.body),
       reason,
     });
-    expect(lifted.statusCode).toBe(200);
-    const ref = /Permintaan pencabutan (PR-[A-Z0-9]{6}) dibuat/.exec(lifted.body)?.[1];
+    // POST-redirect-GET: the page after a lift is fetched anew (reloading it posts nothing) and
+    // shows the lift pending instead of the form and a flash naming the request.
+    expect(lifted.statusCode).toBe(303);
+    const ref = /^\/console\/customers\/SJ-000001\?lifted=(PR-[A-Z0-9]{6})$/.exec(
+      String(lifted.headers.location),
+    )?.[1];
     expect(ref).toBeDefined();
+    const after = (await agent.get(String(lifted.headers.location))).body;
+    expect(after).toContain(`Permintaan pencabutan ${ref} dibuat`);
+    expect(after).toContain(`Pencabutan sedang diproses (${ref})`);
+    expect(after).not.toContain('id="lift-restriction"');
+    expect((await agent.get(`/console/customers/${SITI}?lifted=PR-AAAAAA`)).body).not.toContain(
+      'Permintaan pencabutan',
+    );
     const request = await ctx.models.PrivacyRequest.findOne({ ref }).lean<PrivacyRequest>();
     expect(request).toMatchObject({
       type: 'restrict',

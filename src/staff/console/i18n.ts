@@ -151,6 +151,8 @@ const id = {
     liftButton: 'Cabut pembatasan',
     liftConfirm: 'Cabut pembatasan pemrosesan pelanggan ini? Alasan Anda akan dikirim kepadanya.',
     lifted: (ref: string) => `Permintaan pencabutan ${ref} dibuat; pelanggan akan diberi tahu alasannya.`,
+    liftPending: (ref: string) =>
+      `Pencabutan sedang diproses (${ref}); pembatasan berakhir saat permintaan itu selesai.`,
     reasonRequired: 'Tulis alasan untuk pelanggan (3 sampai 500 karakter).',
     notRestricted: 'Pelanggan ini tidak sedang membatasi pemrosesan.',
   },
@@ -378,6 +380,8 @@ const en: Texts = {
     liftConfirm: 'Lift this customer’s restriction of processing? Your reason will be sent to them.',
     lifted: (ref: string) =>
       `Request ${ref} to lift the restriction created; the customer will be told the reason.`,
+    liftPending: (ref: string) =>
+      `A lift is being processed (${ref}); the restriction ends when that request completes.`,
     reasonRequired: 'Write a reason for the customer (3 to 500 characters).',
     notRestricted: 'This customer has no restriction of processing.',
   },

@@ -4,7 +4,7 @@ import { recordAudit } from '../../../audit/record.js';
 import type { Customer, Models, PrivacyRequest, ServiceOrder } from '../../../db/index.js';
 import { normalizePhone } from '../../../identity/phone.js';
 import { maskPhone } from '../../../privacy/index.js';
-import { RequestError } from '../../../requests/index.js';
+import { normalizeRef, OPEN_STATUSES, RequestError } from '../../../requests/index.js';
 import { staffActor } from '../../accounts.js';
 import type { ConsoleDeps } from '../deps.js';
 import { sendPage } from '../deps.js';
@@ -24,6 +24,8 @@ const customerNoSchema = z.string().regex(/^[A-Za-z0-9-]{1,32}$/);
 const revealBody = z.object({ purpose: z.enum(REVEAL_PURPOSES) });
 const searchQuery = z.object({ q: z.string().trim().max(40).default('') });
 const liftBody = z.object({ reason: z.string().max(2000).default('') });
+/** After a lift the page is fetched again (POST-redirect-GET), naming the request it created. */
+const liftedQuery = z.object({ lifted: z.string().max(20).optional().catch(undefined) });
 
 /** The customer view reads a customer, their orders and requests; every look is audited. */
 export type CustomerRouteDeps = Pick<ConsoleDeps, 'liftRestriction' | 'logger'> & {
@@ -49,7 +51,10 @@ export const customerRoutes =
       if (!c) return undefined;
       const [orders, requests] = await Promise.all([
         Orders.find({ customerId: c._id }).sort({ scheduledAt: -1 }).limit(100).lean<ServiceOrder[]>(),
-        Requests.find({ customerId: c._id }, { ref: 1, type: 1, status: 1, createdAt: 1 })
+        Requests.find(
+          { customerId: c._id },
+          { ref: 1, type: 1, status: 1, createdAt: 1, 'changes.action': 1 },
+        )
           .sort({ createdAt: -1 })
           .limit(50)
           .lean<PrivacyRequest[]>(),
@@ -91,6 +96,9 @@ export const customerRoutes =
             status: r.status,
             createdAt: r.createdAt,
           })),
+          liftPending: requests.find(
+            (r) => r.type === 'restrict' && r.changes?.action === 'lift' && OPEN_STATUSES.includes(r.status),
+          )?.ref,
         },
       };
     }
@@ -133,7 +141,14 @@ export const customerRoutes =
         details: { masked: true },
         idempotencyKey: null,
       });
-      return sendPage(reply, customerPage(request, found.view));
+      // The flash after a lift: only for a restrict request of this customer, so a link cannot make one up.
+      const { lifted } = liftedQuery.parse(request.query ?? {});
+      const ref = lifted ? normalizeRef(lifted) : undefined;
+      const flash =
+        ref && found.view.requests.some((r) => r.ref === ref && r.type === 'restrict')
+          ? ({ kind: 'ok', text: texts[request.lang].restriction.lifted(ref) } as const)
+          : undefined;
+      return sendPage(reply, customerPage(request, found.view, flash));
     });
 
     app.post<{ Params: { customerNo: string } }>(
@@ -182,9 +197,10 @@ export const customerRoutes =
             customerId: found.id,
             details: { reasonLength: body.data.reason.trim().length },
           });
-          return sendPage(
-            reply,
-            customerPage(request, found.view, { kind: 'ok', text: r.lifted(created.ref) }),
+          // POST-redirect-GET: the page shows the lift pending, and reloading it does not post again.
+          return reply.redirect(
+            `/console/customers/${encodeURIComponent(no.data)}?lifted=${encodeURIComponent(created.ref)}`,
+            303,
           );
         } catch (err) {
           if (!(err instanceof RequestError)) throw err;

@@ -35,6 +35,8 @@ export interface CustomerView {
   requests: { ref: string; type: RequestType; status: RequestStatus; createdAt: Date }[];
   /** UU PDP art. 11: shown as a badge, with the staff-only lift form. */
   restriction?: ProcessingRestriction | null | undefined;
+  /** A staff lift asked and not yet applied: shown instead of the lift form, so it is not asked twice. */
+  liftPending?: string | undefined;
 }
 
 export type CustomerNotice = { kind: 'ok' | 'error'; text: string };
@@ -54,12 +56,16 @@ function restrictionCard(request: FastifyRequest, v: CustomerView): SafeHtml | '
 <p>${r.since(r.scopes[held.scope], formatDateTime(held.since, request.lang))}</p>
 ${held.reason ? html`<p>${r.reason}: ${v.revealed ? html`<q id="restriction-reason">${held.reason}</q>` : html`<span class="muted">***</span>`}</p>` : ''}
 <h3>${r.liftHeading}</h3>
-<p class="muted">${r.liftHint}</p>
+${
+  v.liftPending
+    ? html`<p id="lift-pending">${r.liftPending(v.liftPending)}</p>`
+    : html`<p class="muted">${r.liftHint}</p>
 <form method="post" action="/console/customers/${v.customerNo}/restriction/lift" data-confirm="${r.liftConfirm}">
   ${csrfField(request)}
   <label>${r.liftReason}<textarea name="reason" required minlength="3" maxlength="500"></textarea></label>
   <button type="submit" class="secondary" id="lift-restriction">${r.liftButton}</button>
-</form>
+</form>`
+}
 </section>`;
 }
 
