@@ -53,6 +53,7 @@ export {
   closingUnset,
   isTerminal,
   OPEN_STATUSES,
+  type PendingClose,
   type RequestAuditDeps,
   TRANSITIONS,
   type TransitionDeps,

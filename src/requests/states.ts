@@ -221,27 +221,59 @@ export async function auditClosing(
   );
 }
 
+/** A closed request still marked `auditPending`, as `auditClosed` reads it. */
+export type PendingClose = Pick<
+  PrivacyRequest,
+  | '_id'
+  | 'ref'
+  | 'type'
+  | 'customerId'
+  | 'history'
+  | 'pendingAudit'
+  | 'status'
+  | 'channel'
+  | 'chatId'
+  | 'locale'
+>;
+
 /**
  * Closed requests whose audit events may be missing: a process died between a closing status
  * and its events. Every step's event and the kept ones (`pendingAudit`) are written in one
  * insert (those present are skipped), then the marks go in one update. Run by the reconciler;
- * `limit` bounds one pass, the next takes the rest.
+ * `limit` bounds one pass, the next takes the rest. `beforeClear` finishes what else the
+ * closer left undone (the reconciler's notice of its give-up) before the marks go: if it throws,
+ * nothing is cleared and the next pass tries again.
  */
-export async function auditClosed(ctx: RequestAuditDeps, now = new Date(), limit = 500): Promise<number> {
+export async function auditClosed(
+  ctx: RequestAuditDeps,
+  now = new Date(),
+  options: { limit?: number; beforeClear?: (pending: PendingClose[]) => Promise<void> } = {},
+): Promise<number> {
   // Older than a close takes: a live transition writes its own events and clears the mark.
   const settled = new Date(now.getTime() - 30_000);
   const pending = await ctx.models.PrivacyRequest.find(
     { auditPending: true, updatedAt: { $lt: settled } },
     PENDING_AUDIT_FIELDS,
   )
-    .limit(limit)
-    .lean<PrivacyRequest[]>();
+    .limit(options.limit ?? 500)
+    .lean<PendingClose[]>();
+  if (pending.length > 0) await options.beforeClear?.(pending);
   await writePendingAudit(ctx, pending);
   return pending.length;
 }
 
-/** What `writePendingAudit` reads of a marked request. */
-const PENDING_AUDIT_FIELDS = { ref: 1, type: 1, customerId: 1, history: 1, pendingAudit: 1 } as const;
+/** What `auditClosed` reads of a marked request: its events, and where its customer is told. */
+const PENDING_AUDIT_FIELDS = {
+  ref: 1,
+  type: 1,
+  customerId: 1,
+  history: 1,
+  pendingAudit: 1,
+  status: 1,
+  channel: 1,
+  chatId: 1,
+  locale: 1,
+} as const;
 
 /**
  * Writes the audit events of closed requests still marked `auditPending` (every step's event and

@@ -3,6 +3,8 @@ import type { OutboundMessage } from '../channels/types.js';
 import type { PrivacyRequest } from '../db/index.js';
 import type { Outbox } from '../outbound/index.js';
 import {
+  type BusinessContact,
+  contactLine,
   type Locale,
   type NoticeId,
   type NoticeParams,
@@ -61,6 +63,27 @@ export function text<K extends NoticeId>(locale: Locale, id: K, params: NoticePa
 }
 
 export const localeOf = (r: Pick<PrivacyRequest, 'locale'>) => toLocale(r.locale);
+
+/** The customer's message when their request could not be done: the ref and whom to contact. */
+export const failedNotice = (ctx: BusinessContact, r: Pick<PrivacyRequest, 'ref' | 'locale'>) =>
+  text(localeOf(r), 'failed', { ref: r.ref, contact: contactLine(ctx) });
+
+/**
+ * Tells the customer how their request ended, under the request's one outcome dedupe key: sent
+ * again (a job re-run after a crash, the reconciler's repair of its own give-up), it goes out once.
+ */
+export async function tellOutcome(
+  outbox: Outbox,
+  r: Pick<PrivacyRequest, 'ref' | 'channel' | 'chatId'>,
+  messages: OutboundMessage[],
+): Promise<void> {
+  if (messages.length === 0) return;
+  await outbox.send(r.channel, r.chatId, messages, {
+    requestRef: r.ref,
+    dedupeKey: `${r.ref}:outcome`,
+    purpose: 'notification',
+  });
+}
 
 export const failed = (
   code: string,

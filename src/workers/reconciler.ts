@@ -2,26 +2,31 @@ import type { Job, JobType } from 'bullmq';
 import type { Outbox } from '../outbound/index.js';
 import {
   auditClosed,
+  auditClosing,
   type BusinessContact,
   closingUnset,
-  contactLine,
   createRequestReadModel,
   enqueueRequest,
   type JobbedRequest,
+  type PendingClose,
   RequestError,
   type RequestQueue,
   type RequestReadModel,
   type TransitionDeps,
   transition,
 } from '../requests/index.js';
-import { localeOf, text } from './outcome.js';
+import { ERASED } from './erase.js';
+import { failedNotice, tellOutcome } from './outcome.js';
 
 /**
  * MongoDB is the source of truth; Redis may lose jobs (flushed, restored from an old snapshot,
  * a job stalled past its limit). On start and every few minutes, every request that MongoDB says
  * is `queued` or `processing` is checked for a live job, and re-queued when it has none. A
- * request that keeps dying is closed as failed instead of looping for ever.
+ * request that keeps dying is closed as failed instead of looping for ever, and then (not before:
+ * a worker may close it first) its customer told.
  */
+
+const ACTOR = 'system:reconciler';
 
 /** Job states in which BullMQ will still run the job by itself. */
 const LIVE_STATES = new Set(['active', 'waiting', 'waiting-children', 'delayed', 'prioritized']);
@@ -53,7 +58,10 @@ export interface ReconcileDeps {
 export interface ReconcileReport {
   checked: number;
   requeued: string[];
+  /** Closed as failed: too many starts. */
   failed: string[];
+  /** Meant to be closed as failed, but their status changed first (a worker closed them): left as they are. */
+  changedMeanwhile: string[];
   /** Closed requests whose missing audit event was written. */
   audited: number;
 }
@@ -68,7 +76,13 @@ export async function reconcileRequests(
   const requests = deps.requests ?? createRequestReadModel(ctx.models);
   const open = await requests.withJobs();
 
-  const report: ReconcileReport = { checked: open.length, requeued: [], failed: [], audited: 0 };
+  const report: ReconcileReport = {
+    checked: open.length,
+    requeued: [],
+    failed: [],
+    changedMeanwhile: [],
+    audited: 0,
+  };
   // Every job BullMQ will still run, by id, in one round trip (one script reads the lists at
   // once): most open requests have one, and asking job by job cost two round trips each.
   const alive = new Set(await queue.getRanges([...LIVE_TYPES], 0, -1));
@@ -91,15 +105,12 @@ export async function reconcileRequests(
     if (!current || (current.status !== 'queued' && current.status !== 'processing')) continue;
 
     if (current.status === 'processing' && current.attempts >= maxAttempts) {
-      await giveUp(ctx, deps, r).catch((err) => {
-        if (!(err instanceof RequestError)) throw err;
-        // Its status changed since the second look (a worker closed it, staff cancelled it).
-        log.warn(
-          { ref: r.ref, reason: err.code },
-          'reconciler did not close the request as failed: its status changed meanwhile',
-        );
-      });
-      report.failed.push(r.ref);
+      if (await giveUp(ctx, deps, r, log)) report.failed.push(r.ref);
+      else {
+        // Its status changed since the second look (a worker closed it): its customer was told
+        // by whoever closed it, not by us.
+        report.changedMeanwhile.push(r.ref);
+      }
       continue;
     }
     if (job)
@@ -110,35 +121,73 @@ export async function reconcileRequests(
     await enqueueRequest(queue, r);
     report.requeued.push(r.ref);
   }
-  report.audited = await auditClosed(ctx, deps.now?.());
-  if (report.requeued.length || report.failed.length || report.audited)
+  // A give-up whose process died between the close and the notice: told now, before its mark goes.
+  report.audited = await auditClosed(ctx, deps.now?.(), {
+    beforeClear: (pending) => tellGivenUp(ctx, deps, pending),
+  });
+  if (report.requeued.length || report.failed.length || report.changedMeanwhile.length || report.audited)
     log.warn(
-      { requeued: report.requeued, failed: report.failed, audited: report.audited },
+      {
+        requeued: report.requeued,
+        failed: report.failed,
+        changedMeanwhile: report.changedMeanwhile,
+        audited: report.audited,
+      },
       'reconciler repaired lost jobs',
     );
   return report;
 }
 
-async function giveUp(ctx: ReconcileContext, deps: ReconcileDeps, r: JobbedRequest): Promise<void> {
-  await deps.outbox.send(
-    r.channel,
-    r.chatId,
-    [text(localeOf(r), 'failed', { ref: r.ref, contact: contactLine(ctx) })],
-    {
-      requestRef: r.ref,
-      dedupeKey: `${r.ref}:outcome`,
-      purpose: 'notification',
-    },
-  );
-  await transition(ctx, {
-    ref: r.ref,
-    id: r._id,
-    from: 'processing',
-    to: 'failed',
-    actor: 'system:reconciler',
-    note: 'TOO_MANY_ATTEMPTS',
-    at: deps.now?.() ?? new Date(),
-    set: { result: { code: 'TOO_MANY_ATTEMPTS' } },
-    unset: closingUnset(r.type),
-  });
+/**
+ * Closes a request that keeps dying as failed, then tells its customer. The close keeps the
+ * `auditPending` mark until the notice is out and the events are in, so a process that dies in
+ * between leaves the notice to the next pass's repair (`tellGivenUp`, same dedupe key). False
+ * when the close is refused: the request's status changed meanwhile, nothing is sent.
+ */
+async function giveUp(
+  ctx: ReconcileContext,
+  deps: ReconcileDeps,
+  r: JobbedRequest,
+  log: ReconcileContext['logger'],
+): Promise<boolean> {
+  let closed: Awaited<ReturnType<typeof transition>>;
+  try {
+    closed = await transition(ctx, {
+      ref: r.ref,
+      id: r._id,
+      from: 'processing',
+      to: 'failed',
+      actor: ACTOR,
+      note: 'TOO_MANY_ATTEMPTS',
+      at: deps.now?.() ?? new Date(),
+      set: { result: { code: 'TOO_MANY_ATTEMPTS' } },
+      unset: closingUnset(r.type),
+      deferAudit: {},
+    });
+  } catch (err) {
+    if (!(err instanceof RequestError)) throw err;
+    log.warn(
+      { ref: r.ref, reason: err.code },
+      'reconciler did not close the request as failed: its status changed meanwhile',
+    );
+    return false;
+  }
+  await tellOutcome(deps.outbox, r, [failedNotice(ctx, r)]);
+  await auditClosing(ctx, closed);
+  return true;
+}
+
+/** Of the closed requests still marked, those the reconciler gave up on: their notice, again (deduped). */
+async function tellGivenUp(
+  ctx: ReconcileContext,
+  deps: ReconcileDeps,
+  pending: PendingClose[],
+): Promise<void> {
+  for (const r of pending) {
+    const closing = r.history.at(-1);
+    if (r.status !== 'failed' || closing?.actor !== ACTOR) continue;
+    // The customer was erased meanwhile (their chat id with it): there is no one to tell.
+    if (r.chatId === ERASED) continue;
+    await tellOutcome(deps.outbox, r, [failedNotice(ctx, r)]);
+  }
 }

@@ -8,7 +8,6 @@ import {
   auditClosing,
   type BusinessContact,
   closingUnset,
-  contactLine,
   countResumedAttempt,
   isTerminal,
   REQUEST_QUEUE,
@@ -21,7 +20,13 @@ import {
 import { type AccessHandlerDeps, sendAccessPackage } from './access-worker.js';
 import { applyConsent, type ConsentDeps } from './consent.js';
 import { type EraseDeps, eraseCustomer } from './erase.js';
-import { type HandlerDeps, localeOf, type RequestHandler, type RequestOutcome, text } from './outcome.js';
+import {
+  failedNotice,
+  type HandlerDeps,
+  type RequestHandler,
+  type RequestOutcome,
+  tellOutcome,
+} from './outcome.js';
 import { applyRestriction, type RestrictionDeps } from './restrict.js';
 import { applyUpdate, type UpdateDeps } from './update.js';
 
@@ -90,18 +95,12 @@ export async function processRequest(
       status: 'failed',
       // Driver errors can quote values (a duplicate key names the phone): masked before kept.
       result: { code: 'GAVE_UP', error: maskString((err as Error).message).slice(0, 200) },
-      messages: [text(localeOf(request), 'failed', { ref, contact: contactLine(ctx) })],
+      messages: [failedNotice(ctx, request)],
     };
   }
 
   // Told before the request is closed: a crash in between re-sends under the same dedupe key.
-  if (outcome.messages.length > 0) {
-    await deps.outbox.send(request.channel, request.chatId, outcome.messages, {
-      requestRef: ref,
-      dedupeKey: `${ref}:outcome`,
-      purpose: 'notification',
-    });
-  }
+  await tellOutcome(deps.outbox, request, outcome.messages);
   // The claim's, the handler's and the closing events are written together once the status is
   // closed; the closing write keeps the handler's events and the mark until they are in (a
   // re-run of the job produces them again; the reconciler finishes what a dead process left).

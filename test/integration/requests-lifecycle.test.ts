@@ -1,10 +1,14 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { REQUEST_STATUSES } from '../../src/db/index.js';
+import type { Outbox } from '../../src/outbound/types.js';
 import { RequestError } from '../../src/requests/api.js';
+import { renderNotice } from '../../src/requests/notices.js';
+import { createRequestReadModel } from '../../src/requests/read-model.js';
 import { normalizeRef, REF_PATTERN } from '../../src/requests/ref.js';
-import { createRequestService } from '../../src/requests/service.js';
+import { contactLine, createRequestService } from '../../src/requests/service.js';
 import { canTransition, TRANSITIONS, transition } from '../../src/requests/states.js';
 import { cachedStatusList } from '../../src/requests/status-cache.js';
+import { ERASED } from '../../src/workers/erase.js';
 import { reconcileRequests } from '../../src/workers/reconciler.js';
 import { processRequest } from '../../src/workers/request-worker.js';
 import { oid, seedCustomer, workerTestKit } from '../fixtures/requests-kit.js';
@@ -600,5 +604,143 @@ describe('audit trail', () => {
     expect(normalizeRef(' pr-7k3m9q ')).toBe('PR-7K3M9Q');
     expect(normalizeRef('7K3M9Q')).toBe('PR-7K3M9Q');
     expect(normalizeRef('PR-7K3M9O')).toBeUndefined();
+  });
+});
+
+describe('the reconciler giving up on a request that keeps dying', () => {
+  /** A request whose starts are used up (claimed as a worker does) and whose job is gone. */
+  const dying = async () => {
+    const c = await seedCustomer(ctx);
+    const r = await service.create({ ...base(String(c._id)), type: 'access' });
+    const doc = await ctx.models.PrivacyRequest.findOne({ ref: r.ref }).lean();
+    if (!doc) throw new Error('not saved');
+    await transition(ctx, {
+      ref: r.ref,
+      id: doc._id,
+      from: 'queued',
+      to: 'processing',
+      actor: 'system:request-worker',
+      inc: { attempts: 10 },
+      deferAudit: {},
+    });
+    await queue.remove(r.ref);
+    outbox.clear();
+    return { ref: r.ref, id: doc._id };
+  };
+  const failedText = (ref: string) => renderNotice('failed', 'id', { ref, contact: contactLine(ctx) });
+  const sentFor = (ref: string) => outbox.calls.filter((c) => c.meta.requestRef === ref);
+  const deliveredFor = (ref: string) => outbox.delivered.filter((c) => c.meta.requestRef === ref);
+  const actions = async (ref: string) =>
+    (await ctx.models.AuditEvent.find({ requestRef: ref }).sort({ _id: 1 }).lean()).map((e) => e.action);
+  /** A pass a minute on: the marks of earlier closes have settled. */
+  const later = () => new Date(Date.now() + 60_000);
+
+  it('closes it as failed, then tells the customer once and writes its events', async () => {
+    const r = await dying();
+    const report = await reconcileRequests(ctx, queue, { outbox });
+    expect(report.failed).toContain(r.ref);
+    expect(report.changedMeanwhile).not.toContain(r.ref);
+    const doc = await ctx.models.PrivacyRequest.findById(r.id).lean();
+    expect(doc).toMatchObject({ status: 'failed', result: { code: 'TOO_MANY_ATTEMPTS' } });
+    expect(doc?.auditPending).toBeUndefined();
+    expect(deliveredFor(r.ref).map((d) => d.messages)).toEqual([[{ kind: 'text', text: failedText(r.ref) }]]);
+    expect(deliveredFor(r.ref)[0]).toMatchObject({
+      chatId: '5550001',
+      meta: { dedupeKey: `${r.ref}:outcome`, purpose: 'notification' },
+    });
+    expect(await actions(r.ref)).toEqual(['request.created', 'request.status', 'request.status']);
+    const closing = await ctx.models.AuditEvent.findOne({
+      idempotencyKey: `${r.ref}:processing>failed`,
+    }).lean();
+    expect(closing).toMatchObject({ actor: 'system:reconciler', details: { note: 'TOO_MANY_ATTEMPTS' } });
+
+    // Died after the notice, before its mark went: the repair sends it again under the same key,
+    // which the outbox drops; the events are not written twice.
+    await ctx.models.PrivacyRequest.updateOne({ _id: r.id }, { $set: { auditPending: true } });
+    await reconcileRequests(ctx, queue, { outbox, now: later });
+    expect(sentFor(r.ref)).toHaveLength(2);
+    expect(deliveredFor(r.ref)).toHaveLength(1);
+    expect(await actions(r.ref)).toHaveLength(3);
+    expect((await ctx.models.PrivacyRequest.findById(r.id).lean())?.auditPending).toBeUndefined();
+  });
+
+  it('tells the customer nothing when a worker closed the request first, and does not count it failed', async () => {
+    const r = await dying();
+    // The second look still sees it processing; its worker finishes it right after.
+    const read = createRequestReadModel(ctx.models);
+    const requests = {
+      ...read,
+      statesOf: async (ids: Parameters<typeof read.statesOf>[0]) => {
+        const states = await read.statesOf(ids);
+        await transition(ctx, {
+          ref: r.ref,
+          id: r.id,
+          from: 'processing',
+          to: 'completed',
+          actor: 'system:request-worker',
+        });
+        return states;
+      },
+    };
+    const from = ctx.logLines.length;
+    const report = await reconcileRequests(ctx, queue, { outbox, requests });
+    expect((await ctx.models.PrivacyRequest.findById(r.id).lean())?.status).toBe('completed');
+    expect(sentFor(r.ref)).toEqual([]);
+    expect(report.failed).not.toContain(r.ref);
+    expect(report.changedMeanwhile).toEqual([r.ref]);
+    const logged = ctx.logLines.slice(from).join('\n');
+    expect(logged).toContain(r.ref);
+    expect(logged).not.toContain('5550001');
+  });
+
+  it('sends the notice at the next pass when the process died between the close and the notice', async () => {
+    const r = await dying();
+    // The outbox fails once: what a process killed right after the close leaves behind.
+    let down = true;
+    const flaky: Outbox = {
+      async send(...args) {
+        if (down) {
+          down = false;
+          throw new Error('outbox unreachable');
+        }
+        return outbox.send(...args);
+      },
+    };
+    await expect(reconcileRequests(ctx, queue, { outbox: flaky })).rejects.toThrow('outbox unreachable');
+    const closed = await ctx.models.PrivacyRequest.findById(r.id).lean();
+    expect(closed).toMatchObject({ status: 'failed', auditPending: true });
+    expect(sentFor(r.ref)).toEqual([]);
+    expect(await actions(r.ref)).toEqual([]);
+
+    // Not before the close has settled: a live give-up finishes its own.
+    await reconcileRequests(ctx, queue, { outbox });
+    expect(sentFor(r.ref)).toEqual([]);
+
+    const report = await reconcileRequests(ctx, queue, { outbox, now: later });
+    expect(report.failed).not.toContain(r.ref);
+    expect(report.audited).toBeGreaterThanOrEqual(1);
+    expect(deliveredFor(r.ref).map((d) => d.messages)).toEqual([[{ kind: 'text', text: failedText(r.ref) }]]);
+    expect(deliveredFor(r.ref)[0]?.meta.dedupeKey).toBe(`${r.ref}:outcome`);
+    expect(await actions(r.ref)).toEqual(['request.created', 'request.status', 'request.status']);
+    expect((await ctx.models.PrivacyRequest.findById(r.id).lean())?.auditPending).toBeUndefined();
+    // Repaired once: later passes send nothing more.
+    await reconcileRequests(ctx, queue, { outbox, now: later });
+    expect(sentFor(r.ref)).toHaveLength(1);
+  });
+
+  it('tells no one when the customer was erased before the repair, and still writes the events', async () => {
+    const r = await dying();
+    const flaky: Outbox = {
+      async send() {
+        throw new Error('outbox unreachable');
+      },
+    };
+    await expect(reconcileRequests(ctx, queue, { outbox: flaky })).rejects.toThrow('outbox unreachable');
+    // Another request of the customer erased them meanwhile: this one's chat id went too.
+    await ctx.models.PrivacyRequest.updateOne({ _id: r.id }, { $set: { chatId: ERASED } });
+    await reconcileRequests(ctx, queue, { outbox, now: later });
+    expect(sentFor(r.ref)).toEqual([]);
+    expect(await actions(r.ref)).toEqual(['request.created', 'request.status', 'request.status']);
+    expect((await ctx.models.PrivacyRequest.findById(r.id).lean())?.auditPending).toBeUndefined();
   });
 });
