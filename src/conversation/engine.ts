@@ -453,7 +453,7 @@ class Turn {
         this.t = this.makeTranslator();
         this.say('engine.language_set');
         const step = this.currentStep();
-        if (step && this.session) return this.prompt(step);
+        if (step && this.session) return this.prompt(step, true);
         return this.startFlow('menu');
       }
     }
@@ -600,11 +600,14 @@ class Turn {
   }
 
   /** Asks the current question again (or for the first time), with buttons carrying a fresh prompt id. */
-  private prompt(step: Step): void {
+  /** Puts the step's question; `again` when it was put already (the ask step's `again` text, if any). */
+  private prompt(step: Step, again = false): void {
     if (!this.session) return;
     const id = nonce();
     this.session.prompt = id;
-    const text = 'text' in step && step.text ? this.t(step.text) : '';
+    const key =
+      again && step.type === 'ask' && step.again ? step.again : 'text' in step ? step.text : undefined;
+    const text = key ? this.t(key) : '';
     if (step.type === 'choose') {
       this.emit({
         kind: 'buttons',
@@ -635,7 +638,7 @@ class Turn {
     const step = this.currentStep();
     if (!step || !this.session || promptId !== this.session.prompt) {
       this.say('engine.menu_expired');
-      if (step && this.session) return this.prompt(step);
+      if (step && this.session) return this.prompt(step, true);
       this.session = undefined;
       return this.startFlow('menu');
     }
@@ -650,7 +653,7 @@ class Turn {
       if (shortcut) return this.go(shortcut.next);
     }
     this.say('engine.menu_expired');
-    return this.prompt(step);
+    return this.prompt(step, true);
   }
 
   private async choose(option: { next: string; set?: Record<string, string> | undefined }): Promise<void> {
@@ -673,7 +676,7 @@ class Turn {
           // (a card whose owner the platform does not know is refused too).
           if (userId !== this.inbound.senderId) {
             this.say('verify.contact_not_yours');
-            return this.prompt(step);
+            return this.prompt(step, true);
           }
           raw = this.inbound.contact.phone;
         }
@@ -722,7 +725,7 @@ class Turn {
           ? 'engine.not_understood'
           : 'engine.choose_again',
     );
-    return this.prompt(step);
+    return this.prompt(step, true);
   }
 }
 

@@ -226,6 +226,7 @@ function textsOf(step: Step): string[] {
       return [
         step.text,
         ...(step.invalid ? [step.invalid] : []),
+        ...(step.again ? [step.again] : []),
         ...(step.contactButton ? [step.contactButton] : []),
         ...(step.shortcuts ?? []).map((s) => s.label),
       ];

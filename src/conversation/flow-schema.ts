@@ -27,6 +27,12 @@ const ask = z.strictObject({
   save: varName,
   /** Said when the answer does not validate; a generic sentence for the input kind otherwise. */
   invalid: textKey.optional(),
+  /**
+   * The question when it is put again (the language changed, a stale button, an answer that was
+   * none): a step reached by a wrong answer ("That code does not match") asks, it does not repeat
+   * the reproach. `text` when not given.
+   */
+  again: textKey.optional(),
   /** Offer a "share my contact" button where the channel has one (Telegram). */
   contactButton: textKey.optional(),
   /** Buttons that leave the question (e.g. "send the code again"); matched by label, never by number. */
