@@ -36,8 +36,17 @@ import type { AddressInfo, Socket } from 'node:net';
  *   and answer 400 like it; an upload over 50 MB gets the 413 Telegram's front end answers.
  * - editMessageText/editMessageReplyMarkup: 400 "message to edit not found" for a message the
  *   bot did not send in that chat, 400 "message is not modified" when nothing would change.
- * - Failures on demand: `rateLimit` (429 + parameters.retry_after), `failFor` (503), `goOffline`
- *   (connection refused), `userBlocksBot` (403 "Forbidden: bot was blocked by the user").
+ * - Failures on demand: `rateLimit` (429 + parameters.retry_after, then a flood window: see
+ *   below), `failFor` (503), `goOffline` (connection refused), `userBlocksBot` (403 "Forbidden:
+ *   bot was blocked by the user").
+ * - Flood control is the bot's: once a 429 gave `retry_after` N, every call of the bot (of the
+ *   rate-limited method, when `rateLimit` named one), to any chat, answers 429 with the seconds
+ *   left until the N seconds have passed. ResponseParameters.retry_after is "the number of seconds
+ *   left to wait before the request can be repeated"; the Bot FAQ ("My bot is hitting limits, how
+ *   do I avoid this?") gives a limit per bot (about 30 messages a second to different chats)
+ *   beside the per-chat and per-group ones, and a 429 does not say which one it is, so the fake
+ *   plays the bot-wide one (what python-telegram-bot's rate limiter assumes too: a RetryAfter
+ *   halts all its requests).
  *
  * A chat is known to the bot once its user wrote (private chat) or, for a group, once someone
  * wrote there or the test said the bot is a member (`botJoinsGroup`, `knownChats`): sending
@@ -156,7 +165,10 @@ export class FakeTelegramBotApi {
   private pollers: Poller[] = [];
   private callWaiters: (() => void)[] = [];
   private readonly sockets = new Set<Socket>();
+  /** Armed by `rateLimit`: the next matching call outside a flood window opens one. */
   private rateLimits: { method: string | undefined; retryAfter: number; remaining: number }[] = [];
+  /** Open flood windows: every matching call before `until` (ms epoch) answers 429. */
+  private floodWindows: { method: string | undefined; until: number }[] = [];
   private readonly blocked = new Set<string>();
   private downUntil = 0;
   private offlineTimer: NodeJS.Timeout | undefined;
@@ -348,7 +360,12 @@ export class FakeTelegramBotApi {
 
   // ---- failures ----------------------------------------------------------------------------
 
-  /** The next `times` calls (of `method`, or of any method) answer 429 with `retry_after` seconds. */
+  /**
+   * The next call (of `method`, or of any method) answers 429 with `retry_after` seconds and opens
+   * a flood window: every such call of the bot, whatever its chat, answers 429 (with the seconds
+   * left) until they have passed. `times` windows, one after the other: the first call after one
+   * passed opens the next. Default 1.
+   */
   rateLimit(retryAfterSeconds: number, options: { method?: string; times?: number } = {}): void {
     this.rateLimits.push({
       method: options.method,
@@ -374,11 +391,12 @@ export class FakeTelegramBotApi {
     if (ms !== undefined) this.offlineTimer = setTimeout(() => void this.recover(), ms);
   }
 
-  /** Ends 503 mode and pending rate limits, and listens again (same port) if offline. */
+  /** Ends 503 mode, pending rate limits and open flood windows, and listens again (same port) if offline. */
   async recover(): Promise<void> {
     clearTimeout(this.offlineTimer);
     this.downUntil = 0;
     this.rateLimits = [];
+    this.floodWindows = [];
     if (!this.server.listening && !this.closed) {
       this.server = createServer();
       await this.listen(this.port);
@@ -561,14 +579,22 @@ export class FakeTelegramBotApi {
 
     if (token !== this.token) return fail(401, 'Unauthorized');
     if (Date.now() < this.downUntil) return fail(503, 'Service Unavailable');
-    const limit = this.rateLimits.find(
-      (r) => r.remaining > 0 && (r.method === undefined || r.method === method),
-    );
+    // Flood control: 429 "Too Many Requests: retry after N" with ResponseParameters.retry_after,
+    // "the number of seconds left to wait before the request can be repeated". The wait is the
+    // bot's (see the header): any chat's call before it passed is refused too, with what is left.
+    const now = Date.now();
+    const matches = (r: { method: string | undefined }) => r.method === undefined || r.method === method;
+    this.floodWindows = this.floodWindows.filter((w) => w.until > now);
+    const window = this.floodWindows.find(matches);
+    if (window) {
+      const left = Math.ceil((window.until - now) / 1000);
+      return fail(429, `Too Many Requests: retry after ${left}`, { parameters: { retry_after: left } });
+    }
+    const limit = this.rateLimits.find((r) => r.remaining > 0 && matches(r));
     if (limit) {
-      // Flood control: 429 "Too Many Requests: retry after N" with ResponseParameters.retry_after,
-      // "the number of seconds left to wait before the request can be repeated".
       limit.remaining -= 1;
       this.rateLimits = this.rateLimits.filter((r) => r.remaining > 0);
+      this.floodWindows.push({ method: limit.method, until: now + limit.retryAfter * 1000 });
       return fail(429, `Too Many Requests: retry after ${limit.retryAfter}`, {
         parameters: { retry_after: limit.retryAfter },
       });

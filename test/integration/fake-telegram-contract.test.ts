@@ -148,13 +148,44 @@ describe('fake Bot API: errors Telegram answers', () => {
   const CHAT = 620_001;
   beforeAll(() => fake.userStartsBot(CHAT));
 
-  it('429 with parameters.retry_after', async () => {
+  it('429 with parameters.retry_after, then 429 to every chat of the bot until it has passed', async () => {
+    // "retry_after: the number of seconds left to wait before the request can be repeated"; the
+    // limit is the bot's (Bot FAQ: ~30 messages a second to different chats), so another chat
+    // waits too.
+    const other = 620_003;
+    fake.userStartsBot(other);
+    fake.rateLimit(1, { method: 'sendMessage' });
+    const limitedAt = Date.now();
+    expect(await answer(telegram.sendMessage(CHAT, 'x'))).toEqual({
+      code: 429,
+      description: 'Too Many Requests: retry after 1',
+      retryAfter: 1,
+    });
+    for (const chat of [CHAT, other])
+      expect(await answer(telegram.sendMessage(chat, 'x'))).toEqual({
+        code: 429,
+        description: 'Too Many Requests: retry after 1',
+        retryAfter: 1,
+      });
+    await new Promise((r) => setTimeout(r, 1_000 - (Date.now() - limitedAt) + 50));
+    expect(await answer(telegram.sendMessage(other, 'x'))).toEqual({ code: 200 });
+    expect(await answer(telegram.sendMessage(CHAT, 'x'))).toEqual({ code: 200 });
+  });
+
+  it('429 says the seconds left of the wait, and recover() ends it', async () => {
     fake.rateLimit(3, { method: 'sendMessage' });
     expect(await answer(telegram.sendMessage(CHAT, 'x'))).toEqual({
       code: 429,
       description: 'Too Many Requests: retry after 3',
       retryAfter: 3,
     });
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect(await answer(telegram.sendMessage(CHAT, 'x'))).toEqual({
+      code: 429,
+      description: 'Too Many Requests: retry after 2',
+      retryAfter: 2,
+    });
+    await fake.recover();
     expect(await answer(telegram.sendMessage(CHAT, 'x'))).toEqual({ code: 200 });
   });
 
