@@ -3,7 +3,7 @@ import type { AppContext } from '../app/context.js';
 import type { Config, EnvField } from '../config/index.js';
 import type { Models } from '../db/index.js';
 import { telegramChannel } from './telegram/index.js';
-import type { ChannelAdapter, OutboundMessage } from './types.js';
+import type { ChannelAdapter, ChannelSendError, OutboundMessage } from './types.js';
 import { webchatChannel } from './webchat/index.js';
 import { whatsappChannel } from './whatsapp/index.js';
 import { whatsappCloudChannel } from './whatsapp-cloud/index.js';
@@ -22,6 +22,14 @@ export interface ChannelCapabilities {
   partitions: number;
   /** Messages per second the outbound worker sends at most; absent: as fast as the platform answers. */
   sendsPerSecond?(config: Config): number;
+  /**
+   * Whether this RATE_LIMITED answer holds for the whole account (the bot, the business number)
+   * rather than for one chat: the outbound worker then pauses every partition of the channel for
+   * the wait, not only the refused one, whose neighbours would only be refused too and lengthen
+   * it. Given the error, for a platform whose codes tell the two apart. Absent: one partition
+   * waits (a channel that paces itself).
+   */
+  accountRateLimit?(error: ChannelSendError): boolean;
   /**
    * Promotions: messages per second when the promo file sets none, the most the platform takes,
    * and the channel's place in the default preference order (absent: only when a file names it).

@@ -80,6 +80,18 @@ const UNLIMITED = { max: 100_000, duration: 1000 };
 const DEAD_LETTERED = 'dead-lettered';
 
 /**
+ * Pauses a partition (its BullMQ limiter key, set as queue.rateLimit sets it) for at least ARGV[1]
+ * ms: a longer pause already set (a backoff) is kept, not shortened. A key that only counts sends
+ * (a channel's pace) is no pause: replaced.
+ */
+const PAUSE_AT_LEAST = `
+local left = redis.call('PTTL', KEYS[1])
+local paused = tonumber(redis.call('GET', KEYS[1]) or '0') >= tonumber(ARGV[2])
+if paused and left >= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[1])
+return 1`;
+
+/**
  * What the sender reads: Redis (its queues, the chats' keys), the dead-letter collection, the config
  * (the Redis prefix, the secret chats are hashed with, each channel's pace from its own settings),
  * the logger and the send metrics.
@@ -95,8 +107,10 @@ export interface OutboundWorkerDeps extends RedisStore, Pick<AppContext, 'config
  * messages go in order however many workers run. When a message must wait
  * (RATE_LIMITED: the platform's retry-after; UNAVAILABLE or no adapter: exponential backoff)
  * the partition is paused for that long and the job goes back to the head of its line
- * (BullMQ's RateLimitError), so nothing behind it overtakes it. Telegram asks a bot that
- * receives 429 to back off anyway; other partitions keep sending. CHAT_BLOCKED and BAD_REQUEST
+ * (BullMQ's RateLimitError), so nothing behind it overtakes it; other partitions keep sending,
+ * unless the channel says the rate limit is the account's (ChannelCapabilities.accountRateLimit:
+ * Telegram's bot, a WhatsApp Cloud number): then every partition of the channel waits it out, in
+ * every process, since their sends would only be refused too. CHAT_BLOCKED and BAD_REQUEST
  * cannot succeed later: dead-lettered at once. Delivery is at least once: a process killed
  * mid-send lets the stalled job be sent again; its partition waits for it (BullMQ's stall check)
  * rather than letting another process send past it.
@@ -126,6 +140,8 @@ export function createOutboundWorker(
   let connection: Redis | undefined;
   let workers: Worker<OutboundJobData>[] = [];
   let queues: Queue<OutboundJobData>[] = [];
+  /** Each channel's partition queues, for a pause of the whole account. */
+  let channelQueues = new Map<string, Queue<OutboundJobData>[]>();
   let concurrencyRefresh: NodeJS.Timeout | undefined;
 
   // The channel's declared pace (WhatsApp Web's ban risk), shared by its partitions.
@@ -263,6 +279,30 @@ export function createOutboundWorker(
     throw Worker.RateLimitError();
   }
 
+  /**
+   * The account is rate-limited: the channel's other partitions wait too (their limiter keys are
+   * in Redis, so every process's workers honour them), each at least `waitMs`. A failure is only
+   * logged: the refused partition still waits.
+   */
+  async function pauseAccount(channel: string, refused: Queue<OutboundJobData>, waitMs: number) {
+    const others = (channelQueues.get(channel) ?? []).filter((q) => q !== refused);
+    const ms = Math.max(1, Math.round(waitMs));
+    try {
+      await Promise.all(
+        others.map((q) => ctx.redis.eval(PAUSE_AT_LEAST, 1, q.toKey('limiter'), ms, Number.MAX_SAFE_INTEGER)),
+      );
+      logger.warn(
+        { channel, partitions: others.length + 1, waitMs },
+        'outbound channel waits: its rate limit is the account',
+      );
+    } catch (err) {
+      logger.warn(
+        { err: { message: (err as Error).message }, channel },
+        'outbound channel not paused (Redis unreachable?): only the refused partition waits',
+      );
+    }
+  }
+
   async function sendOne(job: Job<OutboundJobData>, queue: Queue<OutboundJobData>): Promise<void> {
     const read = readJob(job.data);
     if (!read) {
@@ -342,7 +382,10 @@ export function createOutboundWorker(
       if (error.code === 'RATE_LIMITED') {
         progress.rateLimitHits += 1;
         if (progress.rateLimitHits > maxRateLimitHits) return giveUp();
-        return waitAndRetry(job, queue, progress, error.retryAfterMs ?? defaultRetryAfterMs);
+        const waitMs = error.retryAfterMs ?? defaultRetryAfterMs;
+        if (channelDefinition(data.channel)?.capabilities.accountRateLimit?.(error))
+          await pauseAccount(data.channel, queue, waitMs);
+        return waitAndRetry(job, queue, progress, waitMs);
       }
       progress.failures += 1;
       if (progress.failures >= maxFailures) return giveUp();
@@ -435,6 +478,7 @@ export function createOutboundWorker(
           logger.warn({ err: { message: err.message }, queue: name }, 'worker error'),
         );
         queues.push(queue);
+        channelQueues.set(channel, [...(channelQueues.get(channel) ?? []), queue]);
         workers.push(worker);
       }
       await Promise.all(workers.map((w) => w.waitUntilReady()));
@@ -456,6 +500,7 @@ export function createOutboundWorker(
       await Promise.allSettled(queues.map((q) => q.close()));
       workers = [];
       queues = [];
+      channelQueues = new Map();
       await connection?.quit().catch(() => {});
       connection = undefined;
     },

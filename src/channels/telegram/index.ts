@@ -21,6 +21,12 @@ export const telegramChannel: ChannelDefinition = {
   sendFrom: 'any',
   capabilities: {
     partitions: 8,
+    // A 429 does not say which limit it is (Bot FAQ "My bot is hitting limits, how do I avoid
+    // this?": ~30 messages a second to different chats, the bot's; 1 a second in one chat; 20 a
+    // minute in one group), and the first is the bot's: the whole bot waits out `retry_after`
+    // ("seconds left to wait before the request can be repeated"), as python-telegram-bot's rate
+    // limiter does. The price: a group's 20-a-minute wait holds every chat for its length.
+    accountRateLimit: () => true,
     promo: { perSecond: () => DEFAULT_TELEGRAM_PROMO_RATE, ceiling: 30, preference: 2 },
     // Bot API: 4096 characters a message; an inline keyboard holds up to 100 buttons.
     limits: { text: 4096, buttons: 100, buttonLabel: 64 },

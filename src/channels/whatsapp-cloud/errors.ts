@@ -29,6 +29,16 @@ export function channelCodeOf(graphCode: number | undefined, httpStatus?: number
   }
 }
 
+/**
+ * Whether a rate limit holds for the business number rather than one customer: throughput
+ * (130429, "for each registered business phone number", Meta's Throughput page) and the app's
+ * and account's limits (4, 80007) do; the pair rate limit (131056, one business number to one
+ * customer) holds only that chat.
+ */
+export function accountWideRateLimit(error: ChannelSendError): boolean {
+  return error.code === 'RATE_LIMITED' && error.platformCode !== '131056';
+}
+
 /** How long a rate-limited partition waits before the next try (Meta gives no Retry-After). */
 export const RATE_LIMIT_PAUSE_MS = 2_000;
 

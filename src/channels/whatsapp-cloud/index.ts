@@ -2,6 +2,7 @@ import { maskPhone } from '../../privacy/index.js';
 import type { ChannelDefinition, ChannelDeps } from '../registry.js';
 import { WhatsAppCloudAdapter } from './adapter.js';
 import { CHANNEL, chatIdForPhone, LIMITS } from './convert.js';
+import { accountWideRateLimit } from './errors.js';
 import { cloudSettingProblems, cloudSettings, cloudSettingsOf } from './settings.js';
 import { forgetWindow, WINDOW_MS } from './store.js';
 import { cloudWebhookRoutes } from './webhook-route.js';
@@ -28,6 +29,7 @@ export const whatsappCloudChannel: ChannelDefinition = {
   capabilities: {
     partitions: 8,
     sendsPerSecond: (config) => cloudSettingsOf(config)?.messagesPerSecond ?? 20,
+    accountRateLimit: accountWideRateLimit,
     // Meta allows 80 messages a second per number by default.
     promo: { perSecond: (config) => cloudSettingsOf(config)?.messagesPerSecond ?? 20, ceiling: 80 },
     // A list row shows a label whole up to 72 characters (its title cut at 24, the rest as its description).
