@@ -1,3 +1,3 @@
 export { envExample, type SettingsSection, settingDefault, settingsTable } from './describe.js';
 export { type Config, ConfigError, type ConfigProblem, loadConfig } from './load.js';
-export { bool, csv, type Env, type EnvField, type EnvName, envFields, field } from './schema.js';
+export { bool, csv, type Env, type EnvField, type EnvName, envFields, field, httpUrl } from './schema.js';

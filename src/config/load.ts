@@ -88,6 +88,17 @@ export function publishedSecrets(extra: Record<string, EnvField> = {}): Map<stri
   return published;
 }
 
+/**
+ * A refused value as an error may show it: a URL's user and password (`mongodb://app:pw@db`, also
+ * when mistyped as `mongodb//app:pw@db`) become `***`, since connection strings carry passwords.
+ */
+export function withoutCredentials(value: string): string {
+  const at = value.lastIndexOf('@');
+  const slashes = value.indexOf('//');
+  if (at < 0 || slashes < 0 || slashes > at) return value;
+  return `${value.slice(0, slashes + 2)}***${value.slice(at)}`;
+}
+
 /** Reads the environment (a `.env` file is loaded by the CLI before this in development). */
 export function loadConfig(
   source: NodeJS.ProcessEnv = process.env,
@@ -120,7 +131,7 @@ export function loadConfig(
       if (seen.has(field)) continue;
       seen.add(field);
       const got = raw[field];
-      const shown = got === undefined ? '' : ` (got "${isSecret(field) ? '***' : got}")`;
+      const shown = got === undefined ? '' : ` (got "${isSecret(field) ? '***' : withoutCredentials(got)}")`;
       problems.push({ field, message: `${issue.message}${shown}`, example: exampleOf(field) });
     }
     throw new ConfigError(problems);

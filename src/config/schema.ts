@@ -13,6 +13,12 @@ export const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
   .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
 
+/**
+ * An http:// or https:// URL: also for settings a channel declares. `z.url()` alone takes any
+ * scheme (ftp:, file:, javascript:), which would pass the start and fail at the first request.
+ */
+export const httpUrl = (message = 'must be an http(s) URL') => z.url({ protocol: /^https?$/, message });
+
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 /** A comma-separated list (`a, b,c`), blanks dropped: also for settings a channel declares. */
@@ -151,7 +157,7 @@ export const envFields = {
     'How one-time codes are delivered: webhook (SMS gateway), console (development only), or a channel that carries codes: whatsapp (WhatsApp Web), whatsapp-cloud (authentication template).',
   ),
   OTP_WEBHOOK_URL: field(
-    z.url({ message: 'must be an http(s) URL' }).optional(),
+    httpUrl().optional(),
     'https://sms.example.id/send',
     'With OTP_PROVIDER=webhook: receives POST {"to":"+62…","text":"…"}.',
   ),
@@ -194,7 +200,7 @@ export const envFields = {
     'Port of that /metrics server; unset: a gateway or worker without the admin role serves no metrics (the admin server always serves /metrics).',
   ),
   PUBLIC_URL: field(
-    z.url({ message: 'must be an http(s) URL' }).optional(),
+    httpUrl().optional(),
     'https://privasi.sanitajaya.id',
     'Public address of the admin server, used in links.',
   ),

@@ -154,6 +154,34 @@ describe('configuration', () => {
     );
   });
 
+  it("never echoes a connection string's password when refusing it", () => {
+    const lines = problemsOf({
+      MONGODB_URI: 'mongodb//app:m0ngo-Pw-7f3a@db.internal:27017/hakdata',
+      REDIS_URL: 'redis//:r3dis-Pw-7f3a@cache.internal:6379',
+      FERRETDB_POSTGRESQL_URL: 'postgres://app:pg-Pw-7f3a@pg.internal/hakdata?pool_max_conns=4',
+      OTP_WEBHOOK_URL: 'sms//gw:sms-Pw-7f3a@sms.internal/send',
+    });
+    expect(lines).toHaveLength(4);
+    for (const line of lines) expect(line).not.toMatch(/Pw-7f3a|app:|gw:/);
+    // The rest stays, so the mistake can be seen.
+    expect(lines.find((l) => l.includes('MONGODB_URI'))).toContain(
+      '(got "mongodb//***@db.internal:27017/hakdata")',
+    );
+    expect(lines.find((l) => l.includes('REDIS_URL'))).toContain('(got "redis//***@cache.internal:6379")');
+  });
+
+  it('takes only http(s) URLs where an http(s) URL is asked for', () => {
+    for (const name of ['OTP_WEBHOOK_URL', 'PUBLIC_URL', 'TELEGRAM_API_ROOT', 'WHATSAPP_CLOUD_API_ROOT'])
+      for (const bad of ['ftp://sms.example.id/send', 'file:///etc/passwd', 'javascript:alert(1)']) {
+        const lines = problemsOf({ [name]: bad });
+        expect(lines, `${name}=${bad}`).toHaveLength(1);
+        expect(lines[0], `${name}=${bad}`).toMatch(new RegExp(`^ {2}${name}: must be an http\\(s\\) URL`));
+      }
+    expect(loadConfig({ OTP_WEBHOOK_URL: 'http://127.0.0.1:9000/send' }).otp.webhookUrl).toBe(
+      'http://127.0.0.1:9000/send',
+    );
+  });
+
   it('marks every setting whose name says token, secret, key or password as a secret', () => {
     for (const [name, field] of Object.entries(allFields))
       if (/TOKEN|SECRET|KEY|PASSWORD/.test(name)) expect(field.secret, name).toBe(true);

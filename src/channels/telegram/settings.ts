@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type Config, csv, type EnvField, field } from '../../config/index.js';
+import { type Config, csv, type EnvField, field, httpUrl } from '../../config/index.js';
 
 /**
  * Telegram's settings, declared by the channel and merged into the config schema (and so into
@@ -20,12 +20,12 @@ export const telegramSettings = {
     { secret: true },
   ),
   TELEGRAM_API_ROOT: field(
-    z.url({ message: 'must be an http(s) URL' }).default(DEFAULT_API_ROOT),
+    httpUrl().default(DEFAULT_API_ROOT),
     DEFAULT_API_ROOT,
     'Bot API server (tests point it at a local fake).',
   ),
   TELEGRAM_WEBHOOK_URL: field(
-    z.url({ message: 'must be an https URL' }).optional(),
+    httpUrl('must be an https URL').optional(),
     'https://bot.example.id/telegram/webhook',
     'Public URL for webhook mode; long polling when unset.',
   ),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Config, EnvField } from '../../config/index.js';
+import { type Config, type EnvField, httpUrl } from '../../config/index.js';
 
 /**
  * The Cloud API channel's settings, declared here and merged into the config schema (and so into
@@ -52,7 +52,7 @@ export const cloudSettings = {
     true,
   ),
   WHATSAPP_CLOUD_API_ROOT: setting(
-    z.url({ message: 'must be an http(s) URL' }).default('https://graph.facebook.com/v21.0'),
+    httpUrl().default('https://graph.facebook.com/v21.0'),
     'https://graph.facebook.com/v21.0',
     'Graph API root with its version (tests point it at a local fake).',
   ),
