@@ -1,3 +1,4 @@
+export { flagReason, isCataloguedFlag } from './flags.js';
 export {
   FIELD_LABELS,
   fieldLabel,

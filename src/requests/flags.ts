@@ -1,11 +1,14 @@
+import { flagReason } from '../catalogue/index.js';
 import type { Config } from '../config/index.js';
 import type { Customer, Models, RequestFlag, RequestType } from '../db/index.js';
 import { unfinishedOrderFilter } from './order-obligations.js';
 
 /**
  * Rules that send a request to staff (`pending_approval`) instead of the queue. One module, one
- * list: a tenant with other rules passes its own list to createRequestService. Reasons are
- * written for staff and hold no personal data (they end up in the audit trail).
+ * list: a tenant with other rules passes its own list to createRequestService. A flag is its code
+ * and the number its reason states; the words are the catalogue's (src/catalogue/flags.ts), in
+ * the reader's language, and the Indonesian sentence is stored beside them. Reasons hold no
+ * personal data (they end up in the audit trail).
  */
 
 /** What the default rules read: the daily request limit, the customer's orders and requests. */
@@ -55,10 +58,16 @@ export async function loadObligations(
 const obligationsOf = (input: FlagInput) =>
   input.obligations ? input.obligations() : loadObligations(input.ctx, input.customer?._id);
 
+/** A rule that applies: the number its reason states, if it states one; `reason` for a code the catalogue does not know. */
+export interface FlagHit {
+  n?: number;
+  reason?: string;
+}
+
 export interface FlagRule {
   code: string;
-  /** The reason, when the rule applies; undefined otherwise. */
-  check(input: FlagInput): Promise<string | undefined>;
+  /** What the reason says, when the rule applies; undefined otherwise. */
+  check(input: FlagInput): Promise<FlagHit | undefined>;
 }
 
 export const openOrderRule: FlagRule = {
@@ -66,7 +75,7 @@ export const openOrderRule: FlagRule = {
   async check(input) {
     if (input.type !== 'erase' || !input.customer) return undefined;
     const n = (await obligationsOf(input)).open;
-    return n > 0 ? `${n} pesanan masih terjadwal atau sedang dikerjakan` : undefined;
+    return n > 0 ? { n } : undefined;
   },
 };
 
@@ -75,7 +84,7 @@ export const unpaidOrderRule: FlagRule = {
   async check(input) {
     if (input.type !== 'erase' || !input.customer) return undefined;
     const n = (await obligationsOf(input)).unpaid;
-    return n > 0 ? `${n} pesanan belum dibayar` : undefined;
+    return n > 0 ? { n } : undefined;
   },
 };
 
@@ -83,7 +92,7 @@ export const phoneChangeRule: FlagRule = {
   code: 'PHONE_CHANGE',
   async check({ type, customer, changes }) {
     if (type !== 'update' || !changes?.phone || changes.phone === customer?.phone) return undefined;
-    return 'perubahan nomor telepon perlu persetujuan staf';
+    return {};
   },
 };
 
@@ -100,7 +109,7 @@ export const tooManyRequestsRule: FlagRule = {
       customerId: customer._id,
       createdAt: { $gte: since },
     });
-    return n >= max ? `lebih dari ${max} permintaan dalam 24 jam` : undefined;
+    return n >= max ? { n: max } : undefined;
   },
 };
 
@@ -123,8 +132,10 @@ export async function evaluateFlags(
       input.obligations ?? (() => (obligations ??= loadObligations(input.ctx, input.customer?._id))),
   };
   for (const rule of rules) {
-    const reason = await rule.check(shared);
-    if (reason) flags.push({ code: rule.code, reason });
+    const hit = await rule.check(shared);
+    if (!hit) continue;
+    const flag = { code: rule.code, ...(hit.n === undefined ? {} : { n: hit.n }) };
+    flags.push({ ...flag, reason: flagReason({ ...flag, reason: hit.reason ?? rule.code }, 'id') });
   }
   return flags;
 }

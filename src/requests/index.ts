@@ -5,7 +5,7 @@
  */
 export * from './api.js';
 export { changedFields, UPDATABLE_FIELDS, type UpdateChanges, updateChangesSchema } from './changes.js';
-export { defaultFlagRules, evaluateFlags, type FlagDeps, type FlagRule } from './flags.js';
+export { defaultFlagRules, evaluateFlags, type FlagDeps, type FlagHit, type FlagRule } from './flags.js';
 export { withCustomerLock, withRequestLock } from './lock.js';
 export { type Locale, type NoticeId, type NoticeParams, notices, renderNotice, toLocale } from './notices.js';
 export { openOrderFilter, unpaidOrderFilter } from './order-obligations.js';

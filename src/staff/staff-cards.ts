@@ -1,5 +1,6 @@
 import {
   fieldLabel,
+  flagReason,
   statusLabel as labelOfStatus,
   typeLabel as labelOfType,
   sentenceCase,
@@ -179,7 +180,7 @@ export function requestCardText(data: CardData, heading: CardHeading, now: Date)
   if (badge) lines.push(badge);
   if (r.flags.length > 0) {
     lines.push('Alasan ditandai:');
-    for (const f of r.flags) lines.push(`• ${f.reason} (${f.code})`);
+    for (const f of r.flags) lines.push(`• ${flagReason(f, 'id')} (${f.code})`);
   }
   lines.push(`Batas waktu: ${formatWib(r.dueAt)} (${formatDueIn(r.dueAt, now)})`);
   if (heading.kind === 'sla' || r.status !== 'pending_approval')
@@ -240,7 +241,7 @@ export async function requestDetailText(deps: CardDeps, data: CardData, now: Dat
   }
   if (r.flags.length > 0) {
     lines.push('Tanda:');
-    for (const f of r.flags) lines.push(`• ${f.code}: ${f.reason}`);
+    for (const f of r.flags) lines.push(`• ${f.code}: ${flagReason(f, 'id')}`);
   }
   if (r.customerId && (r.type === 'erase' || r.status === 'pending_approval')) {
     const [open, unpaid] = await Promise.all([

@@ -184,6 +184,36 @@ describe('request detail and decisions', () => {
     expect(doc?.decision).toMatchObject({ outcome: 'rejected', by: 'staff:agen', reason });
   });
 
+  it("words a flag's reason in the console language from its code and number; an older text-only flag shows its text", async () => {
+    const erase = await ask(BUDI.no, 'erase');
+    const stored = await ctx.models.PrivacyRequest.findOne({ ref: erase.ref }).lean();
+    const open = stored?.flags.find((f) => f.code === 'OPEN_ORDER');
+    expect(open?.n).toBeGreaterThan(0);
+    expect(open?.reason).toBe(`${open?.n} pesanan masih terjadwal atau sedang dikerjakan`);
+    expect((await agent.get(`/console/requests/${erase.ref}`)).body).toContain(
+      `${open?.n} pesanan masih terjadwal atau sedang dikerjakan`,
+    );
+    const english = (await agent.get(`/console/requests/${erase.ref}?lang=en`)).body;
+    expect(english).toMatch(/OPEN_ORDER<\/span> \d+ orders? still scheduled or in progress/);
+    expect(english).not.toContain('pesanan');
+    // Stored before flags kept their number: the count shows as it was written, the rest is worded.
+    await ctx.models.PrivacyRequest.updateOne(
+      { ref: erase.ref },
+      {
+        $set: {
+          flags: [
+            { code: 'OPEN_ORDER', reason: '2 pesanan masih terjadwal atau sedang dikerjakan' },
+            { code: 'PHONE_CHANGE', reason: 'perubahan nomor telepon perlu persetujuan staf' },
+          ],
+        },
+      },
+    );
+    const older = (await agent.get(`/console/requests/${erase.ref}`)).body;
+    expect(older).toContain('2 pesanan masih terjadwal atau sedang dikerjakan');
+    expect(older).toContain('a phone number change needs staff approval');
+    await agent.get('/console/requests?lang=id');
+  });
+
   it('a decision reads as its outcome ("Disetujui", not the button "Setujui"); a closed update says its new values are gone', async () => {
     const erase = await ask(BUDI.no, 'erase');
     await agent.post(`/console/requests/${erase.ref}/decision`, {

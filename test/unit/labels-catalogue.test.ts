@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { LOCALES, statusLabel, typeLabel } from '../../src/catalogue/index.js';
+import { flagReason, LOCALES, statusLabel, typeLabel } from '../../src/catalogue/index.js';
 import { REQUEST_STATUSES, REQUEST_TYPES } from '../../src/db/index.js';
 import { REPORT_TEXT } from '../../src/reports/index.js';
 import { texts } from '../../src/staff/console/i18n.js';
@@ -45,5 +45,26 @@ describe('the labels catalogue', () => {
       const yaml = readFileSync(new URL(`../../flows/locales/${locale}.yaml`, import.meta.url), 'utf8');
       expect(yaml).not.toMatch(/^request_(type|status):/m);
     }
+  });
+});
+
+describe('the flag reasons', () => {
+  it('words each default flag from its code and number, in each language; what it cannot word shows as stored', () => {
+    expect(flagReason({ code: 'UNPAID_ORDER', reason: 'x', n: 2 }, 'id')).toBe('2 pesanan belum dibayar');
+    expect(flagReason({ code: 'UNPAID_ORDER', reason: 'x', n: 1 }, 'en')).toBe('1 unpaid order');
+    expect(flagReason({ code: 'OPEN_ORDER', reason: 'x', n: 3 }, 'en')).toBe(
+      '3 orders still scheduled or in progress',
+    );
+    expect(flagReason({ code: 'TOO_MANY_REQUESTS', reason: 'x', n: 5 }, 'en')).toBe(
+      'more than 5 requests in 24 hours',
+    );
+    expect(flagReason({ code: 'PHONE_CHANGE', reason: 'x' }, 'en')).toBe(
+      'a phone number change needs staff approval',
+    );
+    expect(flagReason({ code: 'UNPAID_ORDER', reason: '1 pesanan belum dibayar' }, 'en')).toBe(
+      '1 pesanan belum dibayar',
+    );
+    expect(flagReason({ code: 'VIP_CUSTOMER', reason: 'pelanggan VIP', n: 1 }, 'en')).toBe('pelanggan VIP');
+    expect(flagReason({ code: 'toString', reason: 'stored' }, 'en')).toBe('stored');
   });
 });

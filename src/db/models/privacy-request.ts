@@ -22,7 +22,10 @@ export interface HistoryEntry {
 }
 export interface RequestFlag {
   code: string;
+  /** In Indonesian, as written when flagged; readers word it by code and `n` (src/catalogue/). */
   reason: string;
+  /** The number the reason states (orders, the daily limit); absent on requests stored before it. */
+  n?: number;
 }
 export interface Decision {
   outcome?: 'approved' | 'rejected';
@@ -74,6 +77,7 @@ const flagSchema = new Schema<RequestFlag>(
   {
     code: { type: String, required: true }, // e.g. OPEN_ORDER, UNPAID_ORDER, PHONE_CHANGE, TOO_MANY_REQUESTS
     reason: { type: String, required: true },
+    n: { type: Number },
   },
   { _id: false },
 );

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { flagReason } from '../../../catalogue/index.js';
 import type { Decision, HistoryEntry, RequestFlag, RequestStatus, RequestType } from '../../../db/index.js';
 import { formatDateTime, texts } from '../i18n.js';
 import { html, type SafeHtml } from './html.js';
@@ -87,7 +88,7 @@ export function requestPage(
 </section>
 <section class="card">
 <h2>${r.flags}</h2>
-${d.flags.length === 0 ? html`<p class="muted">${r.noFlags}</p>` : html`<ul>${d.flags.map((f) => html`<li><span class="badge flag">${f.code}</span> ${f.reason}</li>`)}</ul>`}
+${d.flags.length === 0 ? html`<p class="muted">${r.noFlags}</p>` : html`<ul>${d.flags.map((f) => html`<li><span class="badge flag">${f.code}</span> ${flagReason(f, request.lang)}</li>`)}</ul>`}
 <h2>${r.changes}</h2>
 ${
   d.changes.length === 0
