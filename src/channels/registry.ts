@@ -26,10 +26,10 @@ export interface ChannelCapabilities {
    * Whether this RATE_LIMITED answer holds for the whole account (the bot, the business number)
    * rather than for one chat: the outbound worker then pauses every partition of the channel for
    * the wait, not only the refused one, whose neighbours would only be refused too and lengthen
-   * it. Given the error, for a platform whose codes tell the two apart. Absent: one partition
-   * waits (a channel that paces itself).
+   * it. Given the error and the refused chat, for a platform whose codes or chats tell the two
+   * apart. Absent: one partition waits (a channel that paces itself).
    */
-  accountRateLimit?(error: ChannelSendError): boolean;
+  accountRateLimit?(error: ChannelSendError, chatId: string): boolean;
   /**
    * Promotions: messages per second when the promo file sets none, the most the platform takes,
    * and the channel's place in the default preference order (absent: only when a file names it).

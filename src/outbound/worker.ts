@@ -383,7 +383,7 @@ export function createOutboundWorker(
         progress.rateLimitHits += 1;
         if (progress.rateLimitHits > maxRateLimitHits) return giveUp();
         const waitMs = error.retryAfterMs ?? defaultRetryAfterMs;
-        if (channelDefinition(data.channel)?.capabilities.accountRateLimit?.(error))
+        if (channelDefinition(data.channel)?.capabilities.accountRateLimit?.(error, delivery.chatId))
           await pauseAccount(data.channel, queue, waitMs);
         return waitAndRetry(job, queue, progress, waitMs);
       }

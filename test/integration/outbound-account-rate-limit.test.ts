@@ -16,6 +16,8 @@ import { pollUntil } from '../helpers/poll.js';
  */
 
 const PARTITIONS = 8;
+/** The count of the workers' limiter for Telegram (worker.ts UNLIMITED): reached only by a pause. */
+const PAUSED = 100_000;
 
 let fake: FakeTelegramBotApi;
 let ctx: TestContext;
@@ -139,6 +141,39 @@ describe('outbound: an account-wide rate limit', () => {
       expect(await queues[5]?.getRateLimitTtl()).toBeGreaterThan(7_000);
     } finally {
       await queues[5]?.rateLimit(1);
+      await Promise.all(queues.map((q) => q.close()));
+    }
+  });
+
+  it("holds only a group's own partition when the 429 answers a group (its 20 a minute)", async () => {
+    const group = '-1009000001';
+    fake.botJoinsGroup(group);
+    const before = fake.callCount;
+    const queues = Array.from(
+      { length: PARTITIONS },
+      (_, p) => new Queue(outboundQueueName('telegram', p), queueOptions(ctx)),
+    );
+    const own = partitionOf(group, PARTITIONS);
+    try {
+      fake.rateLimit(1, { method: 'sendMessage' });
+      await outbox.send('telegram', group, [{ kind: 'text', text: 'kartu' }]);
+      await fake.waitForCall('sendMessage', () => true, { after: before, status: 429 });
+      await pollUntil(
+        'the group partition paused',
+        async () => (await queues[own]?.getRateLimitTtl(PAUSED)) ?? 0,
+        {
+          timeoutMs: 5_000,
+          everyMs: 5,
+        },
+      );
+      // A pause is the limiter key set past any count (queue.rateLimit); a partition that merely
+      // sent within the last second has a key too, below the count.
+      const ttls = await Promise.all(queues.map((q) => q.getRateLimitTtl(PAUSED)));
+      for (const [p, ttl] of ttls.entries()) expect({ p, paused: ttl > 0 }).toEqual({ p, paused: p === own });
+      await pollUntil('the card sent', async () => fake.messagesTo(group, { after: before })[0], {
+        timeoutMs: 5_000,
+      });
+    } finally {
       await Promise.all(queues.map((q) => q.close()));
     }
   });

@@ -25,8 +25,10 @@ export const telegramChannel: ChannelDefinition = {
     // this?": ~30 messages a second to different chats, the bot's; 1 a second in one chat; 20 a
     // minute in one group), and the first is the bot's: the whole bot waits out `retry_after`
     // ("seconds left to wait before the request can be repeated"), as python-telegram-bot's rate
-    // limiter does. The price: a group's 20-a-minute wait holds every chat for its length.
-    accountRateLimit: () => true,
+    // limiter does. Except in a group (Bot API: groups, supergroups and channels have negative
+    // chat ids): there the likeliest limit is the group's own 20 a minute, and the staff chat's
+    // burst of cards must not hold every customer's reply for its wait; only its partition waits.
+    accountRateLimit: (_error, chatId) => !chatId.startsWith('-'),
     promo: { perSecond: () => DEFAULT_TELEGRAM_PROMO_RATE, ceiling: 30, preference: 2 },
     // Bot API: 4096 characters a message; an inline keyboard holds up to 100 buttons.
     limits: { text: 4096, buttons: 100, buttonLabel: 64 },
