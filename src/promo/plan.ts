@@ -73,6 +73,14 @@ export async function planOf(
       'UNKNOWN_CHANNEL',
       `Unknown channel ${unknown.join(', ')}: the channels are ${registeredChannels().join(', ')}.`,
     );
+  // A rate for a name that is no channel (`--rate telegarm=10`, `rate: {whatsap: 2}`) would be
+  // dropped without a word, leaving the default the operator meant to change.
+  const rated = Object.keys({ ...file?.rate, ...request.rates }).filter((c) => !isRegisteredChannel(c));
+  if (rated.length > 0)
+    throw new PromoError(
+      'UNKNOWN_CHANNEL',
+      `A rate is set for unknown channel ${rated.join(', ')}: the channels are ${registeredChannels().join(', ')}.`,
+    );
   const stored = existing?.audience;
   // A resume keeps the audience as resolved when the promo started ("within 90 days" of then).
   const audience: Audience = stored

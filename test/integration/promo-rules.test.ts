@@ -270,6 +270,13 @@ describe('who gets a promo', () => {
     await expect(sendPromo(ctx, promoFile('rules-two', { channels: ['sms'] }))).rejects.toMatchObject({
       code: 'UNKNOWN_CHANNEL',
     });
+    // A rate for a mistyped channel is refused, not dropped (a dry run too).
+    await expect(
+      sendPromo(ctx, promoFile('rules-three', { audience }), { dryRun: true, rates: { telegarm: 5 } }),
+    ).rejects.toMatchObject({ code: 'UNKNOWN_CHANNEL', message: expect.stringContaining('telegarm') });
+    await expect(
+      sendPromo(ctx, promoFile('rules-three', { audience, rate: { whatsap: 2 } }), { dryRun: true }),
+    ).rejects.toMatchObject({ code: 'UNKNOWN_CHANNEL', message: expect.stringContaining('whatsap') });
   });
 
   it('waits out a 429 and still sends each customer once; a blocked bot is a failure, not a retry', async () => {
