@@ -1,9 +1,15 @@
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { flowCatalog } from '../conversation/engine.js';
 import { checkFlows, formatProblems } from '../conversation/flow-loader.js';
 
 /** `hakdata flows check [dir]`: every flow and locale file, with file, step and problem. */
 export async function runFlowsCheck(dir: string): Promise<number> {
+  // A mistyped directory is one line, not every flow, locale and text reported missing in it.
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
+    process.stderr.write(`flows check: ${dir} is not a directory (give the flows directory, e.g. flows)\n`);
+    return 2;
+  }
   const { loaded, problems } = checkFlows(resolve(dir), flowCatalog());
   if (problems.length > 0) {
     process.stderr.write(`flows check: ${problems.length} problem(s)\n${formatProblems(problems)}\n`);
