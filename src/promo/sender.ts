@@ -143,7 +143,9 @@ async function dryRun(
 ): Promise<PromoReport> {
   const started = performance.now();
   const { lanes, unreachable } = await assignLanes(ctx, plan.promoId, channels, audience.consented);
-  const skipped: Record<string, number> = { ...audience.excluded };
+  // A resume counts those the first run excluded, as its report will: counting today's exclusions
+  // beside the earlier runs' decisions counted a customer decided then and opted out since twice.
+  const skipped: Record<string, number> = { ...(plan.existing ? plan.existing.excluded : audience.excluded) };
   const byChannel: Record<string, number> = {};
   if (unreachable.length) skipped.no_chat = (skipped.no_chat ?? 0) + unreachable.length;
   const store = new SessionStore(ctx);

@@ -279,6 +279,20 @@ describe('who gets a promo', () => {
     ).rejects.toMatchObject({ code: 'UNKNOWN_CHANNEL', message: expect.stringContaining('whatsap') });
   });
 
+  it('the dry run of a sent promo adds up to its audience after a customer it reached opted out', async () => {
+    const { Customer } = ctx.models;
+    await Customer.updateOne({ _id: ids.ok }, { $set: { 'marketingConsent.granted': false } });
+    try {
+      const report = await sendPromo(ctx, promoFile('rules-one', { audience }), { dryRun: true });
+      // As sent: the customer counts once, as sent, not also as no_consent.
+      expect(report.sent).toBe(2);
+      expect(report.skipped).toMatchObject({ no_consent: 1 });
+      expect(report.sent + Object.values(report.skipped).reduce((a, b) => a + b, 0)).toBe(report.audience);
+    } finally {
+      await Customer.updateOne({ _id: ids.ok }, { $set: { 'marketingConsent.granted': true } });
+    }
+  });
+
   it('waits out a 429 and still sends each customer once; a blocked bot is a failure, not a retry', async () => {
     const before = fake.callCount;
     fake.rateLimit(1, { method: 'sendMessage', times: 2 });
