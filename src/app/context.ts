@@ -42,9 +42,21 @@ export async function createAppContext(
 ): Promise<AppContext> {
   const redis = createRedis(config);
   redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
-  const mongo = await connectMongo(config.mongodbUri, {
-    onMonitorRestart: (servers) => logger.warn({ servers }, 'MongoDB server monitor was stuck; restarted it'),
-  });
+  let mongo: Connection;
+  try {
+    mongo = await connectMongo(config.mongodbUri, {
+      onMonitorRestart: (servers) =>
+        logger.warn({ servers }, 'MongoDB server monitor was stuck; restarted it'),
+    });
+  } catch (err) {
+    // The driver's "connect ECONNREFUSED 10.0.0.5:27017" or "Authentication failed." alone does not
+    // say which setting to look at; the Redis client is closed so the process can end.
+    redis.disconnect();
+    throw new Error(
+      `MongoDB at MONGODB_URI (${mongoHosts(config.mongodbUri)}) cannot be used: ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    );
+  }
   const models = createModels(mongo);
   await syncIndexes(models);
   return {
@@ -56,6 +68,11 @@ export async function createAppContext(
     ...(options.metrics === false ? {} : { metrics: createMetrics() }),
     key: (...parts) => [config.redisPrefix, ...parts].join(':'),
   };
+}
+
+/** The hosts of a MongoDB URI, without its user and password. */
+function mongoHosts(uri: string): string {
+  return /^mongodb(?:\+srv)?:\/\/(?:[^@/]*@)?([^/?]*)/.exec(uri)?.[1] ?? 'unreadable URI';
 }
 
 export async function closeAppContext(ctx: AppContext): Promise<void> {

@@ -1,6 +1,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAdminServer } from '../../src/admin/server.js';
+import { createAppContext } from '../../src/app/context.js';
+import { loadConfig } from '../../src/config/index.js';
+import { createLogger } from '../../src/logging/logger.js';
 import { freePort } from '../../src/services/processes.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 
@@ -42,5 +45,21 @@ describe('health endpoints', () => {
       await app.close();
       deadRedis.disconnect();
     }
+  });
+
+  it('a start with MongoDB out of reach names MONGODB_URI and its host, never its password', async () => {
+    const port = await freePort();
+    const config = loadConfig({
+      MONGODB_URI: `mongodb://app:m0ngo-Pw-7f3a@127.0.0.1:${port}/hakdata?serverSelectionTimeoutMS=300`,
+      REDIS_URL: ctx.config.redisUrl,
+    });
+    const failed = await createAppContext(config, createLogger({ level: 'silent' })).then(
+      () => 'started',
+      (err: unknown) => (err instanceof Error ? err.message : String(err)),
+    );
+    expect(failed).toMatch(
+      new RegExp(`^MongoDB at MONGODB_URI \\(127\\.0\\.0\\.1:${port}\\) cannot be used: `),
+    );
+    expect(failed).not.toContain('m0ngo-Pw');
   });
 });
