@@ -40,6 +40,11 @@ export async function runReport(config: Config, options: ReportCliOptions): Prom
     );
     return 2;
   }
+  // The record of processing activity is CSV only: a PDF asked for must not quietly come out as CSV.
+  if (options.activity && options.format !== undefined && format !== 'csv') {
+    err(`report: --activity writes CSV; leave --format out (got "${format}").`);
+    return 2;
+  }
   const lang = options.lang ?? 'id';
   if (lang !== 'id' && lang !== 'en') {
     err(`report: --lang must be id or en (got "${lang.slice(0, 20)}").`);

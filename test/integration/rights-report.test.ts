@@ -227,6 +227,13 @@ describe('hakdata report', () => {
     // Three processes that each load the program: slow on a busy two-core machine.
   }, 90_000);
 
+  it('refuses --activity with a format other than CSV rather than writing CSV anyway', async () => {
+    const activity = await hakdata(['report', '--month', '2026-11', '--activity', '--format', 'pdf']);
+    expect(activity.code).toBe(2);
+    expect(activity.err).toBe('report: --activity writes CSV; leave --format out (got "pdf").\n');
+    expect(activity.out).toBe('');
+  }, 60_000);
+
   it('prints the figures as text or CSV', async () => {
     const [text, csv] = await Promise.all([
       hakdata(['report', '--month', '2026-11', '--lang', 'en']),
