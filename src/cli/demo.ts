@@ -7,15 +7,27 @@ import { startServices } from './services.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
+/**
+ * The demo's settings over the environment: the servers `startServices` found or started, and the
+ * web chat on. A MONGODB_URI given is used whole: its database (a second installation's own, as
+ * the settings table has it), user and options (`authSource`) were dropped for `<server>/hakdata`.
+ */
+export function demoEnv(
+  env: NodeJS.ProcessEnv,
+  services: { redisUrl: string; mongoBaseUri: string },
+): NodeJS.ProcessEnv {
+  return {
+    ...env,
+    REDIS_URL: services.redisUrl,
+    MONGODB_URI: env.MONGODB_URI?.trim() ? env.MONGODB_URI : `${services.mongoBaseUri}/hakdata`,
+    WEBCHAT_ENABLED: env.WEBCHAT_ENABLED ?? 'true',
+  };
+}
+
 /** `npm run demo`: services, seed, and the whole bot with the local web chat, in one process. */
 export async function runDemo(): Promise<void> {
   const services = await startServices();
-  const config = configOrExit({
-    ...process.env,
-    REDIS_URL: services.redisUrl,
-    MONGODB_URI: `${services.mongoBaseUri}/hakdata`,
-    WEBCHAT_ENABLED: process.env.WEBCHAT_ENABLED ?? 'true',
-  });
+  const config = configOrExit(demoEnv(process.env, services));
   const logger = createLogger({ level: config.logLevel, pretty: process.stdout.isTTY });
   let app: Awaited<ReturnType<typeof startApp>>;
   try {
