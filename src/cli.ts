@@ -43,7 +43,7 @@ program
   .description('load the demo tenant (idempotent)')
   .action(async () => {
     await loadEnvFiles();
-    await runSeed(configOrExit());
+    process.exitCode = await runSeed(configOrExit());
   });
 
 program

@@ -2,7 +2,18 @@ import type { Config } from '../config/index.js';
 import { connectMongo, createModels, syncIndexes } from '../db/index.js';
 import { seedDemo } from '../seed/seed.js';
 
-export async function runSeed(config: Config): Promise<void> {
+/**
+ * `hakdata seed`: the demo tenant, for development only. In production it would add 50 made-up
+ * customers with marketing consent and real-looking numbers (one is the business's own) to the
+ * real customers, where a promotion would reach them: refused there, exit code 2.
+ */
+export async function runSeed(config: Config): Promise<number> {
+  if (config.isProduction) {
+    process.stderr.write(
+      'hakdata seed: the demo customers are for development; refused with NODE_ENV=production.\n',
+    );
+    return 2;
+  }
   const conn = await connectMongo(config.mongodbUri);
   try {
     const models = createModels(conn);
@@ -12,6 +23,7 @@ export async function runSeed(config: Config): Promise<void> {
       `Seeded demo tenant: customers ${report.customers.created} new, ${report.customers.existing} already there; ` +
         `orders ${report.orders.created} new, ${report.orders.existing} already there.\n`,
     );
+    return 0;
   } finally {
     await conn.close();
   }
