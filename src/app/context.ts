@@ -38,10 +38,21 @@ export function createRedis(config: Config, options: { lazy?: boolean } = {}): R
 export async function createAppContext(
   config: Config,
   logger: Logger,
-  options: { metrics?: boolean } = {},
+  options: { metrics?: boolean; redisConnectTimeoutMs?: number } = {},
 ): Promise<AppContext> {
   const redis = createRedis(config);
-  redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
+  redis.on('error', redisErrorWarner(logger, redisHost(config.redisUrl)));
+  try {
+    await firstConnection(redis, options.redisConnectTimeoutMs ?? 5000);
+  } catch (err) {
+    // Without this the start waited forever (BullMQ and every command queue until Redis answers),
+    // with no admin server, /healthz or /readyz, and never said which setting to look at.
+    redis.disconnect();
+    throw new Error(
+      `Redis at REDIS_URL (${redisHost(config.redisUrl)}) cannot be used: ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    );
+  }
   let mongo: Connection;
   try {
     mongo = await connectMongo(config.mongodbUri, {
@@ -68,6 +79,73 @@ export async function createAppContext(
     ...(options.metrics === false ? {} : { metrics: createMetrics() }),
     key: (...parts) => [config.redisPrefix, ...parts].join(':'),
   };
+}
+
+/**
+ * The first connection, bounded: resolves when the client is ready, rejects with the last
+ * connection error (or "no answer") after `timeoutMs`. ioredis keeps reconnecting after that, so
+ * an outage later in the process's life is still ridden out.
+ */
+function firstConnection(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    let lastError: Error | undefined;
+    const onError = (err: Error) => {
+      lastError = err;
+    };
+    const done = () => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      redis.off('error', onError);
+    };
+    const onReady = () => {
+      done();
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(lastError ?? new Error(`no answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    redis.on('ready', onReady);
+    redis.on('error', onError);
+  });
+}
+
+/**
+ * The client's connection errors as warnings, at most one per `everyMs` (ioredis retries every
+ * few hundred ms during an outage): the first at once, later ones with how many were left out.
+ */
+export function redisErrorWarner(
+  logger: Pick<Logger, 'warn'>,
+  host: string,
+  everyMs = 10_000,
+  now: () => number = Date.now,
+): (err: Error) => void {
+  let last: number | undefined;
+  let suppressed = 0;
+  return (err) => {
+    const t = now();
+    if (last !== undefined && t - last < everyMs) {
+      suppressed++;
+      return;
+    }
+    last = t;
+    logger.warn(
+      { err: { message: err.message }, ...(suppressed ? { suppressed } : {}) },
+      `redis connection error (REDIS_URL ${host})${suppressed ? `: ${suppressed} more since the last warning` : ''}`,
+    );
+    suppressed = 0;
+  };
+}
+
+/** Host and port of a Redis URL, without its user and password. */
+function redisHost(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || '6379'}`;
+  } catch {
+    return 'unreadable URL';
+  }
 }
 
 /** The hosts of a MongoDB URI, without its user and password. */

@@ -62,4 +62,24 @@ describe('health endpoints', () => {
     );
     expect(failed).not.toContain('m0ngo-Pw');
   });
+
+  it('a start with Redis out of reach fails within its bound, naming REDIS_URL and its host, never its password', async () => {
+    const port = await freePort();
+    const config = loadConfig({
+      MONGODB_URI: ctx.config.mongodbUri,
+      REDIS_URL: `redis://app:r3dis-Pw-9c1e@127.0.0.1:${port}/0`,
+    });
+    const started = Date.now();
+    const failed = await createAppContext(config, createLogger({ level: 'silent' }), {
+      redisConnectTimeoutMs: 800,
+    }).then(
+      () => 'started',
+      (err: unknown) => (err instanceof Error ? err.message : String(err)),
+    );
+    expect(failed).toMatch(
+      new RegExp(`^Redis at REDIS_URL \\(127\\.0\\.0\\.1:${port}\\) cannot be used: .*ECONNREFUSED`),
+    );
+    expect(failed).not.toContain('r3dis-Pw');
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
 });
