@@ -49,11 +49,19 @@ export const consentedFilter = (base: CustomerFilter): CustomerFilter => ({
   'marketingConsent.granted': true,
 });
 
+/** Why a customer of the audience is never considered. */
+export type ExclusionReason = 'erased' | 'no_consent';
+
 export interface AudienceSnapshot {
   /** Customers the area / last-order filters match. */
   size: number;
   /** Of them, those never considered, by reason (`erased`, `no_consent`). */
   excluded: Record<string, number>;
+  /**
+   * The same customers by id, with their reason: a resume counts those no earlier run decided
+   * (plan.ts, assignLanes), where the first run's counts miss whoever opted out since.
+   */
+  excludedIds: Map<string, ExclusionReason>;
   /** The rest, in a stable order (by id), with what the send-time check needs of them. */
   consented: Standing[];
 }
@@ -64,20 +72,22 @@ export interface AudienceSnapshot {
  * What changes after is read at send time (opt-out-watch.ts: open it BEFORE this read).
  */
 export async function readAudience(deps: AudienceDeps, base: CustomerFilter): Promise<AudienceSnapshot> {
-  const snapshot: AudienceSnapshot = { size: 0, excluded: {}, consented: [] };
+  const snapshot: AudienceSnapshot = { size: 0, excluded: {}, excludedIds: new Map(), consented: [] };
   const cursor = deps.models.Customer.find(base, STANDING_FIELDS)
     .sort({ _id: 1 })
     .lean<Standing[]>()
     .cursor();
   for await (const customer of cursor as AsyncIterable<Standing>) {
     snapshot.size += 1;
-    const out = customer.erasedAt
+    const out: ExclusionReason | null = customer.erasedAt
       ? 'erased'
       : customer.marketingConsent?.granted !== true
         ? 'no_consent'
         : null;
-    if (out) snapshot.excluded[out] = (snapshot.excluded[out] ?? 0) + 1;
-    else snapshot.consented.push(customer);
+    if (out) {
+      snapshot.excluded[out] = (snapshot.excluded[out] ?? 0) + 1;
+      snapshot.excludedIds.set(String(customer._id), out);
+    } else snapshot.consented.push(customer);
   }
   return snapshot;
 }

@@ -1,7 +1,7 @@
 import type { Types } from 'mongoose';
 import type { Models, Promo } from '../db/index.js';
 import type { LinkStore } from '../identity/links.js';
-import { type CustomerFilter, consentedFilter } from './audience.js';
+import { type AudienceSnapshot, type CustomerFilter, consentedFilter } from './audience.js';
 import type { Standing } from './eligibility.js';
 import { PromoError } from './errors.js';
 import { type Audience, audienceOf, type PromoFile, promoFileHash } from './file.js';
@@ -111,6 +111,14 @@ export interface Assignment {
   lanes: Map<string, Standing[]>;
   /** Consented customers no enabled channel of the promo reaches. */
   unreachable: Types.ObjectId[];
+  /**
+   * The snapshot's customers never considered (erased, no consent) whom no run decided, by
+   * reason. On a resume the first run's counts are not these: a customer it left undecided who
+   * opted out (or was erased) since is excluded now and was counted nowhere; one it excluded who
+   * consented since is sent now and was counted twice; one it decided who opted out since is
+   * counted by the delivery.
+   */
+  excluded: Record<string, number>;
 }
 
 /** Customers put in lanes together (Redis look-ups for the channel). */
@@ -125,10 +133,13 @@ export async function assignLanes(
   deps: PlanDeps,
   promoId: string,
   channels: string[],
-  consented: Standing[],
+  audience: Pick<AudienceSnapshot, 'consented' | 'excludedIds'>,
 ): Promise<Assignment> {
   const decided = await decidedCustomers(deps, promoId);
-  const rows = consented.filter((c) => !decided.has(String(c._id)));
+  const excluded: Record<string, number> = {};
+  for (const [id, reason] of audience.excludedIds)
+    if (!decided.has(id)) excluded[reason] = (excluded[reason] ?? 0) + 1;
+  const rows = audience.consented.filter((c) => !decided.has(String(c._id)));
   const lanes = new Map<string, Standing[]>(channels.map((c) => [c, []]));
   const unreachable: Types.ObjectId[] = [];
   for (let i = 0; i < rows.length; i += CHUNK) {
@@ -140,7 +151,7 @@ export async function assignLanes(
       else unreachable.push(c._id);
     });
   }
-  return { lanes, unreachable };
+  return { lanes, unreachable, excluded };
 }
 
 /** Consented audience members with no delivery yet (0 when a run got through everyone). */

@@ -142,10 +142,10 @@ async function dryRun(
   notes: string[],
 ): Promise<PromoReport> {
   const started = performance.now();
-  const { lanes, unreachable } = await assignLanes(ctx, plan.promoId, channels, audience.consented);
-  // A resume counts those the first run excluded, as its report will: counting today's exclusions
-  // beside the earlier runs' decisions counted a customer decided then and opted out since twice.
-  const skipped: Record<string, number> = { ...(plan.existing ? plan.existing.excluded : audience.excluded) };
+  // Exclusions of those no run decided, as the report of a resume counts them: a customer decided
+  // then and opted out since counts by the delivery, once.
+  const { lanes, unreachable, excluded } = await assignLanes(ctx, plan.promoId, channels, audience);
+  const skipped: Record<string, number> = { ...excluded };
   const byChannel: Record<string, number> = {};
   if (unreachable.length) skipped.no_chat = (skipped.no_chat ?? 0) + unreachable.length;
   const store = new SessionStore(ctx);
@@ -294,7 +294,8 @@ async function liveRun(
 
   await takePromo(ctx, plan, audience, lease, options, leaseMs);
   const promo = (await Promo.findOne({ promoId }).lean<Promo>()) as Promo;
-  const excluded = promo.excluded ?? {};
+  // Until the lanes are assigned below (after the recovery): the last run's count.
+  let excluded = promo.excluded ?? {};
   const recovered = await recoverInterrupted(ctx, promo);
   if (recovered.closed > 0)
     notes.push(`${recovered.closed} message(s) in flight when an earlier run stopped: not resent`);
@@ -347,7 +348,11 @@ async function liveRun(
   let beating: Promise<void> | undefined;
   try {
     // After the recovery above: deliveries it withdrew are undecided again.
-    const { lanes: assigned, unreachable } = await assignLanes(ctx, promoId, channels, audience.consented);
+    // The exclusions of this audience snapshot that no run decided: a resume's customers who
+    // opted out (or were erased) since the crash, undecided then, are counted here and nowhere else.
+    const assignment = await assignLanes(ctx, promoId, channels, audience);
+    const { lanes: assigned, unreachable } = assignment;
+    excluded = assignment.excluded;
     // Nobody on the promo's channels: decided now, recorded like any other skip.
     await recordUnreachable(ctx, promoId, unreachable);
     counts.skipped += unreachable.length;
@@ -438,6 +443,7 @@ async function liveRun(
             failed: sum(tally.failedByCode),
             updatedAt: endedAt,
           },
+          excluded,
           skippedByReason: skipped,
           failedByCode: tally.failedByCode,
           inFlight: unsettled,

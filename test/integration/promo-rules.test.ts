@@ -478,6 +478,56 @@ describe('stopping and resuming', () => {
     const promo = await ctx.models.Promo.findOne({ promoId: 'rules-abort' }).lean();
     expect(promo?.runs.map((r) => r.outcome)).toEqual(['interrupted', 'completed']);
   });
+  it('the resume counts a customer left undecided who opted out, was erased or restricted since: the report adds up to the audience', async () => {
+    const ids: Types.ObjectId[] = [];
+    for (let i = 0; i < 12; i++) {
+      ids.push(await customer({ area: 'Cinere' }));
+      await linkChat(ctx, 'telegram', String(93_000 + i), String(ids[i]));
+    }
+    const abort = new AbortController();
+    const file = promoFile('rules-changed-since', { audience: { area: 'Cinere' } });
+    const first = await sendPromo(ctx, file, {
+      rates: { telegram: 10 },
+      signal: abort.signal,
+      onProgress: (p) => {
+        if (p.sent >= 3) abort.abort();
+      },
+    });
+    expect(first.status).toBe('interrupted');
+    const decided = new Set(
+      (await ctx.models.PromoDelivery.find({ promoId: 'rules-changed-since' }, { customerId: 1 }).lean()).map(
+        (d) => String(d.customerId),
+      ),
+    );
+    const undecided = ids.filter((id) => !decided.has(String(id)));
+    expect(undecided.length).toBeGreaterThanOrEqual(3);
+    const [optedOut, erased, restricted] = undecided as [Types.ObjectId, Types.ObjectId, Types.ObjectId];
+    const { Customer } = ctx.models;
+    await Customer.updateOne({ _id: optedOut }, { $set: { 'marketingConsent.granted': false } });
+    await Customer.updateOne({ _id: erased }, { $set: { erasedAt: new Date() } });
+    await Customer.updateOne(
+      { _id: restricted },
+      { $set: { processingRestriction: { scope: 'marketing', since: new Date() } } },
+    );
+    const total = (r: { sent: number; skipped: Record<string, number>; failed: Record<string, number> }) =>
+      r.sent +
+      Object.values(r.skipped).reduce((a, b) => a + b, 0) +
+      Object.values(r.failed).reduce((a, b) => a + b, 0);
+
+    const dry = await sendPromo(ctx, undefined, { promoId: 'rules-changed-since', dryRun: true });
+    expect(dry.audience).toBe(12);
+    expect(total(dry)).toBe(12);
+    expect(dry.skipped).toEqual({ no_consent: 1, erased: 1, restricted: 1 });
+
+    const second = await sendPromo(ctx, file, { resume: true, rates: { telegram: 50 } });
+    expect(second.status).toBe('completed');
+    expect(second.audience).toBe(12);
+    expect(total(second)).toBe(12);
+    expect(second.skipped).toEqual({ no_consent: 1, erased: 1, restricted: 1 });
+    expect(second.sent).toBe(9);
+    const promo = await ctx.models.Promo.findOne({ promoId: 'rules-changed-since' }).lean();
+    expect(promo?.progress).toMatchObject({ total: 12, sent: 9, skipped: 3, failed: 0 });
+  });
 });
 
 describe('promo over a session channel (WhatsApp): through the outbound queue', () => {
