@@ -21,14 +21,17 @@ RUN npm ci --omit=dev && npm cache clean --force
 COPY tsconfig.json ./
 COPY src ./src
 COPY flows ./flows
+COPY deploy/healthcheck.mjs ./deploy/healthcheck.mjs
 
 RUN mkdir -p /data/whatsapp && chown -R node:node /data /app
 USER node
 VOLUME ["/data"]
 EXPOSE 3000
 
+# /healthz on the port the role serves it: the admin port (ROLE=all, admin), METRICS_PORT (gateway,
+# worker: set it, or the check fails saying so). See deploy/healthcheck.mjs.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
-  CMD node -e "fetch('http://127.0.0.1:'+(process.env.ADMIN_PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+  CMD ["node", "deploy/healthcheck.mjs", "/healthz"]
 
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "--import", "tsx", "src/cli.ts", "start"]

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyPluginAsync, LogController } from 'fastify';
 import { collectDefaultMetrics, type Registry } from 'prom-client';
+import { type HealthDeps, healthRoutes } from '../admin/health.js';
 import type { Component } from '../app/component.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
@@ -50,26 +51,24 @@ export function metricsPlugin(
 }
 
 /**
- * For a gateway or worker process without the admin server: /metrics alone on METRICS_HOST and
- * METRICS_PORT. The admin role serves /metrics itself, so with it this is not started.
+ * For a gateway or worker process without the admin server: /metrics on METRICS_HOST and
+ * METRICS_PORT, with /healthz and /readyz beside it (the container's health check asks this port
+ * in these roles: deploy/healthcheck.mjs). The admin role serves all three itself, so with it this
+ * is not started.
  */
 export function createMetricsComponent(
-  ctx: MetricsServeDeps,
+  ctx: MetricsServeDeps & HealthDeps,
   sources: InstallationSources,
 ): Component | undefined {
   const log = ctx.logger.child({ component: 'metrics' });
   if (ctx.config.role === 'all' || ctx.config.role === 'admin') return undefined;
   const plugin = metricsPlugin(ctx, sources);
   const { host, port } = ctx.config.metrics;
-  if (!plugin || port === undefined) {
-    log.info(
-      { role: ctx.config.role },
-      plugin
-        ? 'metrics not served: METRICS_PORT is not set'
-        : 'metrics not served: metrics are off in this process',
-    );
+  if (port === undefined) {
+    log.info({ role: ctx.config.role }, 'metrics and health not served: METRICS_PORT is not set');
     return undefined;
   }
+  if (!plugin) log.info({ role: ctx.config.role }, 'metrics not served: metrics are off in this process');
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -77,14 +76,15 @@ export function createMetricsComponent(
   return {
     name: 'metrics',
     async start() {
-      await app.register(plugin);
+      await app.register(healthRoutes(ctx));
+      if (plugin) await app.register(plugin);
       const url = await app.listen({ host, port });
       log.info(
         {
-          url: `${url}/metrics`,
+          url: plugin ? `${url}/metrics` : `${url}/healthz`,
           auth: ctx.config.metrics.token ? 'bearer token' : 'internal addresses only',
         },
-        'metrics served',
+        plugin ? 'metrics served' : 'health served',
       );
     },
     async stop() {

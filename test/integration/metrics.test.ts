@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -399,6 +401,21 @@ describe('/metrics of a gateway or worker process without the admin role (METRIC
       );
       if (role === 'gateway') expect(webchatUp?.value).toBe(1);
       else expect(webchatUp).toBeUndefined();
+      // Its health, beside /metrics: the container's health check asks this port in this role.
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ status: 'ready' });
+      for (const path of ['/healthz', '/readyz']) {
+        // Asynchronously: this process serves the port the script asks.
+        const check = await promisify(execFile)(process.execPath, ['deploy/healthcheck.mjs', path], {
+          env: { PATH: process.env.PATH, ROLE: role, METRICS_PORT: String(port), ADMIN_PORT: '1' },
+        }).then(
+          ({ stderr }) => ({ path, status: 0, stderr }),
+          (err: { code?: number; stderr?: string }) => ({ path, status: err.code, stderr: err.stderr }),
+        );
+        expect(check).toEqual({ path, status: 0, stderr: '' });
+      }
     } finally {
       await app?.stop();
       await ctx.cleanup();

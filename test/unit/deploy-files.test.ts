@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -93,6 +94,34 @@ describe('docker-compose.yml', () => {
     expect(dockerfile).toMatch(/apt-get install .*chromium/);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK /m);
+  });
+
+  it('checks health on the port the role serves it, the script copied into the image', () => {
+    // ROLE=gateway or worker serve no admin port: an /healthz on ADMIN_PORT kept them unhealthy.
+    const dockerfile = read('Dockerfile');
+    expect(dockerfile).toMatch(
+      /^HEALTHCHECK [^\n]*\\\n\s*CMD \["node", "deploy\/healthcheck\.mjs", "\/healthz"\]$/m,
+    );
+    expect(dockerfile).toMatch(/^COPY deploy\/healthcheck\.mjs \.\/deploy\/healthcheck\.mjs$/m);
+    expect(compose.services.app?.healthcheck?.test).toEqual([
+      'CMD',
+      'node',
+      'deploy/healthcheck.mjs',
+      '/readyz',
+    ]);
+    const check = (env: Record<string, string>) =>
+      spawnSync(process.execPath, ['deploy/healthcheck.mjs'], {
+        env: { PATH: process.env.PATH ?? '', ...env },
+        encoding: 'utf8',
+      });
+    // A worker without METRICS_PORT has nothing to ask: it fails, saying what to set.
+    const unset = check({ ROLE: 'worker', ADMIN_PORT: '3000' });
+    expect(unset.status).toBe(1);
+    expect(unset.stderr).toContain('ROLE=worker serves /healthz on METRICS_PORT, which is not set');
+    // Nothing listening on the role's port: unhealthy, naming where it asked.
+    const refused = check({ ROLE: 'gateway', METRICS_PORT: '9', METRICS_HOST: '0.0.0.0' });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('http://127.0.0.1:9/healthz');
   });
 });
 
