@@ -7,12 +7,15 @@ import { type PromoSendCliOptions, runPromoSend } from './cli/promo.js';
 import { type ReportCliOptions, runReport } from './cli/report.js';
 import { runSeed } from './cli/seed.js';
 import { runServices } from './cli/services.js';
-import { runStaffAdd } from './cli/staff.js';
+import { runStaffAdd, runStaffSetPassword, runStaffUnlock } from './cli/staff.js';
 import { runStart } from './cli/start.js';
 
 const program = new Command('hakdata')
   .description('Customers’ data rights over WhatsApp and Telegram')
-  .showHelpAfterError();
+  // A usage error (a missing option or argument, an unknown one) is one line and exit code 2, as
+  // the commands' own argument errors are; `--help` exits 0. Subcommands inherit both settings.
+  .showHelpAfterError(false)
+  .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 2));
 
 program
   .command('start')
@@ -56,9 +59,8 @@ program
     process.exitCode = await runFlowsCheck(dir);
   });
 
-program
-  .command('staff')
-  .description('staff console accounts')
+const staffCommand = program.command('staff').description('staff console accounts');
+staffCommand
   .command('add')
   .description('create a console account (asks for the password, or reads it from stdin)')
   .argument('<username>', 'login name: 3-32 characters a-z 0-9 . _ -')
@@ -67,6 +69,25 @@ program
   .action(async (username: string, options: { role: string; passwordStdin?: boolean }) => {
     await loadEnvFiles();
     process.exitCode = await runStaffAdd(configOrExit(), username, options);
+  });
+staffCommand
+  .command('set-password')
+  .description(
+    'a new password for an account (asks for it, or reads it from stdin); lifts its sign-in locks and ends its console sessions',
+  )
+  .argument('<username>', 'the account')
+  .option('--password-stdin', 'read the password from stdin, for scripts')
+  .action(async (username: string, options: { passwordStdin?: boolean }) => {
+    await loadEnvFiles();
+    process.exitCode = await runStaffSetPassword(configOrExit(), username, options);
+  });
+staffCommand
+  .command('unlock')
+  .description("lift an account's sign-in locks, as the console's staff page does")
+  .argument('<username>', 'the account')
+  .action(async (username: string) => {
+    await loadEnvFiles();
+    process.exitCode = await runStaffUnlock(configOrExit(), username);
   });
 
 const configCommand = program.command('config').description('settings');
@@ -125,6 +146,24 @@ program
     const { complianceTable } = await import('./cli/compliance-table.js');
     process.stdout.write(`${complianceTable()}\n`);
   });
+
+/** Commander's error line names the command and where its usage is: `hakdata report: required option … (hakdata report --help)`. */
+function oneLineUsageErrors(command: Command): void {
+  const path: string[] = [];
+  for (let c: Command | null = command; c; c = c.parent) path.unshift(c.name());
+  const name = path.join(' ');
+  command.configureOutput({
+    outputError: (line, write) =>
+      write(
+        `${name}: ${line
+          .replace(/^error: /, '')
+          .trim()
+          .replace(/\s*\n\s*/g, ' ')} (${name} --help)\n`,
+      ),
+  });
+  for (const sub of command.commands) oneLineUsageErrors(sub);
+}
+oneLineUsageErrors(program);
 
 program.parseAsync().catch((err: unknown) => {
   process.stderr.write(`hakdata: ${err instanceof Error ? err.message : String(err)}\n`);

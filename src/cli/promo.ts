@@ -47,6 +47,13 @@ export async function runPromoSend(config: Config, options: PromoSendCliOptions)
     err('hakdata promo send: give --file promo.yaml (or --resume <promoId> to continue one)');
     return 2;
   }
+  if (options.force && !options.resume) {
+    // A new send never takes over anything (an existing promo id is refused): --force would be ignored.
+    err(
+      'hakdata promo send: --force goes only with --resume <promoId> (taking over a promo another sender seems to hold)',
+    );
+    return 2;
+  }
   let file: PromoFile | undefined;
   if (options.file) {
     try {

@@ -1,8 +1,14 @@
-import { closeAppContext, createAppContext } from '../app/context.js';
+import { type AppContext, closeAppContext, createAppContext } from '../app/context.js';
 import type { Config } from '../config/index.js';
 import type { StaffRole } from '../db/index.js';
 import { createLogger } from '../logging/logger.js';
-import { createStaffAccount, roleSchema, StaffError } from '../staff/accounts.js';
+import {
+  createStaffAccount,
+  roleSchema,
+  StaffError,
+  setStaffPassword,
+  unlockStaff,
+} from '../staff/accounts.js';
 import { passwordProblem } from '../staff/console/passwords.js';
 
 const err = (line: string) => process.stderr.write(`${line}\n`);
@@ -58,6 +64,17 @@ async function askPassword(): Promise<string> {
   }
 }
 
+/**
+ * The password a command is given: from stdin with `--password-stdin`, else asked twice on the
+ * terminal. Never an argument (it would stay in the shell's history). Undefined: said why on stderr.
+ */
+async function readPassword(options: { passwordStdin?: boolean }): Promise<string | undefined> {
+  if (options.passwordStdin) return readStdin();
+  if (process.stdin.isTTY) return askPassword();
+  err('No terminal to ask for the password: pipe it in with --password-stdin.');
+  return undefined;
+}
+
 export interface StaffAddOptions {
   role: string;
   passwordStdin?: boolean;
@@ -74,16 +91,10 @@ export async function runStaffAdd(
     err('--role must be agent or admin');
     return 1;
   }
-  let password: string;
-  if (options.passwordStdin) password = await readStdin();
-  else if (process.stdin.isTTY) password = await askPassword();
-  else {
-    err('No terminal to ask for the password: pipe it in with --password-stdin.');
-    return 1;
-  }
+  const password = await readPassword(options);
+  if (password === undefined) return 1;
 
-  const ctx = await createAppContext(config, createLogger({ level: 'warn' }));
-  try {
+  return withStaffStore(config, async (ctx) => {
     const created = await createStaffAccount(ctx, {
       username,
       role: role.data as StaffRole,
@@ -91,6 +102,14 @@ export async function runStaffAdd(
       createdBy: 'cli',
     });
     process.stdout.write(`Staff account ${created.username} (${created.role}) created.\n`);
+  });
+}
+
+/** Runs `step` against the app's stores; a StaffError is its message on stderr and exit code 1. */
+async function withStaffStore(config: Config, step: (ctx: AppContext) => Promise<void>): Promise<number> {
+  const ctx = await createAppContext(config, createLogger({ level: 'warn' }));
+  try {
+    await step(ctx);
     return 0;
   } catch (e) {
     if (e instanceof StaffError) {
@@ -101,4 +120,38 @@ export async function runStaffAdd(
   } finally {
     await closeAppContext(ctx);
   }
+}
+
+/**
+ * `hakdata staff set-password <username> [--password-stdin]`: a new password for an existing
+ * account (an admin who forgot theirs), its login locks lifted, its console sessions ended.
+ * Exit code 1 on failure.
+ */
+export async function runStaffSetPassword(
+  config: Config,
+  username: string,
+  options: { passwordStdin?: boolean },
+): Promise<number> {
+  const password = await readPassword(options);
+  if (password === undefined) return 1;
+  return withStaffStore(config, async (ctx) => {
+    const done = await setStaffPassword(ctx, username, password, 'cli');
+    const sessions =
+      done.sessionsEnded === 1 ? '1 console session' : `${done.sessionsEnded} console sessions`;
+    process.stdout.write(
+      `Password of ${done.username} (${done.role}) set; its sign-in locks lifted, ${sessions} ended.\n`,
+    );
+    if (done.disabled)
+      err(
+        `${done.username} is disabled: an admin enables it on the console's staff page before it can sign in.`,
+      );
+  });
+}
+
+/** `hakdata staff unlock <username>`: lifts the account's sign-in locks, as the staff page does. */
+export async function runStaffUnlock(config: Config, username: string): Promise<number> {
+  return withStaffStore(config, async (ctx) => {
+    const name = await unlockStaff(ctx, username, 'cli');
+    process.stdout.write(`Sign-in locks of ${name} lifted: every address may try again.\n`);
+  });
 }

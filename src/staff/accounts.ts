@@ -18,6 +18,7 @@ import {
   randomPassword,
   verifyPassword,
 } from './console/passwords.js';
+import { destroySessionsOf } from './console/sessions.js';
 
 /**
  * Staff accounts of the web console: creation (CLI, admin page, demo), login with lockout, and
@@ -309,6 +310,74 @@ export async function changeStaff(
     },
     idempotencyKey: null,
   });
+}
+
+/** `cli` → `system:cli`; `staff:<name>` as it is (as `createdBy`). */
+const actorOf = (by: string) => (by.includes(':') ? by : `system:${by}`);
+
+async function existingAccount(deps: StaffStore, rawUsername: string): Promise<StaffAccount> {
+  const username = usernameSchema.safeParse(rawUsername);
+  const account = username.success
+    ? await deps.models.StaffAccount.findOne({ username: username.data }).lean<StaffAccount>()
+    : null;
+  if (!account)
+    throw new StaffError(
+      'NOT_FOUND',
+      `No staff account ${rawUsername.trim()}.`,
+      `Tidak ada akun staf ${rawUsername.trim()}.`,
+    );
+  return account;
+}
+
+export interface PasswordSet {
+  username: string;
+  role: StaffRole;
+  disabled: boolean;
+  /** Console sessions of the account that were ended. */
+  sessionsEnded: number;
+}
+
+/**
+ * A new password for an existing account (`hakdata staff set-password`: the way back in for an
+ * admin who forgot theirs). The same rules as a new account's; the account's login locks are
+ * lifted and its console sessions ended, so whoever held the old password is signed out. The
+ * audit event names the account, never the password. A disabled account stays disabled.
+ */
+export async function setStaffPassword(
+  deps: StaffAccountDeps,
+  rawUsername: string,
+  password: string,
+  by: string,
+): Promise<PasswordSet> {
+  const account = await existingAccount(deps, rawUsername);
+  const problem = passwordProblem(password);
+  if (problem) throw new StaffError('INVALID_INPUT', problem.en, problem.id);
+  await deps.models.StaffAccount.updateOne(
+    { _id: account._id },
+    { $set: { passwordHash: await hashPassword(password), passwordChangedAt: new Date() } },
+  );
+  await clearFailures(deps, account.username);
+  const sessionsEnded = await destroySessionsOf(deps, account.username);
+  await recordAudit(deps, {
+    actor: actorOf(by),
+    action: 'staff.password_set',
+    details: { username: account.username, sessionsEnded },
+    idempotencyKey: null,
+  });
+  return { username: account.username, role: account.role, disabled: account.disabled, sessionsEnded };
+}
+
+/** `hakdata staff unlock`: the staff page's unlock, from the CLI (every address may try again). */
+export async function unlockStaff(deps: StaffAccountDeps, rawUsername: string, by: string): Promise<string> {
+  const account = await existingAccount(deps, rawUsername);
+  await clearFailures(deps, account.username);
+  await recordAudit(deps, {
+    actor: actorOf(by),
+    action: 'staff.unlock',
+    details: { username: account.username },
+    idempotencyKey: null,
+  });
+  return account.username;
 }
 
 export const DEMO_ADMIN = 'admin';

@@ -79,6 +79,37 @@ export async function destroySession(store: RedisStore, id: string): Promise<voi
   await store.redis.del(storeKey(store, id));
 }
 
+/**
+ * Ends every session signed in as `username` (its password was reset): the next request of each
+ * goes to the login page. Redis holds sessions by the hash of their id only, so they are found by
+ * a scan of the session keys (a few per staff member); returns how many were ended.
+ */
+export async function destroySessionsOf(store: RedisStore, username: string): Promise<number> {
+  const prefix = store.key('console', 'session', '');
+  const match = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
+  let ended = 0;
+  let cursor = '0';
+  do {
+    const [next, keys] = await store.redis.scan(cursor, 'MATCH', match, 'COUNT', 500);
+    cursor = next;
+    if (keys.length === 0) continue;
+    const values = await store.redis.mget(...keys);
+    const mine = keys.filter((_, i) => sessionUsername(values[i] ?? null) === username);
+    if (mine.length > 0) ended += await store.redis.del(...mine);
+  } while (cursor !== '0');
+  return ended;
+}
+
+function sessionUsername(stored: string | null): string | undefined {
+  if (!stored) return undefined;
+  try {
+    const result = sessionSchema.safeParse(JSON.parse(stored));
+    return result.success ? result.data.username : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Constant-time check of a submitted CSRF token against the session's. */
 export function csrfMatches(session: Pick<SessionData, 'csrf'> | undefined, given: unknown): boolean {
   if (!session || typeof given !== 'string') return false;
