@@ -6,6 +6,8 @@ import { appEnvExample, appSettingsTable, channelSettingFields } from '../../src
 import { envFields } from '../../src/config/schema.js';
 
 const read = (file: string) => readFileSync(file, 'utf8');
+/** A compose value as compose resolves it with nothing set in .env: `${NAME:-default}` is default. */
+const withDefaults = (value: string | undefined) => value?.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1');
 
 interface ComposeService {
   image?: string;
@@ -55,6 +57,23 @@ describe('docker-compose.yml', () => {
     expect(app?.environment?.NODE_ENV).toBe('production');
   });
 
+  it('lets .env change the stores and the admin port: environment: would override env_file', () => {
+    const environment = compose.services.app?.environment ?? {};
+    // The image's own, fixed on purpose; every other value is taken from .env when set there.
+    const fixed = ['NODE_ENV', 'ADMIN_HOST', 'CHROMIUM_PATH', 'WHATSAPP_SESSION_DIR'];
+    for (const [name, value] of Object.entries(environment))
+      if (!fixed.includes(name)) expect(value, name).toMatch(new RegExp(`^\\$\\{${name}:-[^}]+\\}$`));
+    expect(Object.keys(environment)).toEqual(
+      expect.arrayContaining(['MONGODB_URI', 'REDIS_URL', 'ADMIN_PORT']),
+    );
+    // Empty in .env (as .env.example leaves them) or unset: the stack's own MongoDB and Redis.
+    expect(withDefaults(environment.MONGODB_URI)).toBe('mongodb://mongo:27017/hakdata');
+    expect(withDefaults(environment.REDIS_URL)).toBe('redis://redis:6379');
+    // The port published is the one the app listens on.
+    const port = withDefaults(environment.ADMIN_PORT);
+    expect(compose.services.app?.ports?.map(withDefaults)).toEqual([`127.0.0.1:${port}:${port}`]);
+  });
+
   it('has an optional monitoring profile: Prometheus with the alert rules, Grafana with the dashboard', () => {
     const { prometheus, grafana } = compose.services;
     expect(prometheus?.profiles).toEqual(['monitoring']);
@@ -84,7 +103,7 @@ describe('docker-compose.yml', () => {
     expect(scrape.scrape_configs[0]).toMatchObject({
       job_name: 'hakdata',
       metrics_path: '/metrics',
-      static_configs: [{ targets: [`app:${compose.services.app?.environment?.ADMIN_PORT}`] }],
+      static_configs: [{ targets: [`app:${withDefaults(compose.services.app?.environment?.ADMIN_PORT)}`] }],
     });
   });
 
