@@ -44,15 +44,42 @@ export function loadAppConfig(source: NodeJS.ProcessEnv = process.env): Config {
   return loadConfig(source, { fields: channelSettingFields(), problems: channelProblems });
 }
 
-/** `.env.example` with every channel's settings, each channel's under its own heading. */
+/**
+ * Variables docker-compose.yml reads for a service of its own (not hakdata, which never reads
+ * them): in a section of their own at the end of `.env.example`, so the one .env has them all.
+ */
+export const composeOnlySettings: Record<string, { description: string; example: string }> = {
+  GRAFANA_ADMIN_PASSWORD: {
+    description:
+      "Password of Grafana's admin user (compose profile `monitoring`). Empty: Grafana's default, admin, which asks for a new one at the first sign-in.",
+    example: 'a-long-random-grafana-password',
+  },
+};
+
+/**
+ * `.env.example` with every channel's settings, each channel's under its own heading, and the
+ * compose-only variables last.
+ */
 export function appEnvExample(): string {
-  return envExample(
+  const hakdata = envExample(
     channelDefinitions.flatMap((d) =>
       d.settings && Object.keys(d.settings).length > 0
         ? [{ heading: `The ${d.name} channel (declared in src/channels/${d.name}/)`, fields: d.settings }]
         : [],
     ),
   );
+  const compose = Object.entries(composeOnlySettings).flatMap(([name, { description, example }]) => [
+    `# ${description}`,
+    `# example: ${example}`,
+    `${name}=`,
+    '',
+  ]);
+  return [
+    hakdata,
+    '# ── docker-compose only: read by docker-compose.yml for its other services, never by hakdata ──',
+    '',
+    ...compose,
+  ].join('\n');
 }
 
 /** The README's settings table with every channel's settings. */
