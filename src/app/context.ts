@@ -3,6 +3,7 @@ import type { Connection } from 'mongoose';
 import type { Config } from '../config/index.js';
 import { connectMongo, createModels, type Models, syncIndexes } from '../db/index.js';
 import type { Logger } from '../logging/logger.js';
+import { rateLimitedWarn } from '../logging/rate-limited.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
 
 /**
@@ -41,7 +42,8 @@ export async function createAppContext(
   options: { metrics?: boolean; redisConnectTimeoutMs?: number } = {},
 ): Promise<AppContext> {
   const redis = createRedis(config);
-  redis.on('error', redisErrorWarner(logger, redisHost(config.redisUrl)));
+  const warn = redisErrorWarner(logger, redisHost(config.redisUrl));
+  warnOnErrors(redis, warn);
   try {
     await firstConnection(redis, options.redisConnectTimeoutMs ?? 5000);
   } catch (err) {
@@ -112,8 +114,9 @@ function firstConnection(redis: Redis, timeoutMs: number): Promise<void> {
 }
 
 /**
- * The client's connection errors as warnings, at most one per `everyMs` (ioredis retries every
- * few hundred ms during an outage): the first at once, later ones with how many were left out.
+ * The client's connection errors as warnings naming REDIS_URL, at most one per `everyMs` (ioredis
+ * retries every few hundred ms during an outage): the first at once, later ones with how many
+ * were left out.
  */
 export function redisErrorWarner(
   logger: Pick<Logger, 'warn'>,
@@ -121,21 +124,20 @@ export function redisErrorWarner(
   everyMs = 10_000,
   now: () => number = Date.now,
 ): (err: Error) => void {
-  let last: number | undefined;
-  let suppressed = 0;
-  return (err) => {
-    const t = now();
-    if (last !== undefined && t - last < everyMs) {
-      suppressed++;
-      return;
-    }
-    last = t;
-    logger.warn(
-      { err: { message: err.message }, ...(suppressed ? { suppressed } : {}) },
-      `redis connection error (REDIS_URL ${host})${suppressed ? `: ${suppressed} more since the last warning` : ''}`,
-    );
-    suppressed = 0;
-  };
+  const warn = rateLimitedWarn(logger, `redis connection error (REDIS_URL ${host})`, everyMs, now);
+  return (err) => warn({ err: { message: err.message } });
+}
+
+/**
+ * `warn` for the client's errors and those of every copy taken from it, and from those (blocking
+ * readers, workers, BullMQ's own blocking connections: duplicate()): the same outage, counted in
+ * one warning. Without a listener ioredis printed each copy's every retry to stderr.
+ */
+function warnOnErrors(client: Redis, warn: (err: Error) => void): Redis {
+  client.on('error', warn);
+  const duplicate = client.duplicate.bind(client);
+  client.duplicate = (override) => warnOnErrors(duplicate(override), warn);
+  return client;
 }
 
 /** Host and port of a Redis URL, without its user and password. */

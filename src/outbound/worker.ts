@@ -6,6 +6,7 @@ import { type ChannelDeps, channelDefinition, channelDefinitions } from '../chan
 import { type ChannelAdapter, type ChannelErrorCode, ChannelSendError } from '../channels/types.js';
 import type { Models } from '../db/index.js';
 import { logTag } from '../logging/logger.js';
+import { rateLimitedWarn } from '../logging/rate-limited.js';
 import { countDeadLetter, countSendFailure, countSent } from '../metrics/outbound.js';
 import { queueOptions, workerConnection } from '../queues/options.js';
 import {
@@ -474,9 +475,8 @@ export function createOutboundWorker(
           maxStalledCount: 3,
         });
         worker.on('failed', (job, err) => void onFailed(job, err));
-        worker.on('error', (err) =>
-          logger.warn({ err: { message: err.message }, queue: name }, 'worker error'),
-        );
+        const warn = rateLimitedWarn(logger, 'worker error');
+        worker.on('error', (err) => warn({ err: { message: err.message }, queue: name }));
         queues.push(queue);
         channelQueues.set(channel, [...(channelQueues.get(channel) ?? []), queue]);
         workers.push(worker);

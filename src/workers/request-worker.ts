@@ -1,6 +1,7 @@
 import { type Job, Worker } from 'bullmq';
 import { isValidObjectId } from 'mongoose';
 import type { PrivacyRequest, RequestType } from '../db/index.js';
+import { rateLimitedWarn } from '../logging/rate-limited.js';
 import { timeRequestJob } from '../metrics/requests.js';
 import { maskString } from '../privacy/index.js';
 import { type QueueStore, workerConnection } from '../queues/options.js';
@@ -232,9 +233,8 @@ export function startRequestWorker(
       maxStalledCount: 2,
     },
   );
-  worker.on('error', (err) =>
-    ctx.logger.warn({ err: { message: maskString(err.message) } }, 'request worker error'),
-  );
+  const warn = rateLimitedWarn(ctx.logger, 'request worker error');
+  worker.on('error', (err) => warn({ err: { message: maskString(err.message) } }));
   return {
     worker,
     async close() {

@@ -3,6 +3,7 @@ import type { RedisStore } from '../app/context.js';
 import { recordAudit } from '../audit/record.js';
 import type { Models, PrivacyRequest } from '../db/index.js';
 import type { Logger } from '../logging/logger.js';
+import { rateLimitedWarn } from '../logging/rate-limited.js';
 import { type QueueStore, queueOptions, workerConnection } from '../queues/options.js';
 import {
   claimReminders,
@@ -128,7 +129,8 @@ export function startSlaSchedule(
     prefix: ctx.config.redisPrefix,
     concurrency: 1,
   });
-  worker.on('error', (err) => ctx.logger.warn({ err: { message: err.message } }, 'sla worker error'));
+  const warn = rateLimitedWarn(ctx.logger, 'sla worker error');
+  worker.on('error', (err) => warn({ err: { message: err.message } }));
   return {
     queue,
     async ensure() {

@@ -82,4 +82,18 @@ describe('health endpoints', () => {
     expect(failed).not.toContain('r3dis-Pw');
     expect(Date.now() - started).toBeLessThan(5000);
   });
+
+  it("copies of the Redis client (blocking readers, workers' connections) warn through the start's limiter", () => {
+    // Without a listener each copy's every retry during an outage was printed to stderr.
+    const copy = ctx.redis.duplicate({ lazyConnect: true });
+    const copyOfCopy = copy.duplicate({ lazyConnect: true });
+    try {
+      expect(copy.listeners('error')).toEqual(ctx.redis.listeners('error'));
+      expect(copyOfCopy.listeners('error')).toEqual(ctx.redis.listeners('error'));
+      expect(copy.listenerCount('error')).toBe(1);
+    } finally {
+      copy.disconnect();
+      copyOfCopy.disconnect();
+    }
+  });
 });
