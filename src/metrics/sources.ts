@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import { REQUEST_TYPES, type RequestType } from '../db/index.js';
-import { type QueueStore, queueOptions } from '../queues/options.js';
+import { type QueueStore, queueOptions, sharedConnectionQueue } from '../queues/options.js';
 import type { Metrics, OverdueSource, QueueDepthSource } from './metrics.js';
 
 /**
@@ -23,7 +23,7 @@ export function queueDepthSource(
   store: QueueStore,
   queueNames: string[],
 ): { read: QueueDepthSource; close(): Promise<void> } {
-  const queues = queueNames.map((name) => new Queue(name, queueOptions(store)));
+  const queues = queueNames.map((name) => sharedConnectionQueue(new Queue(name, queueOptions(store))));
   return {
     read: () =>
       Promise.all(

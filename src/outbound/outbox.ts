@@ -7,7 +7,7 @@ import { channelDefinition } from '../channels/registry.js';
 import type { OutboundMessage } from '../channels/types.js';
 import { keyedHash } from '../identity/keyed-hash.js';
 import { logTag } from '../logging/logger.js';
-import { type QueueStore, queueOptions } from '../queues/options.js';
+import { type QueueStore, queueOptions, sharedConnectionQueue } from '../queues/options.js';
 import { chatHash, maskChatId } from './dead-letter.js';
 import {
   channelNameSchema,
@@ -90,14 +90,16 @@ export function createOutbox(ctx: OutboxDeps, options: OutboxOptions = {}): Outb
   const queueFor = (name: string) => {
     let queue = queues.get(name);
     if (!queue) {
-      queue = new Queue<OutboundJobData>(name, {
-        ...queueOptions(ctx),
-        defaultJobOptions: {
-          // Gone from Redis once sent; a dead-lettered job is redacted by the worker (sealed part dropped).
-          removeOnComplete: true,
-          removeOnFail: { age: keepFailedSeconds, count: 1000 },
-        },
-      });
+      queue = sharedConnectionQueue(
+        new Queue<OutboundJobData>(name, {
+          ...queueOptions(ctx),
+          defaultJobOptions: {
+            // Gone from Redis once sent; a dead-lettered job is redacted by the worker (sealed part dropped).
+            removeOnComplete: true,
+            removeOnFail: { age: keepFailedSeconds, count: 1000 },
+          },
+        }),
+      );
       queues.set(name, queue);
     }
     return queue;

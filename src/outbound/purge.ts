@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { OutboundMessage } from '../channels/types.js';
-import { type QueueStore, queueOptions } from '../queues/options.js';
+import { type QueueStore, queueOptions, sharedConnectionQueue } from '../queues/options.js';
 import { chatHash } from './dead-letter.js';
 import {
   defaultPartitions,
@@ -67,7 +67,7 @@ export async function purgeChatOutbound(
   }
   const spared: (SparedMessage & { order: [number, number] })[] = [];
   for (const [name, hashes] of byQueue) {
-    const queue = new Queue<OutboundJobData>(name, queueOptions(ctx));
+    const queue = sharedConnectionQueue(new Queue<OutboundJobData>(name, queueOptions(ctx)));
     try {
       const jobs = await queue.getJobs([...RESTING], 0, LOOK_AT - 1);
       for (const job of jobs) {

@@ -8,7 +8,7 @@ import type { Models } from '../db/index.js';
 import { logTag } from '../logging/logger.js';
 import { rateLimitedWarn } from '../logging/rate-limited.js';
 import { countDeadLetter, countSendFailure, countSent } from '../metrics/outbound.js';
-import { queueOptions, workerConnection } from '../queues/options.js';
+import { queueOptions, sharedConnectionQueue, workerConnection } from '../queues/options.js';
 import {
   chatHash,
   type DeadLetterHook,
@@ -460,7 +460,7 @@ export function createOutboundWorker(
       connection = workerConnection(ctx);
       const shared = connection;
       for (const { channel, name } of plan) {
-        const queue = new Queue<OutboundJobData>(name, queueOptions(ctx));
+        const queue = sharedConnectionQueue(new Queue<OutboundJobData>(name, queueOptions(ctx)));
         // `concurrency: 1` below holds only within this process: a second one (ROLE=worker
         // replicas, or ROLE=all beside a worker) would take the next job of the same partition at
         // once and a chat's messages could leave out of order. One active job per partition queue

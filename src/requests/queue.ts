@@ -1,6 +1,6 @@
 import { type JobsOptions, Queue } from 'bullmq';
 import type { RequestType } from '../db/index.js';
-import { type QueueStore, queueOptions } from '../queues/options.js';
+import { type QueueStore, queueOptions, sharedConnectionQueue } from '../queues/options.js';
 
 /**
  * One queue for every privacy request; the job name is the request type, the job id its ref, and
@@ -34,10 +34,12 @@ export function requestJobOptions(options: RequestQueueOptions = {}): JobsOption
 export type RequestQueue = Queue<RequestJobData, unknown, RequestType>;
 
 export function createRequestQueue(ctx: QueueStore, options: RequestQueueOptions = {}): RequestQueue {
-  return new Queue<RequestJobData, unknown, RequestType>(REQUEST_QUEUE, {
-    ...queueOptions(ctx),
-    defaultJobOptions: requestJobOptions(options),
-  });
+  return sharedConnectionQueue(
+    new Queue<RequestJobData, unknown, RequestType>(REQUEST_QUEUE, {
+      ...queueOptions(ctx),
+      defaultJobOptions: requestJobOptions(options),
+    }),
+  );
 }
 
 /** Queues a request already saved in MongoDB. Adding the same ref twice is a no-op (job id = ref). */

@@ -4,7 +4,7 @@ import { recordAudit } from '../audit/record.js';
 import type { Models, PrivacyRequest } from '../db/index.js';
 import type { Logger } from '../logging/logger.js';
 import { rateLimitedWarn } from '../logging/rate-limited.js';
-import { type QueueStore, queueOptions, workerConnection } from '../queues/options.js';
+import { type QueueStore, queueOptions, sharedConnectionQueue, workerConnection } from '../queues/options.js';
 import {
   claimReminders,
   createRequestReadModel,
@@ -119,10 +119,12 @@ export function startSlaSchedule(
   options: { everyMs?: number } = {},
 ): SlaSchedule {
   const everyMs = options.everyMs ?? 5 * 60_000;
-  const queue = new Queue(SLA_QUEUE, {
-    ...queueOptions(ctx),
-    defaultJobOptions: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
-  });
+  const queue = sharedConnectionQueue(
+    new Queue(SLA_QUEUE, {
+      ...queueOptions(ctx),
+      defaultJobOptions: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
+    }),
+  );
   const connection = workerConnection(ctx);
   const worker = new Worker(SLA_QUEUE, async () => (await runSlaCheck(ctx, deps)).length, {
     connection,

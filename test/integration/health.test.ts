@@ -4,6 +4,7 @@ import { buildAdminServer } from '../../src/admin/server.js';
 import { createAppContext } from '../../src/app/context.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/logging/logger.js';
+import { createRequestQueue } from '../../src/requests/queue.js';
 import { freePort } from '../../src/services/processes.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 
@@ -94,6 +95,16 @@ describe('health endpoints', () => {
     } finally {
       copy.disconnect();
       copyOfCopy.disconnect();
+    }
+  });
+
+  it("a queue on the shared connection leaves its errors to that client's warning, not stderr", async () => {
+    // BullMQ printed each of a listener-less queue's connection errors with its stack (queue-base).
+    const queue = createRequestQueue(ctx);
+    try {
+      expect(queue.listenerCount('error')).toBe(1);
+    } finally {
+      await queue.close();
     }
   });
 });
