@@ -1,3 +1,4 @@
+import { healthRoutes } from '../admin/health.js';
 import { createAdminComponent } from '../admin/server.js';
 import { createGatewayComponent } from '../gateway/component.js';
 import { createMetricsComponent } from '../metrics/serve.js';
@@ -8,7 +9,8 @@ import { createOutboundSenderComponent } from './outbound.js';
 
 export type Role = 'gateway' | 'worker' | 'admin';
 
-const metricsComponent: ComponentFactory = (ctx) => createMetricsComponent(ctx, installationSources(ctx));
+const metricsComponent: ComponentFactory = (ctx) =>
+  createMetricsComponent(ctx, installationSources(ctx), healthRoutes(ctx));
 
 /**
  * Which components each role runs. `ROLE=all` runs every list. A new worker or channel is one

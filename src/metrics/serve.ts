@@ -1,6 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyPluginAsync, LogController } from 'fastify';
 import { collectDefaultMetrics, type Registry } from 'prom-client';
-import { type HealthDeps, healthRoutes } from '../admin/health.js';
 import type { Component } from '../app/component.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
@@ -57,8 +56,10 @@ export function metricsPlugin(
  * is not started.
  */
 export function createMetricsComponent(
-  ctx: MetricsServeDeps & HealthDeps,
+  ctx: MetricsServeDeps,
   sources: InstallationSources,
+  /** /healthz and /readyz, given by the composition (admin/health.ts sits above metrics/). */
+  health: FastifyPluginAsync,
 ): Component | undefined {
   const log = ctx.logger.child({ component: 'metrics' });
   if (ctx.config.role === 'all' || ctx.config.role === 'admin') return undefined;
@@ -76,7 +77,7 @@ export function createMetricsComponent(
   return {
     name: 'metrics',
     async start() {
-      await app.register(healthRoutes(ctx));
+      await app.register(health);
       if (plugin) await app.register(plugin);
       const url = await app.listen({ host, port });
       log.info(
