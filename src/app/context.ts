@@ -150,9 +150,15 @@ function redisHost(url: string): string {
   }
 }
 
-/** The hosts of a MongoDB URI, without its user and password. */
+/**
+ * The hosts of a MongoDB URI, without its user and password: what follows the last `@`, since a
+ * password with an unescaped `/`, `?` or `@` (which the driver refuses, when this is shown) would
+ * otherwise be read as the hosts.
+ */
 function mongoHosts(uri: string): string {
-  return /^mongodb(?:\+srv)?:\/\/(?:[^@/]*@)?([^/?]*)/.exec(uri)?.[1] ?? 'unreadable URI';
+  const rest = /^mongodb(?:\+srv)?:\/\/(.*)$/s.exec(uri)?.[1];
+  if (rest === undefined) return 'unreadable URI';
+  return rest.slice(rest.lastIndexOf('@') + 1).split(/[/?]/)[0] ?? '';
 }
 
 export async function closeAppContext(ctx: AppContext): Promise<void> {

@@ -90,13 +90,19 @@ export function publishedSecrets(extra: Record<string, EnvField> = {}): Map<stri
 
 /**
  * A refused value as an error may show it: a URL's user and password (`mongodb://app:pw@db`, also
- * when mistyped as `mongodb//app:pw@db`) become `***`, since connection strings carry passwords.
+ * when mistyped as `mongodb//app:pw@db`, `mongodb:/app:pw@db` or `app:pw@db`) become `***`, since
+ * connection strings carry passwords.
  */
 export function withoutCredentials(value: string): string {
   const at = value.lastIndexOf('@');
+  if (at < 0) return value;
   const slashes = value.indexOf('//');
-  if (at < 0 || slashes < 0 || slashes > at) return value;
-  return `${value.slice(0, slashes + 2)}***${value.slice(at)}`;
+  // Kept before the `***`: the scheme and its slashes as typed; without `//`, a `name:/` (a bare `app:` may be the user).
+  const kept =
+    slashes >= 0 && slashes < at
+      ? slashes + 2
+      : (/^[a-z][a-z0-9+.-]*:\//i.exec(value.slice(0, at))?.[0].length ?? 0);
+  return `${value.slice(0, kept)}***${value.slice(at)}`;
 }
 
 /** Reads the environment (a `.env` file is loaded by the CLI before this in development). */

@@ -64,6 +64,26 @@ describe('health endpoints', () => {
     expect(failed).not.toContain('m0ngo-Pw');
   });
 
+  it('a password with an unescaped / or ? is not shown as the host when the driver refuses it', async () => {
+    // The config takes these URIs (mongodb://\S+); the driver refuses them ("Password contains
+    // unescaped characters"), and the hosts were read up to the first / or ?: "app:m0ngo".
+    const port = await freePort();
+    for (const password of ['m0ngo/Pw-7f3a', 'm0ngo?Pw-7f3a']) {
+      const config = loadConfig({
+        MONGODB_URI: `mongodb://app:${password}@127.0.0.1:${port}/hakdata`,
+        REDIS_URL: ctx.config.redisUrl,
+      });
+      const failed = await createAppContext(config, createLogger({ level: 'silent' })).then(
+        () => 'started',
+        (err: unknown) => (err instanceof Error ? err.message : String(err)),
+      );
+      expect(failed).toMatch(
+        new RegExp(`^MongoDB at MONGODB_URI \\(127\\.0\\.0\\.1:${port}\\) cannot be used: `),
+      );
+      expect(failed).not.toMatch(/m0ngo|app:/);
+    }
+  });
+
   it('a start with Redis out of reach fails within its bound, naming REDIS_URL and its host, never its password', async () => {
     const port = await freePort();
     const config = loadConfig({

@@ -170,6 +170,19 @@ describe('configuration', () => {
     expect(lines.find((l) => l.includes('REDIS_URL'))).toContain('(got "redis//***@cache.internal:6379")');
   });
 
+  it('never echoes the password of a connection string mistyped without its //', () => {
+    const lines = problemsOf({
+      MONGODB_URI: 'mongodb:/app:m0ngo-Pw-7f3a@db.internal:27017/hakdata',
+      REDIS_URL: 'app:r3dis-Pw-7f3a@cache.internal:6379',
+    });
+    expect(lines).toHaveLength(2);
+    for (const line of lines) expect(line).not.toMatch(/Pw-7f3a|app:/);
+    expect(lines.find((l) => l.includes('MONGODB_URI'))).toContain(
+      '(got "mongodb:/***@db.internal:27017/hakdata")',
+    );
+    expect(lines.find((l) => l.includes('REDIS_URL'))).toContain('(got "***@cache.internal:6379")');
+  });
+
   it('takes only http(s) URLs where an http(s) URL is asked for', () => {
     for (const name of ['OTP_WEBHOOK_URL', 'PUBLIC_URL', 'TELEGRAM_API_ROOT', 'WHATSAPP_CLOUD_API_ROOT'])
       for (const bad of ['ftp://sms.example.id/send', 'file:///etc/passwd', 'javascript:alert(1)']) {
