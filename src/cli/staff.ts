@@ -80,7 +80,10 @@ export interface StaffAddOptions {
   passwordStdin?: boolean;
 }
 
-/** `hakdata staff add <username> --role agent|admin [--password-stdin]`. Exit code 1 on failure. */
+/**
+ * `hakdata staff add <username> --role agent|admin [--password-stdin]`. Exit code 2 for a bad
+ * argument (role, username, password, no terminal to ask on), 1 when the action fails (the name is taken).
+ */
 export async function runStaffAdd(
   config: Config,
   username: string,
@@ -88,11 +91,11 @@ export async function runStaffAdd(
 ): Promise<number> {
   const role = roleSchema.safeParse(options.role);
   if (!role.success) {
-    err('--role must be agent or admin');
-    return 1;
+    err(`hakdata staff add: --role must be agent or admin (got "${String(options.role).slice(0, 20)}")`);
+    return 2;
   }
   const password = await readPassword(options);
-  if (password === undefined) return 1;
+  if (password === undefined) return 2;
 
   return withStaffStore(config, async (ctx) => {
     const created = await createStaffAccount(ctx, {
@@ -105,7 +108,10 @@ export async function runStaffAdd(
   });
 }
 
-/** Runs `step` against the app's stores; a StaffError is its message on stderr and exit code 1. */
+/**
+ * Runs `step` against the app's stores; a StaffError is its message on stderr and exit code 2 for
+ * bad input (a malformed username, a weak password), 1 for the action failing (an unknown account).
+ */
 async function withStaffStore(config: Config, step: (ctx: AppContext) => Promise<void>): Promise<number> {
   const ctx = await createAppContext(config, createLogger({ level: 'warn' }));
   try {
@@ -114,7 +120,7 @@ async function withStaffStore(config: Config, step: (ctx: AppContext) => Promise
   } catch (e) {
     if (e instanceof StaffError) {
       err(e.message);
-      return 1;
+      return e.code === 'INVALID_INPUT' ? 2 : 1;
     }
     throw e;
   } finally {
@@ -125,7 +131,7 @@ async function withStaffStore(config: Config, step: (ctx: AppContext) => Promise
 /**
  * `hakdata staff set-password <username> [--password-stdin]`: a new password for an existing
  * account (an admin who forgot theirs), its login locks lifted, its console sessions ended.
- * Exit code 1 on failure.
+ * Exit code 2 for a bad argument, 1 when the action fails (no such account).
  */
 export async function runStaffSetPassword(
   config: Config,
@@ -133,7 +139,7 @@ export async function runStaffSetPassword(
   options: { passwordStdin?: boolean },
 ): Promise<number> {
   const password = await readPassword(options);
-  if (password === undefined) return 1;
+  if (password === undefined) return 2;
   return withStaffStore(config, async (ctx) => {
     const done = await setStaffPassword(ctx, username, password, 'cli');
     const sessions =

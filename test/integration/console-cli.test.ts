@@ -31,16 +31,30 @@ function hakdata(args: string[], input: string) {
 }
 
 describe('hakdata staff add', () => {
-  it('creates an account from --password-stdin; a bad role fails with exit code 1', async () => {
-    const [ok, badRole] = await Promise.all([
+  it('creates an account from --password-stdin; a bad role or username is an argument error (exit code 2), a taken name exit code 1', async () => {
+    await addStaff(ctx, 'sudah.ada', 'agent');
+    const [ok, badRole, badName, taken] = await Promise.all([
       hakdata(['staff', 'add', 'Dewi.CLI', '--role', 'agent', '--password-stdin'], 'a-cli-password-42\n'),
       hakdata(['staff', 'add', 'budi.cli', '--role', 'boss', '--password-stdin'], 'a-cli-password-42\n'),
+      hakdata(['staff', 'add', 'b!', '--role', 'agent', '--password-stdin'], 'a-cli-password-42\n'),
+      hakdata(['staff', 'add', 'sudah.ada', '--role', 'agent', '--password-stdin'], 'a-cli-password-42\n'),
     ]);
     expect(ok.err).toBe('');
     expect(ok.out).toContain('dewi.cli (agent) created');
     expect(ok.code).toBe(0);
-    expect(badRole.code).toBe(1);
-    expect(badRole.err).toContain('--role must be agent or admin');
+    expect(badRole).toEqual({
+      code: 2,
+      out: '',
+      err: 'hakdata staff add: --role must be agent or admin (got "boss")\n',
+    });
+    expect(badName).toMatchObject({ code: 2, out: '' });
+    expect(badName.err).toMatch(/^Username: .+\n$/);
+    expect(taken).toMatchObject({
+      code: 1,
+      out: '',
+      err: 'A staff account named sudah.ada exists already.\n',
+    });
+    expect(await ctx.models.StaffAccount.countDocuments({ username: 'budi.cli' })).toBe(0);
 
     const account = await ctx.models.StaffAccount.findOne({ username: 'dewi.cli' }).lean();
     expect(account).toMatchObject({ role: 'agent', disabled: false, createdBy: 'cli' });
@@ -107,7 +121,7 @@ describe('hakdata staff set-password', () => {
     expect(JSON.stringify(events)).not.toContain('a-new-cli-password-7');
   }, 90_000);
 
-  it('refuses a short password, an unknown account and a missing terminal (exit code 1), changing nothing', async () => {
+  it('refuses a short password and a missing terminal (argument errors, exit code 2) and an unknown account (exit code 1), changing nothing', async () => {
     await addStaff(ctx, 'tetap.agen', 'agent');
     const session = await createSession(ctx, { username: 'tetap.agen', role: 'agent' });
     const before = await ctx.models.StaffAccount.findOne({ username: 'tetap.agen' }).lean();
@@ -116,10 +130,10 @@ describe('hakdata staff set-password', () => {
       hakdata(['staff', 'set-password', 'tidak.ada', '--password-stdin'], 'a-new-cli-password-7\n'),
       hakdata(['staff', 'set-password', 'tetap.agen'], 'a-new-cli-password-7\n'),
     ]);
-    expect(short).toMatchObject({ code: 1, out: '', err: 'The password needs at least 12 characters.\n' });
+    expect(short).toMatchObject({ code: 2, out: '', err: 'The password needs at least 12 characters.\n' });
     expect(unknown).toMatchObject({ code: 1, out: '', err: 'No staff account tidak.ada.\n' });
     expect(noTerminal).toMatchObject({
-      code: 1,
+      code: 2,
       out: '',
       err: 'No terminal to ask for the password: pipe it in with --password-stdin.\n',
     });
