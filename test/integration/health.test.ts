@@ -4,8 +4,10 @@ import { buildAdminServer } from '../../src/admin/server.js';
 import { createAppContext } from '../../src/app/context.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/logging/logger.js';
+import { queueOptions } from '../../src/queues/options.js';
 import { createRequestQueue } from '../../src/requests/queue.js';
 import { freePort } from '../../src/services/processes.js';
+import { dashboardQueues } from '../../src/staff/console/routes/queues.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 
 let ctx: TestContext;
@@ -125,6 +127,15 @@ describe('health endpoints', () => {
       expect(queue.listenerCount('error')).toBe(1);
     } finally {
       await queue.close();
+    }
+  });
+
+  it("the console's queue dashboard leaves its queues' errors to the shared client's warning, not stderr", async () => {
+    const queues = dashboardQueues(['requests', 'outbound-telegram-0'], queueOptions(ctx));
+    try {
+      for (const queue of queues) expect(queue.listenerCount('error')).toBe(1);
+    } finally {
+      await Promise.all(queues.map((q) => q.close()));
     }
   });
 });

@@ -5,6 +5,7 @@ import { Queue } from 'bullmq';
 import type { FastifyPluginAsync } from 'fastify';
 import { recordAudit } from '../../../audit/record.js';
 import type { Models } from '../../../db/index.js';
+import { sharedConnectionQueue } from '../../../queues/options.js';
 import { REQUEST_QUEUE } from '../../../requests/index.js';
 import { staffActor } from '../../accounts.js';
 import type { ConsoleDeps } from '../deps.js';
@@ -66,6 +67,15 @@ function redactedAdapter(queue: Queue): BullMQAdapter {
   return adapter;
 }
 
+/**
+ * The dashboard's queues, on the shared connection (ConsoleDeps.queueOptions): their 'error' events
+ * are that client's, already warned by it, so each gets a listener (sharedConnectionQueue); without
+ * one BullMQ printed every Redis error with its stack to stderr during an outage.
+ */
+export function dashboardQueues(queueNames: string[], options: QueueDashboardDeps['queueOptions']): Queue[] {
+  return queueNames.map((name) => sharedConnectionQueue(new Queue(name, options)));
+}
+
 /** The dashboard opens the configuration's queues and audits the actions taken through it. */
 export type QueueDashboardDeps = Pick<ConsoleDeps, 'queueNames' | 'queueOptions'> & {
   models: Pick<Models, 'AuditEvent'>;
@@ -80,7 +90,7 @@ export type QueueDashboardDeps = Pick<ConsoleDeps, 'queueNames' | 'queueOptions'
 export const queueDashboardRoutes =
   ({ queueNames, queueOptions, ...deps }: QueueDashboardDeps): FastifyPluginAsync =>
   async (app) => {
-    const queues = queueNames.map((name) => new Queue(name, queueOptions));
+    const queues = dashboardQueues(queueNames, queueOptions);
     const adapter = new FastifyAdapter();
     adapter.setBasePath(QUEUES_PATH);
     createBullBoard({
