@@ -8,6 +8,7 @@ export {
   type DeadLetterDeps,
   type DeadLetterHook,
   type DeadLetterNotice,
+  platformCodeOf,
   recordDeliveryFailure,
   sanitizeDetail,
 } from './dead-letter.js';

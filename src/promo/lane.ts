@@ -4,7 +4,7 @@ import type { Connection, Types } from 'mongoose';
 import { ChannelSendError } from '../channels/types.js';
 import { bulkWriteInChunks, type Models } from '../db/index.js';
 import type { Logger } from '../logging/logger.js';
-import { type OutboundMeta, sanitizeDetail } from '../outbound/index.js';
+import { type OutboundMeta, platformCodeOf, sanitizeDetail } from '../outbound/index.js';
 import type { SessionStore } from '../sessions/session-store.js';
 import {
   checkBatch,
@@ -122,7 +122,7 @@ export async function runLane(deps: LaneDeps, lane: Lane, runSignal: AbortSignal
 
 type Outcome =
   | { state: 'sent'; messageId?: string; chatHash: string; channel: string; attempts: number }
-  | { state: 'failed'; code: string; detail: string; attempts: number }
+  | { state: 'failed'; code: string; detail: string; platformCode?: string; attempts: number }
   | { state: 'skipped'; reason: string }
   /** Never sent (the run stopped while it waited for its slot): the claim is withdrawn. */
   | { state: 'released' };
@@ -319,10 +319,13 @@ async function sendOne(
             `unreachable ${lane.failureStreak} times in a row (${sanitizeDetail(error.message).slice(0, 80)})`,
           );
       }
+      // The platform's own code (WhatsApp Cloud API 132015, 131047), whole: the detail masks digit runs.
+      const platformCode = platformCodeOf(error.platformCode);
       return {
         state: 'failed',
         code: error.code,
         detail: sanitizeDetail(error.message).slice(0, 200),
+        ...(platformCode ? { platformCode } : {}),
         attempts: attempt,
       };
     }
@@ -383,7 +386,11 @@ async function recordOutcomes(
         ? {
             state: 'failed',
             attempts: outcome.attempts,
-            error: { code: outcome.code, detail: outcome.detail },
+            error: {
+              code: outcome.code,
+              detail: outcome.detail,
+              ...(outcome.platformCode ? { platformCode: outcome.platformCode } : {}),
+            },
           }
         : { state: 'skipped', reason: outcome.reason };
     return [{ updateOne: { filter, update: { $set: set, $unset: { sentAt: 1 } } } }];

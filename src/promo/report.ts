@@ -33,8 +33,13 @@ export function formatReport(report: PromoReport): string {
     lines.push(pad(`    ${SKIP_REASON_TEXT[reason as SkipReason] ?? reason} (${reason})`, n));
   if (!dry) {
     lines.push(pad('  failed', sum(report.failed)));
-    for (const [code, n] of Object.entries(report.failed).sort((a, b) => b[1] - a[1]))
+    for (const [code, n] of Object.entries(report.failed).sort((a, b) => b[1] - a[1])) {
       lines.push(pad(`    ${FAILURE_TEXT[code] ?? code} (${code})`, n));
+      // The platform's own codes (WhatsApp Cloud API 132015: template paused), as dead letters show them.
+      const platform = report.failedPlatformCodes[code] ?? {};
+      for (const [platformCode, m] of Object.entries(platform).sort((a, b) => b[1] - a[1]))
+        lines.push(pad(`      platform code ${platformCode}`, m));
+    }
     const seconds = report.elapsedMs / 1000;
     lines.push(
       `  this run: ${report.sentThisRun} sent in ${seconds.toFixed(1)} s = ${report.perSecond} msg/s ` +

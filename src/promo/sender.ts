@@ -75,6 +75,8 @@ export interface PromoReport {
   byChannel: Record<string, number>;
   skipped: Record<string, number>;
   failed: Record<string, number>;
+  /** Failures the platform gave its own code for (WhatsApp Cloud API 132015), by failure code. */
+  failedPlatformCodes: Record<string, Record<string, number>>;
   /** Sent by this run, how long its sending took, and the rate reached. */
   sentThisRun: number;
   elapsedMs: number;
@@ -173,6 +175,7 @@ async function dryRun(
     byChannel,
     skipped,
     failed: {},
+    failedPlatformCodes: {},
     sentThisRun: 0,
     elapsedMs: Math.round(performance.now() - started),
     perSecond: 0,
@@ -480,6 +483,7 @@ async function liveRun(
     byChannel: tally.byChannel,
     skipped,
     failed: tally.failedByCode,
+    failedPlatformCodes: tally.failedByPlatformCode,
     sentThisRun: live.sent,
     elapsedMs: Math.round(elapsedMs),
     perSecond: Math.round(live.perSecond * 10) / 10,

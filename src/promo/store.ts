@@ -153,6 +153,8 @@ export interface Tally {
   sent: number;
   skippedByReason: Record<string, number>;
   failedByCode: Record<string, number>;
+  /** Failures that carry the platform's own code, by failure code then platform code. */
+  failedByPlatformCode: Record<string, Record<string, number>>;
   pending: number;
   byChannel: Record<string, number>;
 }
@@ -160,18 +162,37 @@ export interface Tally {
 /** Counts of the deliveries written so far (aggregate $match/$group only: FerretDB has that). */
 export async function tallyDeliveries(deps: PromoStoreDeps, promoId: string): Promise<Tally> {
   const rows = await deps.models.PromoDelivery.aggregate<{
-    _id: { state: string; reason: string | null; code: string | null; channel: string | null };
+    _id: {
+      state: string;
+      reason: string | null;
+      code: string | null;
+      platformCode: string | null;
+      channel: string | null;
+    };
     n: number;
   }>([
     { $match: { promoId } },
     {
       $group: {
-        _id: { state: '$state', reason: '$reason', code: '$error.code', channel: '$channel' },
+        _id: {
+          state: '$state',
+          reason: '$reason',
+          code: '$error.code',
+          platformCode: '$error.platformCode',
+          channel: '$channel',
+        },
         n: { $sum: 1 },
       },
     },
   ]);
-  const tally: Tally = { sent: 0, skippedByReason: {}, failedByCode: {}, pending: 0, byChannel: {} };
+  const tally: Tally = {
+    sent: 0,
+    skippedByReason: {},
+    failedByCode: {},
+    failedByPlatformCode: {},
+    pending: 0,
+    byChannel: {},
+  };
   for (const { _id, n } of rows) {
     if (_id.state === 'sent') {
       tally.sent += n;
@@ -183,6 +204,11 @@ export async function tallyDeliveries(deps: PromoStoreDeps, promoId: string): Pr
     } else if (_id.state === 'failed') {
       const code = _id.code ?? 'UNKNOWN';
       tally.failedByCode[code] = (tally.failedByCode[code] ?? 0) + n;
+      if (_id.platformCode) {
+        const byPlatform = tally.failedByPlatformCode[code] ?? {};
+        byPlatform[_id.platformCode] = (byPlatform[_id.platformCode] ?? 0) + n;
+        tally.failedByPlatformCode[code] = byPlatform;
+      }
     } else tally.pending += n;
   }
   return tally;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOutbox, type OutboxHandle } from '../../src/outbound/index.js';
-import { parsePromo, sendPromo } from '../../src/promo/index.js';
+import { formatReport, parsePromo, sendPromo } from '../../src/promo/index.js';
 import { type CloudSentMessage, FakeGraphApi } from '../fakes/graph-api.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 
@@ -142,6 +142,48 @@ describe('a promotion outside the 24-hour window, with a marketing template set'
     }
     expect(fake.messagesTo('6281344447777')).toHaveLength(0);
     expect(fake.messagesTo('6281344448888')).toHaveLength(0);
+  });
+
+  it('a direct send Meta refuses is a failed delivery with the Graph API code, counted by code in the report', async () => {
+    const PAUSED = '+6281344440000';
+    const customer = await t.ctx.models.Customer.create({
+      customerNo: 'SJ-PROMO2',
+      name: 'Tuti Promo',
+      phone: PAUSED,
+      area: 'Promo Cloud Paused',
+      marketingConsent: { granted: true, updatedAt: new Date(), source: 'test' },
+    });
+    fake.pausedTemplates.add(TEMPLATE);
+    let report: Awaited<ReturnType<typeof sendPromo>>;
+    try {
+      // whatsapp-cloud is sent by the promo sender itself (direct), not through the outbox.
+      report = await sendPromo(
+        t.ctx,
+        parsePromo({
+          id: 'cloud-direct-paused',
+          message: { id: 'Promo saat template dijeda.', en: 'A promotion while the template is paused.' },
+          channels: ['whatsapp-cloud'],
+          audience: { area: 'Promo Cloud Paused' },
+        }),
+      );
+    } finally {
+      fake.pausedTemplates.delete(TEMPLATE);
+    }
+    expect(report.sent).toBe(0);
+    expect(report.failed).toEqual({ BAD_REQUEST: 1 });
+    expect(report.failedPlatformCodes).toEqual({ BAD_REQUEST: { '132015': 1 } });
+    const delivery = await t.ctx.models.PromoDelivery.findOne({
+      promoId: 'cloud-direct-paused',
+      customerId: customer._id,
+    }).lean();
+    expect(delivery).toMatchObject({ state: 'failed', via: 'direct' });
+    expect(delivery?.error).toMatchObject({ code: 'BAD_REQUEST', platformCode: '132015' });
+    const text = formatReport(report);
+    expect(text).toMatch(
+      /the platform refused the message \(BAD_REQUEST\) +1\n {6}platform code 132015 +1\n/,
+    );
+    expect(text).not.toContain('81344440000');
+    expect(fake.messagesTo('6281344440000')).toHaveLength(0);
   });
 
   it('is a dead letter, not cut, when the promotion does not fit the template parameter', async () => {

@@ -26,8 +26,12 @@ export interface PromoDelivery {
   via?: 'direct' | 'outbox' | null;
   /** Why it was skipped (no_consent, erased, suppressed_phone, …). */
   reason?: string | null;
-  /** Why it failed: a channel error code, or INTERRUPTED (a crash while sending; maybe delivered). */
-  error?: { code: string; detail?: string | null } | null;
+  /**
+   * Why it failed: a channel error code, or INTERRUPTED (a crash while sending; maybe delivered);
+   * `platformCode` the platform's own code when a direct send got one (WhatsApp Cloud API `132015`),
+   * kept whole as the dead letters keep it, since the detail masks digit runs.
+   */
+  error?: { code: string; detail?: string | null; platformCode?: string | null } | null;
   attempts: number;
   createdAt: Date;
   sentAt?: Date | null;
@@ -45,7 +49,14 @@ export const promoDeliverySchema = new Schema<PromoDelivery>(
     via: { type: String, enum: ['direct', 'outbox'] },
     reason: { type: String },
     error: {
-      type: new Schema({ code: { type: String, required: true }, detail: { type: String } }, { _id: false }),
+      type: new Schema(
+        {
+          code: { type: String, required: true },
+          detail: { type: String },
+          platformCode: { type: String, maxlength: 32 },
+        },
+        { _id: false },
+      ),
       default: undefined,
     },
     attempts: { type: Number, default: 0 },
