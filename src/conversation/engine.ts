@@ -233,11 +233,11 @@ export class ConversationEngine {
     }
     if (inbound.isGroup) return [];
     const { channel, chatId } = inbound;
-    const { first, session, meta } = await this.store.begin(inbound);
+    const { first, session, meta, lastSentAt } = await this.store.begin(inbound);
     if (!first) return [];
     const locale: Locale =
       meta?.locale ?? initialLocale(inbound, this.app.config.defaultLocale, this.loaded.lexicon);
-    const turn = new Turn(this, inbound, session, meta ?? { locale, inFlow: false }, !meta);
+    const turn = new Turn(this, inbound, session, meta ?? { locale, inFlow: false }, !meta, lastSentAt);
     try {
       await turn.run();
     } catch (err) {
@@ -306,6 +306,8 @@ class Turn {
     public session: Session | undefined,
     public meta: ChatMeta,
     private readonly firstContact: boolean,
+    /** When the outbound worker last sent the chat a message that was not a promotion (epoch ms). */
+    private readonly lastSentAt: number | undefined,
   ) {
     this.t = this.makeTranslator();
   }
@@ -405,8 +407,13 @@ class Turn {
       return decided(quoted ? 'cancel.quotes_promo' : 'cancel.quotes_other', quoted);
     }
     if (this.session && this.session.flow !== 'menu') return decided('cancel.flow');
-    // Sent within the window and after the conversation last answered: the bot's latest message.
-    const after = Math.max(Date.now() - PROMO_REPLY_WINDOW_MS, this.meta.repliedAt ?? 0);
+    // Sent within the window, after the conversation last answered and after any other message the
+    // bot sent the chat (a request's outcome, a notice: lastSentAt): the bot's latest message.
+    const after = Math.max(
+      Date.now() - PROMO_REPLY_WINDOW_MS,
+      this.meta.repliedAt ?? 0,
+      this.lastSentAt ?? 0,
+    );
     const latest = await latestPromoOfChat(app, this.inbound, new Date(after));
     return decided(latest ? 'cancel.after_promo' : 'cancel.no_recent_promo', latest);
   }

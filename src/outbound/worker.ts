@@ -9,6 +9,7 @@ import { logTag } from '../logging/logger.js';
 import { rateLimitedWarn } from '../logging/rate-limited.js';
 import { countDeadLetter, countSendFailure, countSent } from '../metrics/outbound.js';
 import { queueOptions, sharedConnectionQueue, workerConnection } from '../queues/options.js';
+import { markChatSent } from '../sessions/session-store.js';
 import {
   chatHash,
   type DeadLetterHook,
@@ -394,6 +395,14 @@ export function createOutboundWorker(
     }
 
     countSent(ctx.metrics, data);
+    // Any message but a promotion makes a promotion sent before it no longer the bot's latest (a
+    // bare "batal" then cancels, it does not opt out): when, beside the chat's meta. Promotions are
+    // remembered as such (promomessages), whether sent here or by the promo transport itself.
+    if (delivery.meta.purpose !== 'promo' && !delivery.meta.promoId) {
+      await markChatSent(ctx, data.channel, delivery.chatId).catch((err: Error) =>
+        logger.warn({ err: { message: err.message }, jobId: job.id }, 'chat last-sent time not written'),
+      );
+    }
     if (logger.isLevelEnabled('debug'))
       logger.debug(
         {

@@ -29,6 +29,11 @@ export interface ChatMeta {
 }
 
 const META_TTL_SECONDS = 30 * 24 * 3600;
+/**
+ * How long the time of the bot's last non-promotion message to a chat is kept: a promotion's reply
+ * window (promo/replies.ts PROMO_REPLY_WINDOW_MS, 24 h); an older one is outside it anyway.
+ */
+const LAST_SENT_TTL_SECONDS = 24 * 3600;
 const DEDUPE_TTL_SECONDS = 24 * 3600;
 
 // Session (or its removal) and meta together, atomically. One script rather than MULTI…EXEC: an
@@ -39,14 +44,60 @@ redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[4])
 return 1`;
 const SAVE_SHA = createHash('sha1').update(SAVE_SCRIPT).digest('hex');
 
-function parseLoaded([session, meta]: (string | null | undefined)[] = []): {
+function parseLoaded([session, meta, lastSent]: (string | null | undefined)[] = []): {
   session?: Session;
   meta?: ChatMeta;
+  lastSentAt?: number;
 } {
+  const sentAt = Number(lastSent);
   return {
     ...(session ? { session: JSON.parse(session) as Session } : {}),
     ...(meta ? { meta: JSON.parse(meta) as ChatMeta } : {}),
+    ...(lastSent && Number.isFinite(sentAt) ? { lastSentAt: sentAt } : {}),
   };
+}
+
+/**
+ * When the bot last sent the chat a message that was not a promotion (epoch ms): written by the
+ * outbound worker as each one is sent (a reply, a request's outcome, an SLA or staff notice, a
+ * code), so a promotion sent before it is not the bot's latest message. Beside the chat meta, with
+ * the same key parts; erasure removes both (workers/erase-copies.ts).
+ */
+export const chatLastSentKey = (store: Pick<RedisStore, 'key'>, channel: string, chatId: string) =>
+  store.key('chat-sent', channel, chatId);
+
+const chatMetaKey = (store: Pick<RedisStore, 'key'>, channel: string, chatId: string) =>
+  store.key('chat-meta', channel, chatId);
+
+// Only beside a chat meta: a chat the conversation knows. One erasure emptied keeps none when a
+// message is sent after it (the erase's own acknowledgement), so nothing naming the chat outlives it.
+const MARK_SENT_SCRIPT = `if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2])
+return 1`;
+const MARK_SENT_SHA = createHash('sha1').update(MARK_SENT_SCRIPT).digest('hex');
+
+/**
+ * Records that a non-promotion message was just sent to the chat: one script call (a SET, expiring
+ * after a day), and only when the chat has a meta. Whether it was written.
+ */
+export async function markChatSent(
+  store: Pick<RedisStore, 'key' | 'redis'>,
+  channel: string,
+  chatId: string,
+  at = Date.now(),
+): Promise<boolean> {
+  const args = [
+    chatMetaKey(store, channel, chatId),
+    chatLastSentKey(store, channel, chatId),
+    String(at),
+    LAST_SENT_TTL_SECONDS,
+  ];
+  try {
+    return (await store.redis.evalsha(MARK_SENT_SHA, 2, ...args)) === 1;
+  } catch (err) {
+    if (!String((err as Error).message).startsWith('NOSCRIPT')) throw err;
+    return (await store.redis.eval(MARK_SENT_SCRIPT, 2, ...args)) === 1;
+  }
 }
 
 /** What the session store is handed: Redis, its key builder and the sessions' idle TTL. */
@@ -58,7 +109,7 @@ export class SessionStore {
   constructor(private readonly ctx: SessionStoreDeps) {}
 
   private metaKey(channel: string, chatId: string) {
-    return this.ctx.key('chat-meta', channel, chatId);
+    return chatMetaKey(this.ctx, channel, chatId);
   }
 
   /**
@@ -69,7 +120,7 @@ export class SessionStore {
    */
   async begin(
     inbound: Pick<InboundMessage, 'channel' | 'chatId' | 'messageKey'>,
-  ): Promise<{ first: boolean; session?: Session; meta?: ChatMeta }> {
+  ): Promise<{ first: boolean; session?: Session; meta?: ChatMeta; lastSentAt?: number }> {
     const { channel, chatId } = inbound;
     const seen = await this.ctx.redis.set(
       this.ctx.key('seen', channel, inbound.messageKey),
@@ -82,9 +133,17 @@ export class SessionStore {
     return { first: true, ...(await this.load(channel, chatId)) };
   }
 
-  async load(channel: string, chatId: string): Promise<{ session?: Session; meta?: ChatMeta }> {
+  /** The session, the meta and when the bot last sent the chat a non-promotion message, in one MGET. */
+  async load(
+    channel: string,
+    chatId: string,
+  ): Promise<{ session?: Session; meta?: ChatMeta; lastSentAt?: number }> {
     return parseLoaded(
-      await this.ctx.redis.mget(sessionKey(this.ctx, channel, chatId), this.metaKey(channel, chatId)),
+      await this.ctx.redis.mget(
+        sessionKey(this.ctx, channel, chatId),
+        this.metaKey(channel, chatId),
+        chatLastSentKey(this.ctx, channel, chatId),
+      ),
     );
   }
 

@@ -12,6 +12,7 @@ import {
 import { type OtpKeys, otpKeysOfPhone } from '../identity/otp.js';
 import { removeDevOtpEntries } from '../identity/otp-providers/console.js';
 import { type OutboundPurgeDeps, type Outbox, purgeChatOutbound } from '../outbound/index.js';
+import { chatLastSentKey } from '../sessions/session-store.js';
 import type { KeepMessage } from './erase-keeps.js';
 
 export interface Chat {
@@ -28,6 +29,8 @@ export interface RedisCopiesErased {
   links: number;
   sessions: number;
   chatMeta: number;
+  /** When the bot last sent the chat a message other than a promotion (sessions/session-store.ts). */
+  chatLastSent: number;
   /**
    * Chats whose channel kept copies of its own there and dropped them (`forgetChat`: the web
    * chat's stored replies, the WhatsApp Cloud API's service window), whatever the channel.
@@ -64,7 +67,7 @@ function unique(chats: Chat[]): Chat[] {
  * (MongoDB is), so deleting is always safe.
  *
  * - the customer's chats (verified links, the chats of their requests, the WhatsApp chat of the
- *   phone): link, session, chat meta, what the channel stores of the chat (the web chat's replies,
+ *   phone): link, session, chat meta and last-sent time, what the channel stores of the chat (the web chat's replies,
  *   but those `keep` spares), outbound sealing key and queued jobs;
  * - other chats whose session holds the phone (a stranger or a half-way verification): the
  *   session, only if it still holds the number;
@@ -104,6 +107,7 @@ export async function eraseRedisCopies(
     links: 0,
     sessions: 0,
     chatMeta: 0,
+    chatLastSent: 0,
     chatsForgottenByChannel: 0,
     outboundKeysDestroyed: 0,
     outboundJobsRemoved: 0,
@@ -125,14 +129,16 @@ export async function eraseRedisCopies(
   }
 
   for (const chat of own) {
-    const [link, session, meta] = await Promise.all([
+    const [link, session, meta, lastSent] = await Promise.all([
       ctx.redis.del(linkKey(ctx, chat.channel, chat.chatId)),
       ctx.redis.del(sessionKey(ctx, chat.channel, chat.chatId)),
       ctx.redis.del(chatMetaKey(ctx, chat)),
+      ctx.redis.del(chatLastSentKey(ctx, chat.channel, chat.chatId)),
     ]);
     counts.links += link;
     counts.sessions += session;
     counts.chatMeta += meta;
+    counts.chatLastSent += lastSent;
     const forget = channelDefinitions.find((d) => d.name === chat.channel)?.forgetChat;
     if (forget && (await forget(ctx, chat.chatId, input.keep))) counts.chatsForgottenByChannel += 1;
   }

@@ -3,6 +3,7 @@ import { appendReply } from '../../src/channels/webchat/store.js';
 import { linkChat, notePhoneInChat, sessionKey } from '../../src/identity/links.js';
 import { createOtpService } from '../../src/identity/otp.js';
 import { createOutbox, type OutboxHandle } from '../../src/outbound/outbox.js';
+import { markChatSent } from '../../src/sessions/session-store.js';
 import { eraseRedisCopies } from '../../src/workers/erase-copies.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { deleteKeys } from '../helpers/redis-keys.js';
@@ -49,6 +50,8 @@ describe('eraseRedisCopies', () => {
     await linkChat(ctx, 'webchat', 'web-own-chat-1', CUSTOMER);
     await ctx.redis.set(sessionKey(ctx, 'telegram', '7001'), session({ customerId: CUSTOMER }));
     await ctx.redis.set(ctx.key('chat-meta', 'telegram', '7001'), '{"locale":"id","inFlow":false}');
+    // When the bot last sent it something other than a promotion (the outbound worker writes it).
+    await markChatSent(ctx, 'telegram', '7001');
     await appendReply(ctx, 'web-own-chat-1', { kind: 'text', text: 'Data baru: x@contoh.co.id' });
     // The WhatsApp chat of the number, never verified: its meta names the number.
     await ctx.redis.set(
@@ -90,6 +93,7 @@ describe('eraseRedisCopies', () => {
       links: 2,
       sessions: 1,
       chatMeta: 2,
+      chatLastSent: 1,
       chatsForgottenByChannel: 1,
       outboundKeysDestroyed: 1,
       outboundJobsRemoved: 1,
@@ -105,6 +109,10 @@ describe('eraseRedisCopies', () => {
     expect(await keysLike('phone-chats:*')).toEqual([]);
     expect(await keysLike('status:*')).toEqual([]);
     expect(await keysLike('chat-meta:*')).toEqual([]);
+    expect(await keysLike('chat-sent:*')).toEqual([]);
+    // A message sent after the erase (its own acknowledgement) records nothing for a chat with no meta.
+    expect(await markChatSent(ctx, 'telegram', '7001')).toBe(false);
+    expect(await keysLike('chat-sent:*')).toEqual([]);
     expect(await keysLike('webchat:replies:web-own-chat-1')).toEqual([]);
     expect(await exists(sessionKey(ctx, 'telegram', '17001'))).toBe(false);
     // Someone else's: untouched.

@@ -1,10 +1,19 @@
 import type { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InboundMessage, OutboundMessage } from '../../src/channels/types.js';
+import type {
+  ChannelAdapter,
+  ChannelHealth,
+  InboundMessage,
+  OutboundMessage,
+  SendResult,
+} from '../../src/channels/types.js';
 import { type Conversation, createConversation } from '../../src/conversation/runtime.js';
+import { createOutbox } from '../../src/outbound/outbox.js';
+import { createOutboundWorker } from '../../src/outbound/worker.js';
 import { chatSuppressionHash } from '../../src/requests/suppression.js';
 import { recordingOutbox } from '../fixtures/requests-kit.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
+import { pollUntil } from '../helpers/poll.js';
 
 /**
  * Sentences replying to a promotion, on a Telegram chat that is not linked to any customer: the
@@ -187,6 +196,59 @@ describe('natural-language opt-out in reply to a promotion', () => {
     const replies = await conversation.engine.handle(message(chatId, '2', 'batal'));
     expect(texts(replies)).toMatch(/Tidak ada proses yang sedang berjalan untuk dibatalkan/);
     expect(await unsubscribes(customerId)).toHaveLength(0);
+  });
+
+  it('a bare "batal" after a request\'s outcome was sent since the promotion shows the menu; marketing unchanged', async () => {
+    // A channel fake (not storage): delivers and numbers what it was given.
+    const delivered: { chatId: string; message: OutboundMessage }[] = [];
+    const telegram: ChannelAdapter = {
+      name: 'telegram',
+      async start() {},
+      async stop() {},
+      health: (): ChannelHealth => ({ ok: true, state: 'fake' }),
+      async send(chatId: string, message: OutboundMessage): Promise<SendResult> {
+        delivered.push({ chatId, message });
+        return { messageId: String(delivered.length) };
+      },
+    };
+    const outbox = createOutbox(ctx);
+    // The worker is done with a message when it calls its onSent hook.
+    const done: string[] = [];
+    const worker = createOutboundWorker(ctx, {
+      channels: ['telegram'],
+      resolveAdapter: () => telegram,
+      onSent: (sent) => void done.push(sent.chatId),
+    });
+    await worker.start();
+    try {
+      // The chat made a request earlier; the promotion came after the conversation last answered.
+      const chatId = '710205';
+      await conversation.engine.handle(message(chatId, '1', 'halo'));
+      const customerId = await promoReceived(
+        chatId,
+        'promo-bare-notified',
+        '2',
+        await afterLastAnswer(chatId),
+      );
+      // The request worker's "your data is ready", through the outbox, sent by the outbound worker.
+      await outbox.send('telegram', chatId, [{ kind: 'text', text: 'Permintaan PR-7Q2M4K selesai.' }], {
+        purpose: 'notification',
+        requestRef: 'PR-7Q2M4K',
+      });
+      await pollUntil(
+        'the notice sent',
+        async () => delivered.some((d) => d.chatId === chatId) && done.includes(chatId),
+        {
+          timeoutMs: 10_000,
+        },
+      );
+      const replies = await conversation.engine.handle(message(chatId, '3', 'batal'));
+      expect(texts(replies)).toMatch(/Tidak ada proses yang sedang berjalan untuk dibatalkan/);
+      expect(await unsubscribes(customerId)).toHaveLength(0);
+    } finally {
+      await worker.stop();
+      await outbox.close();
+    }
   });
 
   it('a bare "batal" after the bot answered something since the promotion shows the menu; marketing unchanged', async () => {
