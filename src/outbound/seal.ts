@@ -1,5 +1,6 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { RedisStore } from '../app/context.js';
+import { redisScript } from '../queues/redis-script.js';
 import { type ChatHashSecret, chatHash } from './dead-letter.js';
 
 /**
@@ -28,28 +29,18 @@ const keyName = (ctx: Pick<RedisStore, 'key'>, hash: string) => ctx.key('outboun
 
 // Get the chat's key and renew its lifetime, or store the new one: one round trip, atomic, so two
 // producers of one chat never seal with different keys.
-const KEY_SCRIPT = `local v = redis.call('GET', KEYS[1])
+const KEY_SCRIPT = redisScript(`local v = redis.call('GET', KEYS[1])
 if v then redis.call('EXPIRE', KEYS[1], ARGV[2]) return v end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-return ARGV[1]`;
-
-const KEY_SHA = createHash('sha1').update(KEY_SCRIPT).digest('hex');
+return ARGV[1]`);
 
 /** The chat's sealing key, made when missing, its lifetime renewed. */
 export async function sealingKey(ctx: SealStore, channel: string, chatId: string): Promise<Buffer> {
-  const args = [
-    keyName(ctx, chatHash(ctx, channel, chatId)),
-    randomBytes(32).toString('base64'),
-    KEY_TTL_SECONDS,
-  ];
-  let value: unknown;
-  // By hash, as the session store does: the script's text crosses the wire only after a restart.
-  try {
-    value = await ctx.redis.evalsha(KEY_SHA, 1, ...args);
-  } catch (err) {
-    if (!String((err as Error).message).startsWith('NOSCRIPT')) throw err;
-    value = await ctx.redis.eval(KEY_SCRIPT, 1, ...args);
-  }
+  const value = await KEY_SCRIPT.run(
+    ctx.redis,
+    [keyName(ctx, chatHash(ctx, channel, chatId))],
+    [randomBytes(32).toString('base64'), KEY_TTL_SECONDS],
+  );
   return Buffer.from(String(value), 'base64');
 }
 

@@ -9,6 +9,7 @@ import { logTag } from '../logging/logger.js';
 import { rateLimitedWarn } from '../logging/rate-limited.js';
 import { countDeadLetter, countSendFailure, countSent } from '../metrics/outbound.js';
 import { queueOptions, sharedConnectionQueue, workerConnection } from '../queues/options.js';
+import { redisScript } from '../queues/redis-script.js';
 import { markChatSent } from '../sessions/session-store.js';
 import {
   chatHash,
@@ -86,12 +87,12 @@ const DEAD_LETTERED = 'dead-lettered';
  * ms: a longer pause already set (a backoff) is kept, not shortened. A key that only counts sends
  * (a channel's pace) is no pause: replaced.
  */
-const PAUSE_AT_LEAST = `
+const PAUSE_AT_LEAST = redisScript(`
 local left = redis.call('PTTL', KEYS[1])
 local paused = tonumber(redis.call('GET', KEYS[1]) or '0') >= tonumber(ARGV[2])
 if paused and left >= tonumber(ARGV[1]) then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[1])
-return 1`;
+return 1`);
 
 /**
  * What the sender reads: Redis (its queues, the chats' keys), the dead-letter collection, the config
@@ -291,7 +292,7 @@ export function createOutboundWorker(
     const ms = Math.max(1, Math.round(waitMs));
     try {
       await Promise.all(
-        others.map((q) => ctx.redis.eval(PAUSE_AT_LEAST, 1, q.toKey('limiter'), ms, Number.MAX_SAFE_INTEGER)),
+        others.map((q) => PAUSE_AT_LEAST.run(ctx.redis, [q.toKey('limiter')], [ms, Number.MAX_SAFE_INTEGER])),
       );
       logger.warn(
         { channel, partitions: others.length + 1, waitMs },

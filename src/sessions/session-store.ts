@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import type { RedisStore } from '../app/context.js';
 import type { Locale } from '../catalogue/index.js';
 import type { InboundMessage } from '../channels/types.js';
 import type { Config } from '../config/index.js';
 import { sessionKey } from '../identity/links.js';
+import { redisScript } from '../queues/redis-script.js';
 
 /** Where a conversation stands. Lives in Redis with an idle TTL (SESSION_TTL_SECONDS). */
 export interface Session {
@@ -38,11 +38,10 @@ const DEDUPE_TTL_SECONDS = 24 * 3600;
 
 // Session (or its removal) and meta together, atomically. One script rather than MULTI…EXEC: an
 // ioredis transaction cost about three times the CPU of the rest of a turn (bench/inbound.ts).
-const SAVE_SCRIPT = `if ARGV[1] == '' then redis.call('DEL', KEYS[1])
+const SAVE_SCRIPT = redisScript(`if ARGV[1] == '' then redis.call('DEL', KEYS[1])
 else redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) end
 redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[4])
-return 1`;
-const SAVE_SHA = createHash('sha1').update(SAVE_SCRIPT).digest('hex');
+return 1`);
 
 function parseLoaded([session, meta, lastSent]: (string | null | undefined)[] = []): {
   session?: Session;
@@ -71,10 +70,9 @@ const chatMetaKey = (store: Pick<RedisStore, 'key'>, channel: string, chatId: st
 
 // Only beside a chat meta: a chat the conversation knows. One erasure emptied keeps none when a
 // message is sent after it (the erase's own acknowledgement), so nothing naming the chat outlives it.
-const MARK_SENT_SCRIPT = `if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+const MARK_SENT_SCRIPT = redisScript(`if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2])
-return 1`;
-const MARK_SENT_SHA = createHash('sha1').update(MARK_SENT_SCRIPT).digest('hex');
+return 1`);
 
 /**
  * Records that a non-promotion message was just sent to the chat: one script call (a SET, expiring
@@ -86,18 +84,12 @@ export async function markChatSent(
   chatId: string,
   at = Date.now(),
 ): Promise<boolean> {
-  const args = [
-    chatMetaKey(store, channel, chatId),
-    chatLastSentKey(store, channel, chatId),
-    String(at),
-    LAST_SENT_TTL_SECONDS,
-  ];
-  try {
-    return (await store.redis.evalsha(MARK_SENT_SHA, 2, ...args)) === 1;
-  } catch (err) {
-    if (!String((err as Error).message).startsWith('NOSCRIPT')) throw err;
-    return (await store.redis.eval(MARK_SENT_SCRIPT, 2, ...args)) === 1;
-  }
+  const written = await MARK_SENT_SCRIPT.run(
+    store.redis,
+    [chatMetaKey(store, channel, chatId), chatLastSentKey(store, channel, chatId)],
+    [String(at), LAST_SENT_TTL_SECONDS],
+  );
+  return written === 1;
 }
 
 /** What the session store is handed: Redis, its key builder and the sessions' idle TTL. */
@@ -148,20 +140,16 @@ export class SessionStore {
   }
 
   async save(channel: string, chatId: string, session: Session | undefined, meta: ChatMeta): Promise<void> {
-    const args = [
-      sessionKey(this.ctx, channel, chatId),
-      this.metaKey(channel, chatId),
-      session ? JSON.stringify(session) : '',
-      this.ctx.config.conversation.sessionTtlSeconds,
-      JSON.stringify(meta),
-      META_TTL_SECONDS,
-    ];
     // By hash: the script's text crosses the wire only when Redis has not seen it (after a restart).
-    try {
-      await this.ctx.redis.evalsha(SAVE_SHA, 2, ...args);
-    } catch (err) {
-      if (!String((err as Error).message).startsWith('NOSCRIPT')) throw err;
-      await this.ctx.redis.eval(SAVE_SCRIPT, 2, ...args);
-    }
+    await SAVE_SCRIPT.run(
+      this.ctx.redis,
+      [sessionKey(this.ctx, channel, chatId), this.metaKey(channel, chatId)],
+      [
+        session ? JSON.stringify(session) : '',
+        this.ctx.config.conversation.sessionTtlSeconds,
+        JSON.stringify(meta),
+        META_TTL_SECONDS,
+      ],
+    );
   }
 }
