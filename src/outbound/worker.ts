@@ -142,9 +142,9 @@ export function createOutboundWorker(
   );
   let connection: Redis | undefined;
   let workers: Worker<OutboundJobData>[] = [];
-  let queues: Queue<OutboundJobData>[] = [];
-  /** Each channel's partition queues, for a pause of the whole account. */
+  /** Each channel's partition queues (a pause of the whole account takes them all). */
   let channelQueues = new Map<string, Queue<OutboundJobData>[]>();
+  const allQueues = () => [...channelQueues.values()].flat();
   let concurrencyRefresh: NodeJS.Timeout | undefined;
 
   // The channel's declared pace (WhatsApp Web's ban risk), shared by its partitions.
@@ -487,13 +487,12 @@ export function createOutboundWorker(
         worker.on('failed', (job, err) => void onFailed(job, err));
         const warn = rateLimitedWarn(logger, 'worker error');
         worker.on('error', (err) => warn({ err: { message: err.message }, queue: name }));
-        queues.push(queue);
         channelQueues.set(channel, [...(channelQueues.get(channel) ?? []), queue]);
         workers.push(worker);
       }
       await Promise.all(workers.map((w) => w.waitUntilReady()));
       concurrencyRefresh = setInterval(() => {
-        Promise.all(queues.map((q) => q.setGlobalConcurrency(1))).catch((err: Error) =>
+        Promise.all(allQueues().map((q) => q.setGlobalConcurrency(1))).catch((err: Error) =>
           logger.warn(
             { err: { message: err.message } },
             'outbound global concurrency not set again (Redis unreachable?): tried again at the next refresh',
@@ -507,9 +506,8 @@ export function createOutboundWorker(
       clearInterval(concurrencyRefresh);
       concurrencyRefresh = undefined;
       await Promise.allSettled(workers.map((w) => w.close()));
-      await Promise.allSettled(queues.map((q) => q.close()));
+      await Promise.allSettled(allQueues().map((q) => q.close()));
       workers = [];
-      queues = [];
       channelQueues = new Map();
       await connection?.quit().catch(() => {});
       connection = undefined;
