@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAdminServer } from '../../src/admin/server.js';
-import { createAppContext } from '../../src/app/context.js';
+import { closeAppContext, createAppContext } from '../../src/app/context.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { queueOptions } from '../../src/queues/options.js';
@@ -15,6 +15,16 @@ beforeAll(async () => {
   ctx = await createTestContext();
 });
 afterAll(() => ctx.cleanup());
+
+/** What a start with this configuration fails with ('started' if it does not fail). */
+const startFailure = (env: Record<string, string>, options?: Parameters<typeof createAppContext>[2]) =>
+  createAppContext(loadConfig(env), createLogger({ level: 'silent' }), options).then(
+    async (started) => {
+      await closeAppContext(started);
+      return 'started';
+    },
+    (err: unknown) => (err instanceof Error ? err.message : String(err)),
+  );
 
 describe('health endpoints', () => {
   it('/healthz and /readyz answer 200 when MongoDB and Redis are reachable', async () => {
@@ -52,14 +62,10 @@ describe('health endpoints', () => {
 
   it('a start with MongoDB out of reach names MONGODB_URI and its host, never its password', async () => {
     const port = await freePort();
-    const config = loadConfig({
+    const failed = await startFailure({
       MONGODB_URI: `mongodb://app:m0ngo-Pw-7f3a@127.0.0.1:${port}/hakdata?serverSelectionTimeoutMS=300`,
       REDIS_URL: ctx.config.redisUrl,
     });
-    const failed = await createAppContext(config, createLogger({ level: 'silent' })).then(
-      () => 'started',
-      (err: unknown) => (err instanceof Error ? err.message : String(err)),
-    );
     expect(failed).toMatch(
       new RegExp(`^MongoDB at MONGODB_URI \\(127\\.0\\.0\\.1:${port}\\) cannot be used: `),
     );
@@ -71,14 +77,10 @@ describe('health endpoints', () => {
     // unescaped characters"), and the hosts were read up to the first / or ?: "app:m0ngo".
     const port = await freePort();
     for (const password of ['m0ngo/Pw-7f3a', 'm0ngo?Pw-7f3a']) {
-      const config = loadConfig({
+      const failed = await startFailure({
         MONGODB_URI: `mongodb://app:${password}@127.0.0.1:${port}/hakdata`,
         REDIS_URL: ctx.config.redisUrl,
       });
-      const failed = await createAppContext(config, createLogger({ level: 'silent' })).then(
-        () => 'started',
-        (err: unknown) => (err instanceof Error ? err.message : String(err)),
-      );
       expect(failed).toMatch(
         new RegExp(`^MongoDB at MONGODB_URI \\(127\\.0\\.0\\.1:${port}\\) cannot be used: `),
       );
@@ -88,16 +90,10 @@ describe('health endpoints', () => {
 
   it('a start with Redis out of reach fails within its bound, naming REDIS_URL and its host, never its password', async () => {
     const port = await freePort();
-    const config = loadConfig({
-      MONGODB_URI: ctx.config.mongodbUri,
-      REDIS_URL: `redis://app:r3dis-Pw-9c1e@127.0.0.1:${port}/0`,
-    });
     const started = Date.now();
-    const failed = await createAppContext(config, createLogger({ level: 'silent' }), {
-      redisConnectTimeoutMs: 800,
-    }).then(
-      () => 'started',
-      (err: unknown) => (err instanceof Error ? err.message : String(err)),
+    const failed = await startFailure(
+      { MONGODB_URI: ctx.config.mongodbUri, REDIS_URL: `redis://app:r3dis-Pw-9c1e@127.0.0.1:${port}/0` },
+      { redisConnectTimeoutMs: 800 },
     );
     expect(failed).toMatch(
       new RegExp(`^Redis at REDIS_URL \\(127\\.0\\.0\\.1:${port}\\) cannot be used: .*ECONNREFUSED`),
